@@ -1,0 +1,1 @@
+namespace MLNetRiemannian { internal static class Placeholder { } }
