@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Geometry
+{
+    /// <summary>The pointwise nonlinearities a network can use.</summary>
+    public enum ActivationKind
+    {
+        /// <summary><c>max(x, 0)</c>.</summary>
+        ReLU,
+        /// <summary><c>x</c> for positive x, <c>0.01·x</c> otherwise.</summary>
+        LeakyReLU,
+        /// <summary><c>tanh(x)</c>.</summary>
+        Tanh,
+        /// <summary><c>1 / (1 + e^{-x})</c>.</summary>
+        Sigmoid,
+        /// <summary><c>x·Φ(x)</c> with Φ the standard normal distribution function (the exact, erf-based GELU).</summary>
+        Gelu,
+    }
+
+    /// <summary>
+    /// A pointwise nonlinearity σ as a module without parameters (paper.md section 4): its Jacobian is
+    /// <c>diag(σ'(x))</c>, so pulling a factor back multiplies every row by σ'(x) elementwise.
+    /// </summary>
+    public abstract class Activation : RiemannianModule
+    {
+        /// <summary>Creates an activation acting on vectors of width <paramref name="size"/>.</summary>
+        protected Activation(int size)
+        {
+            if (size <= 0) throw new ArgumentOutOfRangeException(nameof(size), size, "Activation width must be positive.");
+            InputSize = size;
+        }
+
+        /// <summary>Which nonlinearity this is.</summary>
+        public abstract ActivationKind Kind { get; }
+
+        /// <inheritdoc/>
+        public sealed override int InputSize { get; }
+
+        /// <inheritdoc/>
+        public sealed override int OutputSize => InputSize;
+
+        /// <inheritdoc/>
+        public sealed override IReadOnlyList<Dense> Atoms => Array.Empty<Dense>();
+
+        /// <summary>Creates the activation of kind <paramref name="kind"/> for width <paramref name="size"/>.</summary>
+        public static Activation Create(ActivationKind kind, int size) => kind switch
+        {
+            ActivationKind.ReLU => new ReLU(size),
+            ActivationKind.LeakyReLU => new LeakyReLU(size),
+            ActivationKind.Tanh => new Tanh(size),
+            ActivationKind.Sigmoid => new Sigmoid(size),
+            ActivationKind.Gelu => new Gelu(size),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation."),
+        };
+
+        /// <summary>σ'(x), elementwise.</summary>
+        protected abstract Tensor Derivative(Tensor input);
+
+        internal sealed override Tensor Forward(Tensor input, ForwardTrace trace)
+        {
+            trace.Push(input);
+            return Forward(input);
+        }
+
+        internal sealed override Tensor? Pullback(Tensor? factor, ForwardTrace trace, bool toInput)
+        {
+            var input = trace.Pop();
+            if (factor is null || !toInput) return null;
+            return factor * Derivative(input).unsqueeze(1);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Geometry
+{
+    /// <summary>
+    /// A per-sample loss <c>l(ŷ, y)</c> on the network's output, with what the step needs of it: its gradient in ŷ
+    /// and a factor of its Hessian in ŷ (the Gauss-Newton output metric, paper.md section 2).
+    /// </summary>
+    public abstract class Loss
+    {
+        private protected Loss() { }
+
+        /// <summary><c>l(ŷ_b, y_b)</c> for each sample: <c>[B]</c>.</summary>
+        public abstract Tensor Value(Tensor output, Tensor target);
+
+        /// <summary><c>∂l/∂ŷ_b</c> for each sample: <c>[B, d]</c>.</summary>
+        public abstract Tensor Gradient(Tensor output, Tensor target);
+
+        /// <summary>
+        /// <c>L_b</c> <c>[B, r, d]</c> with <c>L_bᵀ L_b = ∂²l/∂ŷ² + ε·I</c>, computed in closed form (no Cholesky).
+        /// </summary>
+        public abstract Tensor GaussNewtonFactor(Tensor output, Tensor target, double epsilon);
+    }
+}

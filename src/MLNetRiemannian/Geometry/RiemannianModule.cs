@@ -1,0 +1,45 @@
+using System;
+using System.Collections.Generic;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Geometry
+{
+    /// <summary>
+    /// A Riemannian module (paper.md section 4): a smooth map <c>z = f(x; w)</c> whose parameters carry a mass
+    /// metric, and which can pull an output-space metric factor back to its input and to its parameters.
+    /// Networks are compositions of modules (<see cref="Sequential"/>, <see cref="Parallel"/>); the only atoms
+    /// with parameters are <see cref="Dense"/> layers.
+    /// </summary>
+    /// <remarks>
+    /// A factor is a tensor <c>[B, k, width]</c>: for each of the B samples, k row vectors in the dual of the
+    /// module's output space. Pulling it back through the module multiplies each row by the module's Jacobian
+    /// <c>∂z/∂x</c> (paper.md Remark 4: <c>R ← R·∂z_next/∂z</c>), batched over samples and rows.
+    /// </remarks>
+    public abstract class RiemannianModule : IDisposable
+    {
+        /// <summary>Width of the input vector.</summary>
+        public abstract int InputSize { get; }
+
+        /// <summary>Width of the output vector.</summary>
+        public abstract int OutputSize { get; }
+
+        /// <summary>The modules with parameters inside this one, in forward order (derived for compounds).</summary>
+        public abstract IReadOnlyList<Dense> Atoms { get; }
+
+        /// <summary>Applies the map to a batch <c>[B, InputSize]</c> and returns <c>[B, OutputSize]</c>.</summary>
+        public abstract Tensor Forward(Tensor input);
+
+        /// <summary>Forward pass that records, on <paramref name="trace"/>, what the pullback will need.</summary>
+        internal abstract Tensor Forward(Tensor input, ForwardTrace trace);
+
+        /// <summary>
+        /// Pulls <paramref name="factor"/> (<c>[B, k, OutputSize]</c>, or null when no module at or below this one needs
+        /// it) back through the module, handing each atom its factor and input via <paramref name="trace"/>.
+        /// Returns the factor at the input, or null when <paramref name="toInput"/> is false.
+        /// </summary>
+        internal abstract Tensor? Pullback(Tensor? factor, ForwardTrace trace, bool toInput);
+
+        /// <summary>Releases the native tensors this module owns.</summary>
+        public virtual void Dispose() => GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using MLNetRiemannian.Geometry;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Optimization
+{
+    /// <summary>
+    /// Layerwise Riemannian gradient descent (paper.md Algorithm 1): per step and per dense layer a,
+    /// <c>Δw_a = −η · G_a⁻¹ g_a</c> with <c>G_a = Σ_b ω_b J_{a,b}ᵀ M_b J_{a,b} + D_a</c>, solved by <see cref="WoodburyStep"/>.
+    /// </summary>
+    /// <remarks>
+    /// Batch scaling: the loss is the weighted mean <c>ℓ = Σ_b ω_b l(ŷ_b, y_b)</c> with <c>ω_b = w_b / Σ w</c>
+    /// (<c>1/B</c> without example weights), and the metric is averaged the same way, exactly as paper.md section 2
+    /// states. So the metric term does not grow with the batch size while the mass <c>D</c> stays fixed.
+    /// The metric's factor and the loss gradient travel backward together: one pullback of <c>[B, r + 1, d]</c>
+    /// rows gives every layer both its factor <c>R</c> and its gradient (the extra row is <c>∂ℓ/∂z</c>).
+    /// </remarks>
+    public sealed class RiemannianSgd : IDisposable
+    {
+        private readonly RiemannianModule _network;
+        private readonly Loss _loss;
+        private readonly OutputMetric _metric;
+        private readonly Dictionary<Dense, (Tensor Weight, Tensor Bias)> _velocity = new();
+
+        /// <summary>Creates the optimizer for <paramref name="network"/>.</summary>
+        /// <param name="network">The model; its <see cref="Dense"/> atoms are updated in place.</param>
+        /// <param name="loss">The per-sample loss.</param>
+        /// <param name="metric">The output metric M.</param>
+        /// <param name="learningRate">η &gt; 0.</param>
+        /// <param name="momentum">Heavy-ball momentum β in [0, 1) on the Riemannian direction; 0 (default) is the paper's plain step.</param>
+        /// <param name="precision">Precision of the inner solve; <see cref="SolvePrecision.Single"/> by default.</param>
+        public RiemannianSgd(RiemannianModule network, Loss loss, OutputMetric metric, double learningRate,
+            double momentum = 0, SolvePrecision precision = SolvePrecision.Single)
+        {
+            ArgumentNullException.ThrowIfNull(network);
+            ArgumentNullException.ThrowIfNull(loss);
+            ArgumentNullException.ThrowIfNull(metric);
+            if (!(learningRate > 0) || double.IsInfinity(learningRate))
+                throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, $"Invalid learning rate: {learningRate}. It must be positive and finite.");
+            if (!(momentum >= 0 && momentum < 1))
+                throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"Invalid momentum: {momentum}. It must be in [0, 1).");
+            _network = network;
+            _loss = loss;
+            _metric = metric;
+            LearningRate = learningRate;
+            Momentum = momentum;
+            Precision = precision;
+        }
+
+        /// <summary>η.</summary>
+        public double LearningRate { get; set; }
+
+        /// <summary>β.</summary>
+        public double Momentum { get; }
+
+        /// <summary>Precision of the inner solve.</summary>
+        public SolvePrecision Precision { get; }
+
+        /// <summary>
+        /// Takes one step on a mini-batch and returns the batch loss before the step.
+        /// </summary>
+        /// <param name="input">Features <c>[B, in]</c>.</param>
+        /// <param name="target">Targets in the form the loss takes.</param>
+        /// <param name="weights">Optional example weights <c>[B]</c>, non-negative with a positive sum.</param>
+        public double Step(Tensor input, Tensor target, Tensor? weights = null)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var (loss, layers) = Directions(input, target, weights);
+            foreach (var layer in layers)
+                Apply(layer);
+            return loss.item<double>();
+        }
+
+        /// <summary>
+        /// The forward pass, one batched pullback, and every layer's gradient and direction, without changing the
+        /// parameters. Returns the batch loss. All tensors belong to the caller's dispose scope.
+        /// </summary>
+        internal (Tensor Loss, List<LayerStep> Layers) Directions(Tensor input, Tensor target, Tensor? weights)
+        {
+            var trace = new ForwardTrace();
+            var output = _network.Forward(input, trace);
+            var omega = weights is null
+                ? full(output.shape[0], 1.0 / output.shape[0], dtype: output.dtype)
+                : weights.to_type(output.dtype) / weights.to_type(output.dtype).sum();
+
+            var loss = (_loss.Value(output, target) * omega).sum();
+            var gradient = _loss.Gradient(output, target) * omega.unsqueeze(1);
+            var factor = _metric.Factor(output, target) * omega.sqrt().view(-1, 1, 1);
+            long rank = factor.shape[1];
+            _network.Pullback(cat(new[] { factor, gradient.unsqueeze(1) }, 1), trace, toInput: false);
+
+            var layers = new List<LayerStep>(trace.Atoms.Count);
+            foreach (var (atom, x, rows) in trace.Atoms)
+            {
+                var delta = rows.select(1, rank); // ∂ℓ/∂z, [B, out]
+                var gradientWeight = delta.t().mm(x);
+                var gradientBias = delta.sum(dim: 0);
+                var (uWeight, uBias) = WoodburyStep.Direction(atom, x, rows.narrow(1, 0, rank), gradientWeight, gradientBias, Precision);
+                layers.Add(new LayerStep(atom, gradientWeight, gradientBias, uWeight, uBias));
+            }
+            return (loss, layers);
+        }
+
+        private void Apply(LayerStep layer)
+        {
+            var (atom, _, _, uWeight, uBias) = layer;
+            if (Momentum > 0)
+            {
+                if (!_velocity.TryGetValue(atom, out var v))
+                {
+                    v = (zeros_like(uWeight).DetachFromDisposeScope(), zeros_like(uBias).DetachFromDisposeScope());
+                    _velocity[atom] = v;
+                }
+                uWeight = v.Weight.mul_(Momentum).add_(uWeight);
+                uBias = v.Bias.mul_(Momentum).add_(uBias);
+            }
+            atom.Weight.add_(uWeight, -LearningRate);
+            atom.Bias.add_(uBias, -LearningRate);
+        }
+
+        /// <summary>Releases the momentum buffers (the network is the caller's).</summary>
+        public void Dispose()
+        {
+            foreach (var (weight, bias) in _velocity.Values)
+            {
+                weight.Dispose();
+                bias.Dispose();
+            }
+            _velocity.Clear();
+        }
+    }
+}

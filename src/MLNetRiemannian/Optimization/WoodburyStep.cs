@@ -1,0 +1,96 @@
+using MLNetRiemannian.Geometry;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Optimization
+{
+    /// <summary>
+    /// Algorithm 1, step 2, for one dense layer: <c>u = G⁻¹ g</c> with <c>G = Kᵀ K + D</c>, through the Woodbury
+    /// identity <c>G⁻¹ = D⁻¹ − D⁻¹ Kᵀ (I + K D⁻¹ Kᵀ)⁻¹ K D⁻¹</c>, so that only a <c>(B·k) × (B·k)</c> system is solved.
+    /// </summary>
+    /// <remarks>
+    /// K (<c>B·k × out·(in+1)</c>, rows <c>R_b[i,:] ⊗ x̃_b</c>) is never formed for scalar and Kronecker masses; with
+    /// <c>x̃ = [x; 1]</c> and <c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c> (paper.md section 3):
+    /// <list type="bullet">
+    /// <item><c>(K D⁻¹ Kᵀ)[(b,i),(b',j)] = (R_b diag(ρ) R_{b'}ᵀ)[i,j] · (x̃_b diag(γ) x̃_{b'})</c>: two GEMMs and a product;</item>
+    /// <item><c>(K V)_b = R_b (V_W x_b + V_b)</c>: one GEMM and a batched matrix-vector product;</item>
+    /// <item><c>Kᵀ v = (Σ_b R_bᵀ v_b x̃_bᵀ) = Pᵀ X̃</c> with <c>P_b = v_bᵀ R_b</c>: one GEMM.</item>
+    /// </list>
+    /// A general diagonal mass forms K explicitly for <c>K D⁻¹ Kᵀ</c> only.
+    /// </remarks>
+    internal static class WoodburyStep
+    {
+        /// <summary>
+        /// Returns <c>G⁻¹ g</c> for the layer, shaped like its (weight, bias).
+        /// </summary>
+        /// <param name="atom">The layer (its mass gives D).</param>
+        /// <param name="input">x, <c>[B, in]</c>.</param>
+        /// <param name="factor">R, <c>[B, k, out]</c>: the output metric's factor pulled back to the layer's output, each sample's rows already scaled by the square root of its weight in the batch mean.</param>
+        /// <param name="gradientWeight">∂ℓ/∂W, <c>[out, in]</c>.</param>
+        /// <param name="gradientBias">∂ℓ/∂b, <c>[out]</c>.</param>
+        /// <param name="precision">Precision of the inner system.</param>
+        public static (Tensor Weight, Tensor Bias) Direction(
+            Dense atom, Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision)
+        {
+            using var scope = NewDisposeScope();
+            var layerType = gradientWeight.dtype;
+            var solveType = precision == SolvePrecision.Double ? ScalarType.Float64 : layerType;
+            var mass = atom.MassInverse;
+            long batch = factor.shape[0], rows = factor.shape[1], outputs = factor.shape[2], n = batch * rows;
+
+            var (aWeight, aBias) = mass.Apply(gradientWeight, gradientBias); // A = D⁻¹ g
+            var r = factor.to_type(solveType).contiguous();
+            var x = input.to_type(solveType);
+
+            // S = I + K D⁻¹ Kᵀ (Algorithm 1, step 2).
+            var s = mass.IsExplicit ? ExplicitGram(mass, r, x) : FactorizedGram(mass, r, x);
+            s.diagonal().add_(1);
+
+            // K A: T_b = A_W x_b + A_b, then (K A)_b = R_b T_b.
+            var t = x.mm(aWeight.to_type(solveType).t()).add_(aBias.to_type(solveType));
+            var rhs = r.bmm(t.unsqueeze(2)).view(n, 1);
+
+            var (cholesky, info) = linalg.cholesky_ex(s, check_errors: false);
+            if (info.item<int>() != 0)
+                throw new System.ArithmeticException(
+                    $"The Woodbury inner system of a {atom.InputSize}→{atom.OutputSize} layer is not positive definite " +
+                    $"(Cholesky failed at minor {info.item<int>()}); the factor or inputs hold non-finite values.");
+            var v = cholesky_solve(rhs, cholesky, upper: false).view(batch, 1, rows);
+
+            // Kᵀ v = Pᵀ X̃ with P_b = v_bᵀ R_b.
+            var p = v.bmm(r).view(batch, outputs);
+            var (kWeight, kBias) = mass.Apply(p.t().mm(x).to_type(layerType), p.sum(dim: 0).to_type(layerType));
+            return (aWeight.sub_(kWeight).MoveToOuterDisposeScope(), aBias.sub_(kBias).MoveToOuterDisposeScope());
+        }
+
+        /// <summary>K D⁻¹ Kᵀ for scalar and Kronecker masses, from the two Gram matrices.</summary>
+        private static Tensor FactorizedGram(MassInverse mass, Tensor r, Tensor x)
+        {
+            long batch = r.shape[0], rows = r.shape[1], outputs = r.shape[2], inputs = x.shape[1], n = batch * rows;
+            var flat = r.view(n, outputs);
+            Tensor rr, xx;
+            if (mass.RowInverse is null)
+            {
+                rr = flat.mm(flat.t()).mul_(mass.ScalarInverse);
+                xx = x.mm(x.t()).add_(1);
+            }
+            else
+            {
+                var rows1 = mass.RowInverse.to_type(r.dtype);
+                var columns = mass.ColumnInverse!.to_type(r.dtype);
+                rr = (flat * rows1).mm(flat.t());
+                xx = (x * columns.narrow(0, 0, inputs)).mm(x.t()).add_(columns[inputs]);
+            }
+            return rr.view(batch, rows, batch, rows).mul_(xx.view(batch, 1, batch, 1)).view(n, n);
+        }
+
+        /// <summary>K D⁻¹ Kᵀ for a general diagonal mass, with K formed explicitly (small layers only).</summary>
+        private static Tensor ExplicitGram(MassInverse mass, Tensor r, Tensor x)
+        {
+            long batch = r.shape[0], rows = r.shape[1], outputs = r.shape[2], inputs = x.shape[1], n = batch * rows;
+            var xTilde = cat(new[] { x, ones(batch, 1, dtype: x.dtype) }, 1);
+            var k = (r.unsqueeze(3) * xTilde.view(batch, 1, 1, inputs + 1)).view(n, outputs * (inputs + 1));
+            var inverse = cat(new[] { mass.WeightInverse!, mass.BiasInverse!.unsqueeze(1) }, 1).to_type(r.dtype).view(1, -1);
+            return (k * inverse).mm(k.t());
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace MLNetRiemannian { internal static class Placeholder { } }
