@@ -46,6 +46,7 @@ namespace MLNetRiemannian.Optimization
             LearningRate = learningRate;
             Momentum = momentum;
             Precision = precision;
+            Interop.GlibcAllocator.Configure();
         }
 
         /// <summary>η.</summary>
@@ -70,7 +71,7 @@ namespace MLNetRiemannian.Optimization
             var (loss, layers) = Directions(input, target, weights);
             foreach (var layer in layers)
                 Apply(layer);
-            return loss.item<double>();
+            return loss.to_type(ScalarType.Float64).item<double>();
         }
 
         /// <summary>

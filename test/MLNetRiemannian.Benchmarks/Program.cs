@@ -1,0 +1,12 @@
+using System;
+using MLNetRiemannian.Benchmarks;
+
+return args.Length > 0 && args[0] == "step"
+    ? StepTiming.Run(args[1..])
+    : Usage();
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: MLNetRiemannian.Benchmarks step [--layers 784,256,10] [--batch 32,64,128] [--steps 40]");
+    return 2;
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Diagnostics;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Optimization;
+using MLNetRiemannian.Tests.Reference;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Tests.Optimization
+{
+    [TestClass]
+    public sealed class RiemannianSgdTests
+    {
+        [TestMethod]
+        public void SameSeedGivesBitIdenticalParametersAfterFiftySteps()
+        {
+            using var scope = NewDisposeScope();
+            using var a = Train(seed: 7, steps: 50);
+            using var b = Train(seed: 7, steps: 50);
+            using var c = Train(seed: 8, steps: 50);
+            for (int i = 0; i < a.Atoms.Count; i++)
+            {
+                Assert.IsTrue(a.Atoms[i].Weight.eq(b.Atoms[i].Weight).all().item<bool>(), $"layer {i} weights differ between identical runs");
+                Assert.IsTrue(a.Atoms[i].Bias.eq(b.Atoms[i].Bias).all().item<bool>(), $"layer {i} biases differ between identical runs");
+            }
+            Assert.IsFalse(a.Atoms[0].Weight.eq(c.Atoms[0].Weight).all().item<bool>(), "a different seed must give different parameters");
+        }
+
+        [TestMethod]
+        public void NativeMemoryPlateausOverTwoHundredSteps()
+        {
+            using var network = Network(seed: 3);
+            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), 0.5, momentum: 0.9);
+            var (x, y) = Data(seed: 3, rows: 256);
+            long liveAfterWarmUp = 0, rssAfterWarmUp = 0;
+            for (int step = 0; step < 200; step++)
+            {
+                using (var batch = NewDisposeScope())
+                {
+                    long start = step * 32 % 256;
+                    optimizer.Step(x.narrow(0, start, 32), y.narrow(0, start, 32));
+                }
+                if (step == 19)
+                {
+                    liveAfterWarmUp = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+                    rssAfterWarmUp = ResidentBytes();
+                }
+            }
+            Assert.AreEqual(liveAfterWarmUp, DisposeScopeManager.Statistics.ThreadTotalLiveCount, "live tensors grew between step 20 and step 200");
+            long growth = ResidentBytes() - rssAfterWarmUp;
+            Assert.IsTrue(growth < 16 << 20, $"resident memory grew by {growth >> 20} MB between step 20 and step 200");
+            x.Dispose();
+            y.Dispose();
+        }
+
+        [TestMethod]
+        public void InvalidHyperparametersAreRejectedWithTheirValue()
+        {
+            using var network = Network(seed: 1);
+            var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new RiemannianSgd(network, new SquaredErrorLoss(), new IdentityMetric(), -1));
+            StringAssert.Contains(e.Message, "learning rate: -1");
+            e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new RiemannianSgd(network, new SquaredErrorLoss(), new IdentityMetric(), 1, momentum: 1));
+            StringAssert.Contains(e.Message, "momentum: 1");
+        }
+
+        private static RiemannianModule Network(int seed) =>
+            new Sequential(new Dense(8, 16, generator: new Generator((ulong)seed)), new Tanh(16), new Dense(16, 3, generator: new Generator((ulong)seed + 100)));
+
+        private static (Tensor X, Tensor Y) Data(int seed, int rows)
+        {
+            var generator = new Generator((ulong)seed);
+            var x = randn(new long[] { rows, 8 }, generator: generator);
+            var y = x.narrow(1, 0, 3).argmax(1); // a learnable rule: the largest of the first three features
+            return (x, y);
+        }
+
+        private static RiemannianModule Train(int seed, int steps)
+        {
+            var network = Network(seed);
+            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new GaussNewtonMetric(new SoftmaxCrossEntropyLoss(), 0.1), 0.5, momentum: 0.9);
+            using var scope = NewDisposeScope();
+            var (x, y) = Data(seed: 1, rows: 128);
+            for (int step = 0; step < steps; step++)
+                optimizer.Step(x.narrow(0, step * 16 % 128, 16), y.narrow(0, step * 16 % 128, 16));
+            return network;
+        }
+
+        private static long ResidentBytes()
+        {
+            using var process = Process.GetCurrentProcess();
+            process.Refresh();
+            return process.WorkingSet64;
+        }
+    }
+}
