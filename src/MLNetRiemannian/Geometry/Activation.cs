@@ -4,21 +4,6 @@ using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
 {
-    /// <summary>The pointwise nonlinearities a network can use.</summary>
-    public enum ActivationKind
-    {
-        /// <summary><c>max(x, 0)</c>.</summary>
-        ReLU,
-        /// <summary><c>x</c> for positive x, <c>0.01·x</c> otherwise.</summary>
-        LeakyReLU,
-        /// <summary><c>tanh(x)</c>.</summary>
-        Tanh,
-        /// <summary><c>1 / (1 + e^{-x})</c>.</summary>
-        Sigmoid,
-        /// <summary><c>x·Φ(x)</c> with Φ the standard normal distribution function (the exact, erf-based GELU).</summary>
-        Gelu,
-    }
-
     /// <summary>
     /// A pointwise nonlinearity σ as a module without parameters (paper.md section 4): its Jacobian is
     /// <c>diag(σ'(x))</c>, so pulling a factor back multiplies every row by σ'(x) elementwise.

@@ -22,6 +22,8 @@ namespace MLNetRiemannian.Optimization
         private readonly Loss _loss;
         private readonly OutputMetric _metric;
         private readonly Dictionary<Dense, (Tensor Weight, Tensor Bias)> _velocity = new();
+        private int _curvatureBatchSize;
+        private double _l2;
 
         /// <summary>Creates the optimizer for <paramref name="network"/>.</summary>
         /// <param name="network">The model; its <see cref="Dense"/> atoms are updated in place.</param>
@@ -59,6 +61,24 @@ namespace MLNetRiemannian.Optimization
         public SolvePrecision Precision { get; }
 
         /// <summary>
+        /// How many samples of each batch enter the metric (the first ones; batches are shuffled): the gradient uses
+        /// the whole batch, the Woodbury system only <c>b·r</c> rows (curvature subsampling). 0, the default, uses the
+        /// whole batch.
+        /// </summary>
+        public int CurvatureBatchSize
+        {
+            get => _curvatureBatchSize;
+            set => _curvatureBatchSize = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"Invalid curvature batch size: {value}. It must be ≥ 0.");
+        }
+
+        /// <summary>λ ≥ 0: adds <c>λ·W</c> to each weight gradient (not to biases). 0 by default.</summary>
+        public double L2Regularization
+        {
+            get => _l2;
+            set => _l2 = value >= 0 && !double.IsInfinity(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"Invalid L2 regularization: {value}. It must be finite and ≥ 0.");
+        }
+
+        /// <summary>
         /// Takes one step on a mini-batch and returns the batch loss before the step.
         /// </summary>
         /// <param name="input">Features <c>[B, in]</c>.</param>
@@ -67,29 +87,43 @@ namespace MLNetRiemannian.Optimization
         public double Step(Tensor input, Tensor target, Tensor? weights = null)
         {
             using var scope = NewDisposeScope();
+            return StepCore(input, target, weights).Loss.to_type(ScalarType.Float64).item<double>();
+        }
+
+        /// <summary>
+        /// <see cref="Step"/> without synchronizing on the loss: returns the batch loss and the network's output
+        /// before the step, as tensors in the caller's dispose scope.
+        /// </summary>
+        internal (Tensor Loss, Tensor Output) StepCore(Tensor input, Tensor target, Tensor? weights)
+        {
             using var noGrad = no_grad();
-            var (loss, layers) = Directions(input, target, weights);
+            var (loss, output, layers) = Directions(input, target, weights);
             foreach (var layer in layers)
                 Apply(layer);
-            return loss.to_type(ScalarType.Float64).item<double>();
+            return (loss, output);
         }
 
         /// <summary>
         /// The forward pass, one batched pullback, and every layer's gradient and direction, without changing the
-        /// parameters. Returns the batch loss. All tensors belong to the caller's dispose scope.
+        /// parameters. Returns the batch loss and output. All tensors belong to the caller's dispose scope.
         /// </summary>
-        internal (Tensor Loss, List<LayerStep> Layers) Directions(Tensor input, Tensor target, Tensor? weights)
+        internal (Tensor Loss, Tensor Output, List<LayerStep> Layers) Directions(Tensor input, Tensor target, Tensor? weights)
         {
             var trace = new ForwardTrace();
             var output = _network.Forward(input, trace);
-            var omega = weights is null
-                ? full(output.shape[0], 1.0 / output.shape[0], dtype: output.dtype)
-                : weights.to_type(output.dtype) / weights.to_type(output.dtype).sum();
+            long batch = output.shape[0];
+            long curvature = _curvatureBatchSize > 0 ? Math.Min(_curvatureBatchSize, batch) : batch;
+            var w = weights?.to_type(output.dtype) ?? ones(batch, dtype: output.dtype);
+            var omega = w / w.sum();
 
             var loss = (_loss.Value(output, target) * omega).sum();
             var gradient = _loss.Gradient(output, target) * omega.unsqueeze(1);
-            var factor = _metric.Factor(output, target) * omega.sqrt().view(-1, 1, 1);
+            // The metric is the weighted mean over the curvature samples (paper.md section 2: K = B^{-1/2} L J).
+            var wc = w.narrow(0, 0, curvature);
+            var factor = _metric.Factor(output.narrow(0, 0, curvature), target.narrow(0, 0, curvature)) * (wc / wc.sum()).sqrt_().view(-1, 1, 1);
             long rank = factor.shape[1];
+            if (curvature < batch)
+                factor = cat(new[] { factor, zeros(new[] { batch - curvature, rank, factor.shape[2] }, dtype: factor.dtype) }, 0);
             _network.Pullback(cat(new[] { factor, gradient.unsqueeze(1) }, 1), trace, toInput: false);
 
             var layers = new List<LayerStep>(trace.Atoms.Count);
@@ -97,11 +131,13 @@ namespace MLNetRiemannian.Optimization
             {
                 var delta = rows.select(1, rank); // ∂ℓ/∂z, [B, out]
                 var gradientWeight = delta.t().mm(x);
+                if (_l2 > 0) gradientWeight.add_(atom.Weight, _l2);
                 var gradientBias = delta.sum(dim: 0);
-                var (uWeight, uBias) = WoodburyStep.Direction(atom, x, rows.narrow(1, 0, rank), gradientWeight, gradientBias, Precision);
+                var (uWeight, uBias) = WoodburyStep.Direction(
+                    atom, x.narrow(0, 0, curvature), rows.narrow(0, 0, curvature).narrow(1, 0, rank), gradientWeight, gradientBias, Precision);
                 layers.Add(new LayerStep(atom, gradientWeight, gradientBias, uWeight, uBias));
             }
-            return (loss, layers);
+            return (loss, output, layers);
         }
 
         private void Apply(LayerStep layer)

@@ -140,7 +140,7 @@ namespace MLNetRiemannian.Tests.Optimization
         private static List<(Tensor Gradient, Tensor Direction)> Flattened(RiemannianModule network, RiemannianSgd optimizer, Tensor input, Tensor target, Tensor? weights)
         {
             using var noGrad = no_grad();
-            var (_, layers) = optimizer.Directions(input, target, weights);
+            var (_, _, layers) = optimizer.Directions(input, target, weights);
             return network.Atoms.Select(atom =>
             {
                 var layer = layers.Single(l => ReferenceEquals(l.Atom, atom));

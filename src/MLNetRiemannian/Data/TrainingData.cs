@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNetRiemannian.Model;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Data
+{
+    /// <summary>
+    /// Features, labels and example weights read once from an <see cref="IDataView"/> and cached as native tensors
+    /// for all epochs. Features are one Float32 tensor <c>[N, F]</c>: 60,000 × 784 takes 188 MB; the bound is memory.
+    /// Rows whose label is missing are skipped and counted, as ML.NET's trainers do; any other bad value throws,
+    /// naming the column and the row index (0-based position in the data view).
+    /// </summary>
+    internal sealed class TrainingData : IDisposable
+    {
+        private const int ChunkRows = 16384;
+
+        private TrainingData(Tensor features, Tensor labels, Tensor? weights, long skipped)
+        {
+            Features = features;
+            Labels = labels;
+            Weights = weights;
+            SkippedRows = skipped;
+        }
+
+        /// <summary><c>[N, F]</c> Float32.</summary>
+        public Tensor Features { get; }
+
+        /// <summary>Int64 class indices <c>[N]</c> (multiclass), Float32 0/1 <c>[N]</c> (binary) or Float32 <c>[N, 1]</c> (regression).</summary>
+        public Tensor Labels { get; }
+
+        /// <summary>Float32 <c>[N]</c>, or null when no weight column was named.</summary>
+        public Tensor? Weights { get; }
+
+        /// <summary>Rows skipped because their label was missing.</summary>
+        public long SkippedRows { get; }
+
+        public long Count => Features.shape[0];
+
+        /// <summary>Reads every row; <paramref name="schema"/> was checked by <see cref="ColumnChecks"/> before.</summary>
+        public static TrainingData Read(IDataView data, ColumnChecks schema, PredictionTask task)
+        {
+            var featureColumn = data.Schema[schema.FeatureColumn];
+            var labelColumn = data.Schema[schema.LabelColumn];
+            var weightColumn = schema.WeightColumn is null ? (DataViewSchema.Column?)null : data.Schema[schema.WeightColumn];
+            var columns = new List<DataViewSchema.Column> { featureColumn, labelColumn };
+            if (weightColumn is { } w) columns.Add(w);
+
+            int width = schema.FeatureCount;
+            using var cursor = data.GetRowCursor(columns);
+            var getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
+            var getLabel = LabelGetter(cursor, labelColumn, task);
+            var getWeight = weightColumn is { } wc ? cursor.GetGetter<float>(wc) : null;
+
+            var chunks = new List<Tensor>();
+            var labels = new List<float>();
+            var weights = getWeight is null ? null : new List<float>();
+            var buffer = new float[ChunkRows * width];
+            int rowsInChunk = 0;
+            long skipped = 0;
+            VBuffer<float> row = default;
+            while (cursor.MoveNext())
+            {
+                float label = getLabel();
+                if (float.IsNaN(label)) { skipped++; continue; }
+                float weight = 1;
+                if (getWeight is not null)
+                {
+                    getWeight(ref weight);
+                    if (!(weight >= 0) || float.IsInfinity(weight))
+                        throw new ArgumentOutOfRangeException(nameof(data),
+                            $"Example weight column '{schema.WeightColumn}' has the value {weight} at row {cursor.Position}; weights must be finite and non-negative.");
+                }
+                getFeatures(ref row);
+                var target = buffer.AsSpan(rowsInChunk * width, width);
+                row.CopyTo(target);
+                for (int j = 0; j < width; j++)
+                {
+                    if (!float.IsFinite(target[j]))
+                        throw new ArgumentOutOfRangeException(nameof(data),
+                            $"Feature column '{schema.FeatureColumn}' has the value {target[j]} in slot {j} at row {cursor.Position}; " +
+                            "features must be finite (replace missing values first, e.g. mlContext.Transforms.ReplaceMissingValues).");
+                }
+                labels.Add(label);
+                weights?.Add(weight);
+                if (++rowsInChunk == ChunkRows)
+                {
+                    chunks.Add(tensor(buffer, new long[] { ChunkRows, width }));
+                    rowsInChunk = 0;
+                }
+            }
+            if (rowsInChunk > 0)
+                chunks.Add(tensor(buffer.AsSpan(0, rowsInChunk * width).ToArray(), new long[] { rowsInChunk, width }));
+            if (labels.Count == 0)
+                throw new ArgumentException(skipped > 0
+                    ? $"Every one of the {skipped} rows has a missing value in label column '{schema.LabelColumn}'; there is nothing to train on."
+                    : "The training data has no rows.", nameof(data));
+
+            var features = chunks.Count == 1 ? chunks[0] : cat(chunks, 0);
+            if (chunks.Count > 1) foreach (var c in chunks) c.Dispose();
+            return new TrainingData(features, LabelTensor(labels, task), weights is null ? null : tensor(weights.ToArray()), skipped);
+        }
+
+        /// <summary>Reads the label as a float: a class index, 0/1, or the target; NaN means missing.</summary>
+        private static Func<float> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column column, PredictionTask task)
+        {
+            switch (task)
+            {
+                case PredictionTask.MulticlassClassification:
+                {
+                    var get = cursor.GetGetter<uint>(column);
+                    uint key = 0;
+                    return () => { get(ref key); return key == 0 ? float.NaN : key - 1; }; // key 0 is missing
+                }
+                case PredictionTask.BinaryClassification:
+                {
+                    var get = cursor.GetGetter<bool>(column);
+                    bool value = false;
+                    return () => { get(ref value); return value ? 1 : 0; };
+                }
+                default:
+                {
+                    var get = cursor.GetGetter<float>(column);
+                    float value = 0;
+                    return () =>
+                    {
+                        get(ref value);
+                        if (float.IsInfinity(value))
+                            throw new ArgumentOutOfRangeException(nameof(column), $"Label column '{column.Name}' has the value {value} at row {cursor.Position}.");
+                        return value;
+                    };
+                }
+            }
+        }
+
+        private static Tensor LabelTensor(List<float> labels, PredictionTask task)
+        {
+            var values = labels.ToArray();
+            return task switch
+            {
+                PredictionTask.MulticlassClassification => tensor(Array.ConvertAll(values, v => (long)v)),
+                PredictionTask.Regression => tensor(values, new long[] { values.Length, 1 }),
+                _ => tensor(values),
+            };
+        }
+
+        public void Dispose()
+        {
+            Features.Dispose();
+            Labels.Dispose();
+            Weights?.Dispose();
+        }
+    }
+}

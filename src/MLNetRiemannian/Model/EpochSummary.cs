@@ -1,0 +1,18 @@
+namespace MLNetRiemannian.Model
+{
+    /// <summary>One epoch of a model's training history.</summary>
+    /// <remarks>
+    /// The metric depends on <see cref="RiemannianMlpModelParameters.Task"/>: the fraction of rows whose predicted
+    /// label is right (accuracy; micro-accuracy for multiclass) for classification, the root mean squared error for
+    /// regression. Later versions may add fields as init-only properties beside these, so code that builds or
+    /// deconstructs an <see cref="EpochSummary"/> keeps compiling.
+    /// </remarks>
+    /// <param name="Epoch">The epoch's number, counting from 1.</param>
+    /// <param name="TrainingLoss">
+    /// The mean training loss over the epoch (cross-entropy for classification, squared error for regression).
+    /// </param>
+    /// <param name="TrainingMetric">Accuracy (classification) or root mean squared error (regression) on the training rows.</param>
+    /// <param name="ValidationMetric">The same metric on the validation rows; <see langword="null"/> when training used no validation set.</param>
+    /// <param name="Seconds">Wall-clock seconds the epoch took.</param>
+    public sealed record EpochSummary(int Epoch, double TrainingLoss, double TrainingMetric, double? ValidationMetric, double Seconds);
+}

@@ -1,0 +1,130 @@
+using System;
+using System.Numerics.Tensors;
+using MLNetRiemannian.Geometry;
+
+namespace MLNetRiemannian.Model
+{
+    /// <summary>
+    /// The trained network's forward pass in managed code: dense layers <c>z = W x + b</c> with the activation after
+    /// every layer but the last, whose output stays linear (the task's output head is the model's business). Scoring
+    /// needs neither TorchSharp nor libtorch.
+    /// </summary>
+    /// <remarks>
+    /// Immutable once built, so any number of threads may call <see cref="Forward"/> at once; each caller brings its
+    /// own scratch buffer (<see cref="ScratchSize"/> floats), which makes scoring allocation-free per row.
+    /// </remarks>
+    internal sealed class ManagedMlp
+    {
+        /// <summary>
+        /// The leaky rectifier's slope for negative inputs. Must equal <c>Geometry.LeakyReLU.NegativeSlope</c>, the
+        /// slope the network was trained with (a test checks it; that class is TorchSharp's side and cannot be named here).
+        /// </summary>
+        public const float LeakyReluSlope = 0.01f;
+
+        private readonly int[] _sizes;
+        private readonly float[][] _weights;
+        private readonly float[][] _biases;
+
+        /// <summary>Takes ownership of the arrays; the caller has validated their shapes and must not change them.</summary>
+        /// <param name="sizes">Widths, input first: layer <c>l</c> maps <c>sizes[l]</c> to <c>sizes[l + 1]</c>.</param>
+        /// <param name="weights">Per layer, <c>W</c> row-major <c>[out, in]</c>.</param>
+        /// <param name="biases">Per layer, <c>b</c> of length out.</param>
+        /// <param name="activation">The nonlinearity between layers.</param>
+        public ManagedMlp(int[] sizes, float[][] weights, float[][] biases, ActivationKind activation)
+        {
+            _sizes = sizes;
+            _weights = weights;
+            _biases = biases;
+            Activation = activation;
+            int widest = 0;
+            for (int l = 1; l < sizes.Length - 1; l++) widest = Math.Max(widest, sizes[l]);
+            // Two hidden vectors in turn (the layer's input and output), plus the densified input row.
+            ScratchSize = 2 * widest + sizes[0];
+        }
+
+        /// <summary>The nonlinearity between layers.</summary>
+        public ActivationKind Activation { get; }
+
+        /// <summary>Number of dense layers.</summary>
+        public int LayerCount => _weights.Length;
+
+        /// <summary>Width of the input.</summary>
+        public int InputSize => _sizes[0];
+
+        /// <summary>Width of the output (before the task's head).</summary>
+        public int OutputSize => _sizes[^1];
+
+        /// <summary>Floats of scratch <see cref="Forward"/> needs, including room for a densified input row.</summary>
+        public int ScratchSize { get; }
+
+        /// <summary>Widths, input first.</summary>
+        public ReadOnlySpan<int> Sizes => _sizes;
+
+        /// <summary>Layer <paramref name="layer"/>'s W, row-major <c>[out, in]</c>.</summary>
+        public ReadOnlySpan<float> Weights(int layer) => _weights[layer];
+
+        /// <summary>Layer <paramref name="layer"/>'s b.</summary>
+        public ReadOnlySpan<float> Bias(int layer) => _biases[layer];
+
+        /// <summary>
+        /// The tail of <paramref name="scratch"/> a caller may use to densify an input row (<see cref="InputSize"/>
+        /// floats) before passing it to <see cref="Forward"/>; <see cref="Forward"/> does not touch it.
+        /// </summary>
+        public Span<float> InputScratch(Span<float> scratch) => scratch.Slice(ScratchSize - InputSize, InputSize);
+
+        /// <summary>Computes the network's linear output for one input row.</summary>
+        /// <param name="input">The row, <see cref="InputSize"/> floats.</param>
+        /// <param name="output">Receives <see cref="OutputSize"/> floats.</param>
+        /// <param name="scratch">At least <see cref="ScratchSize"/> floats, owned by the caller for this call.</param>
+        public void Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> scratch)
+        {
+            int hidden = (ScratchSize - InputSize) / 2;
+            Span<float> even = scratch.Slice(0, hidden), odd = scratch.Slice(hidden, hidden);
+            ReadOnlySpan<float> current = input;
+            for (int l = 0; l < _weights.Length; l++)
+            {
+                bool last = l == _weights.Length - 1;
+                Span<float> next = last ? output.Slice(0, OutputSize) : (l % 2 == 0 ? even : odd).Slice(0, _sizes[l + 1]);
+                Dense(_weights[l], _biases[l], current, next);
+                if (!last) Activate(next);
+                current = next;
+            }
+        }
+
+        // z = W x + b, one SIMD dot product per output row: the weights stream through once, so this is the plain
+        // matrix-vector product's speed.
+        private static void Dense(float[] weights, float[] bias, ReadOnlySpan<float> x, Span<float> z)
+        {
+            int width = x.Length;
+            ReadOnlySpan<float> w = weights;
+            for (int o = 0; o < z.Length; o++)
+                z[o] = TensorPrimitives.Dot(w.Slice(o * width, width), x) + bias[o];
+        }
+
+        private void Activate(Span<float> x)
+        {
+            switch (Activation)
+            {
+                case ActivationKind.ReLU:
+                    TensorPrimitives.Max(x, 0f, x);
+                    break;
+                case ActivationKind.LeakyReLU:
+                    // max(x, a·x) is the leaky rectifier because 0 < a < 1.
+                    for (int i = 0; i < x.Length; i++) x[i] = Math.Max(x[i], LeakyReluSlope * x[i]);
+                    break;
+                case ActivationKind.Tanh:
+                    TensorPrimitives.Tanh(x, x);
+                    break;
+                case ActivationKind.Sigmoid:
+                    TensorPrimitives.Sigmoid(x, x);
+                    break;
+                case ActivationKind.Gelu:
+                    // x·Φ(x) in double, rounded once: torch's float GELU is accurate to rounding, so this matches it.
+                    for (int i = 0; i < x.Length; i++) x[i] = (float)(x[i] * ErrorFunction.NormalCdf(x[i]));
+                    break;
+                default:
+                    throw new InvalidOperationException($"Unknown activation {Activation}.");
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+using MLNetRiemannian.Geometry;
+
+namespace MLNetRiemannian.Model
+{
+    /// <summary>
+    /// The binary stream a <see cref="RiemannianMlpModelParameters"/> saves inside ML.NET's model zip. Everything is
+    /// little-endian (<see cref="BinaryWriter"/>'s encoding):
+    /// <code>
+    /// int32   format version (1)
+    /// int64   payload length in bytes
+    /// payload:
+    ///   int32   task (PredictionTask), int32 activation (ActivationKind)
+    ///   int32   number of layer sizes n, then n × int32 sizes, input first
+    ///   per dense layer l: float32[sizes[l+1] · sizes[l]] weights, row-major [out, in]; float32[sizes[l+1]] bias
+    ///   string  output metric (BinaryWriter's length-prefixed UTF-8)
+    ///   int32   number of epochs, then per epoch: int32 epoch, float64 training loss, float64 training metric,
+    ///           bool has validation metric, float64 validation metric (0 when absent), float64 seconds
+    /// byte[32] SHA-256 of everything above
+    /// </code>
+    /// The checksum is there because a flipped bit in a weight still parses: without it a damaged file would load and
+    /// predict wrongly instead of failing. Floats are copied as their bit patterns, so a model loads back bit-identically.
+    /// </summary>
+    internal static class RiemannianMlpFormat
+    {
+        /// <summary>The format version this code writes and the only one it reads.</summary>
+        public const int Version = 1;
+
+        private const int HeaderBytes = sizeof(int) + sizeof(long);
+        private const int ChecksumBytes = 32;
+        private const int EpochBytes = sizeof(int) + 4 * sizeof(double) + sizeof(bool);
+
+        /// <summary>Writes <paramref name="model"/> in the format above.</summary>
+        public static void Write(BinaryWriter writer, RiemannianMlpModelParameters model)
+        {
+            using var payload = new MemoryStream();
+            using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+            {
+                w.Write((int)model.Task);
+                w.Write((int)model.Activation);
+                w.Write(model.LayerSizes.Count);
+                foreach (int size in model.LayerSizes) w.Write(size);
+                for (int l = 0; l < model.LayerSizes.Count - 1; l++)
+                {
+                    WriteFloats(w, model.GetWeights(l));
+                    WriteFloats(w, model.GetBias(l));
+                }
+                w.Write(model.OutputMetric);
+                w.Write(model.History.Count);
+                foreach (var epoch in model.History)
+                {
+                    w.Write(epoch.Epoch);
+                    w.Write(epoch.TrainingLoss);
+                    w.Write(epoch.TrainingMetric);
+                    w.Write(epoch.ValidationMetric.HasValue);
+                    w.Write(epoch.ValidationMetric ?? 0);
+                    w.Write(epoch.Seconds);
+                }
+            }
+
+            var body = payload.GetBuffer().AsSpan(0, checked((int)payload.Length));
+            Span<byte> header = stackalloc byte[HeaderBytes];
+            BinaryPrimitives.WriteInt32LittleEndian(header, Version);
+            BinaryPrimitives.WriteInt64LittleEndian(header.Slice(sizeof(int)), body.Length);
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            sha.AppendData(header);
+            sha.AppendData(body);
+            writer.Write(header);
+            writer.Write(body);
+            writer.Write(sha.GetHashAndReset());
+        }
+
+        /// <summary>
+        /// Reads a model written by <see cref="Write"/>, checking the version, the length, the checksum and every
+        /// shape before building anything; any defect throws <see cref="InvalidDataException"/> saying what is wrong.
+        /// </summary>
+        public static RiemannianMlpModelParameters Read(IHostEnvironment env, Stream stream)
+        {
+            byte[] bytes;
+            using (var copy = new MemoryStream())
+            {
+                stream.CopyTo(copy);
+                bytes = copy.ToArray();
+            }
+
+            if (bytes.Length < HeaderBytes)
+                throw Truncated($"it holds {bytes.Length} bytes, fewer than its {HeaderBytes}-byte header");
+            int version = BinaryPrimitives.ReadInt32LittleEndian(bytes);
+            if (version != Version)
+                throw new InvalidDataException(version > Version && version < 1000
+                    ? $"The RiemannianMlp model stream '{RiemannianMlpModelParameters.StreamName}' has format version {version}, but this MLNetRiemannian reads version {Version}: update the MLNetRiemannian package to load it."
+                    : Message("is corrupt", $"its format version is {version}, not {Version}"));
+            long payloadLength = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(sizeof(int)));
+            if (payloadLength < 0 || payloadLength > int.MaxValue)
+                throw Corrupt($"its header gives an impossible payload length, {payloadLength} bytes");
+            long expected = HeaderBytes + payloadLength + ChecksumBytes;
+            if (bytes.Length < expected)
+                throw Truncated($"it holds {bytes.Length} bytes but its header announces {expected}");
+            if (bytes.Length > expected)
+                throw Corrupt($"it holds {bytes.Length - expected} bytes after its end");
+            int checkedLength = HeaderBytes + (int)payloadLength;
+            if (!SHA256.HashData(bytes.AsSpan(0, checkedLength)).AsSpan().SequenceEqual(bytes.AsSpan(checkedLength, ChecksumBytes)))
+                throw Corrupt("its SHA-256 checksum does not match its contents (the file was damaged or edited)");
+
+            try
+            {
+                return ReadPayload(env, new BinaryReader(new MemoryStream(bytes, HeaderBytes, (int)payloadLength, writable: false), Encoding.UTF8));
+            }
+            catch (EndOfStreamException e)
+            {
+                throw new InvalidDataException(Message("is corrupt", "its payload ends early"), e);
+            }
+            catch (ArgumentException e)
+            {
+                // The constructor's shape checks, for a payload that is intact but describes an impossible network.
+                throw new InvalidDataException(Message("is corrupt", e.Message), e);
+            }
+        }
+
+        private static RiemannianMlpModelParameters ReadPayload(IHostEnvironment env, BinaryReader reader)
+        {
+            var task = (PredictionTask)reader.ReadInt32();
+            if (!Enum.IsDefined(task)) throw Corrupt($"it names an unknown prediction task, {(int)task}");
+            var activation = (ActivationKind)reader.ReadInt32();
+            if (!Enum.IsDefined(activation)) throw Corrupt($"it names an unknown activation, {(int)activation}");
+
+            int count = reader.ReadInt32();
+            if (count < 2 || count > Remaining(reader) / sizeof(int))
+                throw Corrupt($"it gives {count} layer sizes");
+            var sizes = new int[count];
+            for (int i = 0; i < count; i++)
+            {
+                sizes[i] = reader.ReadInt32();
+                if (sizes[i] <= 0) throw Corrupt($"layer size {i} is {sizes[i]}");
+            }
+
+            var weights = new float[count - 1][];
+            var biases = new float[count - 1][];
+            for (int l = 0; l < count - 1; l++)
+            {
+                weights[l] = ReadFloats(reader, (long)sizes[l + 1] * sizes[l], $"layer {l}'s {sizes[l + 1]} x {sizes[l]} weights");
+                biases[l] = ReadFloats(reader, sizes[l + 1], $"layer {l}'s {sizes[l + 1]} biases");
+            }
+
+            string outputMetric = reader.ReadString();
+            int epochs = reader.ReadInt32();
+            if (epochs < 0 || epochs > Remaining(reader) / EpochBytes)
+                throw Corrupt($"it gives {epochs} epochs of history but holds {Remaining(reader)} bytes for them");
+            var history = new List<EpochSummary>(epochs);
+            for (int i = 0; i < epochs; i++)
+            {
+                int epoch = reader.ReadInt32();
+                double loss = reader.ReadDouble(), metric = reader.ReadDouble();
+                bool hasValidation = reader.ReadBoolean();
+                double validation = reader.ReadDouble(), seconds = reader.ReadDouble();
+                history.Add(new EpochSummary(epoch, loss, metric, hasValidation ? validation : null, seconds));
+            }
+            if (Remaining(reader) != 0)
+                throw Corrupt($"{Remaining(reader)} bytes of its payload are left over after the history");
+
+            return new RiemannianMlpModelParameters(env, task, activation, sizes, weights, biases, outputMetric, history);
+        }
+
+        private static void WriteFloats(BinaryWriter writer, ReadOnlySpan<float> values)
+        {
+            if (BitConverter.IsLittleEndian)
+            {
+                writer.Write(MemoryMarshal.AsBytes(values));
+                return;
+            }
+            foreach (float value in values) writer.Write(value);
+        }
+
+        private static float[] ReadFloats(BinaryReader reader, long count, string what)
+        {
+            if (count * sizeof(float) > Remaining(reader))
+                throw Corrupt($"{what} need {count * sizeof(float)} bytes but {Remaining(reader)} remain");
+            var values = new float[count];
+            var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+            reader.BaseStream.ReadExactly(bytes);
+            if (!BitConverter.IsLittleEndian)
+                for (int i = 0; i < values.Length; i++)
+                    values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(i * sizeof(float)));
+            return values;
+        }
+
+        private static long Remaining(BinaryReader reader) => reader.BaseStream.Length - reader.BaseStream.Position;
+
+        private static string Message(string state, string detail) =>
+            $"The RiemannianMlp model stream '{RiemannianMlpModelParameters.StreamName}' {state}: {detail}.";
+
+        private static InvalidDataException Corrupt(string detail) => new InvalidDataException(Message("is corrupt", detail));
+
+        private static InvalidDataException Truncated(string detail) => new InvalidDataException(Message("is truncated", detail));
+    }
+}

@@ -1,0 +1,232 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.IO;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Model;
+
+[assembly: LoadableClass(typeof(RiemannianMlpModelParameters), null, typeof(SignatureLoadModel),
+    "Riemannian MLP", RiemannianMlpModelParameters.LoaderSignature)]
+
+namespace MLNetRiemannian.Model
+{
+    /// <summary>
+    /// A trained RiemannianMlp network as ML.NET sees it: the model inside the
+    /// <see cref="MulticlassPredictionTransformer{TModel}"/>, <see cref="BinaryPredictionTransformer{TModel}"/> or
+    /// <see cref="RegressionPredictionTransformer{TModel}"/> the trainer returns. It scores with a managed forward pass
+    /// (no TorchSharp, no libtorch), is immutable and safe to share between threads, and saves into ML.NET's model zip.
+    /// </summary>
+    /// <remarks>
+    /// Scoring function, with <c>h₀ = x</c>, <c>h_l = σ(W_l h_{l−1} + b_l)</c> for the hidden layers and
+    /// <c>z = W_L h_{L−1} + b_L</c>: multiclass Score = softmax(z) (the class probabilities), binary Score = z (the
+    /// logit) with Probability = 1 / (1 + e^{−z}), regression Score = z.
+    /// </remarks>
+    public sealed class RiemannianMlpModelParameters :
+        IDistPredictorProducing<float, float>, IPredictorProducing<VBuffer<float>>, IValueMapperDist, ISchemaBindableMapper, ICanSaveModel
+    {
+        internal const string LoaderSignature = "RiemannianMlpModel";
+        internal const string StreamName = "RiemannianMlp.bin";
+
+        private readonly ManagedMlp _network;
+        private readonly VectorDataViewType _inputType;
+        private readonly DataViewType _outputType;
+
+        /// <summary>Builds a model from trained weights, validating every shape; the arrays are copied.</summary>
+        /// <param name="env">The ML.NET environment (checked, not kept: the model needs no services to score).</param>
+        /// <param name="task">What the network predicts; fixes the output head and the required output width.</param>
+        /// <param name="activation">The nonlinearity after every layer but the last.</param>
+        /// <param name="layerSizes">Widths, input first; at least two entries, all positive.</param>
+        /// <param name="weights">Per layer <c>l</c>, W row-major <c>[layerSizes[l + 1], layerSizes[l]]</c>.</param>
+        /// <param name="biases">Per layer <c>l</c>, b of length <c>layerSizes[l + 1]</c>.</param>
+        /// <param name="outputMetric">How the output metric used in training is described, e.g. "Identity".</param>
+        /// <param name="history">The training history, one entry per epoch (may be empty).</param>
+        internal RiemannianMlpModelParameters(IHostEnvironment env, PredictionTask task, ActivationKind activation, int[] layerSizes,
+            float[][] weights, float[][] biases, string outputMetric, IReadOnlyList<EpochSummary> history)
+        {
+            if (env is null) throw new ArgumentNullException(nameof(env));
+            if (!Enum.IsDefined(task)) throw new ArgumentOutOfRangeException(nameof(task), task, "Unknown prediction task.");
+            if (!Enum.IsDefined(activation)) throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
+            CheckShapes(task, layerSizes, weights, biases);
+            if (outputMetric is null) throw new ArgumentNullException(nameof(outputMetric));
+            if (history is null) throw new ArgumentNullException(nameof(history));
+            for (int i = 0; i < history.Count; i++)
+                if (history[i] is null) throw new ArgumentException($"History entry {i} is null.", nameof(history));
+
+            Task = task;
+            OutputMetric = outputMetric;
+            History = new ReadOnlyCollection<EpochSummary>(new List<EpochSummary>(history));
+            var sizes = (int[])layerSizes.Clone();
+            LayerSizes = Array.AsReadOnly(sizes);
+            _network = new ManagedMlp(sizes, Array.ConvertAll(weights, w => (float[])w.Clone()), Array.ConvertAll(biases, b => (float[])b.Clone()), activation);
+            _inputType = new VectorDataViewType(NumberDataViewType.Single, _network.InputSize);
+            _outputType = task == PredictionTask.MulticlassClassification
+                ? new VectorDataViewType(NumberDataViewType.Single, _network.OutputSize)
+                : NumberDataViewType.Single;
+        }
+
+        /// <summary>What the network predicts.</summary>
+        public PredictionTask Task { get; }
+
+        /// <summary>
+        /// Widths of the network, input first: dense layer <c>l</c> (0-based) maps <c>LayerSizes[l]</c> features to
+        /// <c>LayerSizes[l + 1]</c>; the last entry is the number of classes (multiclass) or 1.
+        /// </summary>
+        public IReadOnlyList<int> LayerSizes { get; }
+
+        /// <summary>The nonlinearity after every dense layer but the last.</summary>
+        public ActivationKind Activation => _network.Activation;
+
+        /// <summary>The output metric the optimizer used, as text (e.g. "Identity", "GaussNewton(ε=0.1)").</summary>
+        public string OutputMetric { get; }
+
+        /// <summary>The training history, one entry per epoch in order.</summary>
+        public IReadOnlyList<EpochSummary> History { get; }
+
+        /// <summary>
+        /// The weight matrix W of dense layer <paramref name="layer"/>, row-major <c>[out, in]</c> with
+        /// <c>out = LayerSizes[layer + 1]</c> and <c>in = LayerSizes[layer]</c>: row <c>o</c> holds the weights into output <c>o</c>.
+        /// </summary>
+        /// <param name="layer">0 ≤ layer &lt; <c>LayerSizes.Count − 1</c>.</param>
+        public ReadOnlySpan<float> GetWeights(int layer) => _network.Weights(CheckLayer(layer));
+
+        /// <summary>The bias b of dense layer <paramref name="layer"/>, <c>LayerSizes[layer + 1]</c> values.</summary>
+        /// <param name="layer">0 ≤ layer &lt; <c>LayerSizes.Count − 1</c>.</param>
+        public ReadOnlySpan<float> GetBias(int layer) => _network.Bias(CheckLayer(layer));
+
+        internal ManagedMlp Network => _network;
+
+        private int CheckLayer(int layer) =>
+            (uint)layer < (uint)_network.LayerCount ? layer
+            : throw new ArgumentOutOfRangeException(nameof(layer), layer, $"The network has {_network.LayerCount} dense layers (0 to {_network.LayerCount - 1}).");
+
+        private static void CheckShapes(PredictionTask task, int[] sizes, float[][] weights, float[][] biases)
+        {
+            if (sizes is null) throw new ArgumentNullException("layerSizes");
+            if (sizes.Length < 2) throw new ArgumentException($"Need at least an input and an output width, got {sizes.Length} layer sizes.", "layerSizes");
+            for (int i = 0; i < sizes.Length; i++)
+                if (sizes[i] <= 0) throw new ArgumentException($"Layer size {i} is {sizes[i]}; widths must be positive.", "layerSizes");
+            int outputs = sizes[^1];
+            if (task == PredictionTask.MulticlassClassification ? outputs < 2 : outputs != 1)
+                throw new ArgumentException($"A {task} network needs {(task == PredictionTask.MulticlassClassification ? "at least 2 outputs" : "1 output")}, got {outputs}.", "layerSizes");
+            if (weights is null) throw new ArgumentNullException(nameof(weights));
+            if (biases is null) throw new ArgumentNullException(nameof(biases));
+            int layers = sizes.Length - 1;
+            if (weights.Length != layers) throw new ArgumentException($"{layers} layers need {layers} weight matrices, got {weights.Length}.", nameof(weights));
+            if (biases.Length != layers) throw new ArgumentException($"{layers} layers need {layers} bias vectors, got {biases.Length}.", nameof(biases));
+            for (int l = 0; l < layers; l++)
+            {
+                long expected = (long)sizes[l + 1] * sizes[l];
+                if (weights[l] is null || weights[l].Length != expected)
+                    throw new ArgumentException($"Layer {l} is {sizes[l + 1]} x {sizes[l]}: its weights need {expected} values, got {weights[l]?.Length.ToString() ?? "null"}.", nameof(weights));
+                if (biases[l] is null || biases[l].Length != sizes[l + 1])
+                    throw new ArgumentException($"Layer {l} has {sizes[l + 1]} outputs: its bias needs {sizes[l + 1]} values, got {biases[l]?.Length.ToString() ?? "null"}.", nameof(biases));
+            }
+        }
+
+        // ---- Scoring through ML.NET (IValueMapper, IValueMapperDist, ISchemaBindableMapper) ----
+
+        PredictionKind IPredictor.PredictionKind => Task switch
+        {
+            PredictionTask.MulticlassClassification => PredictionKind.MulticlassClassification,
+            PredictionTask.BinaryClassification => PredictionKind.BinaryClassification,
+            _ => PredictionKind.Regression,
+        };
+
+        DataViewType IValueMapper.InputType => _inputType;
+
+        DataViewType IValueMapper.OutputType => _outputType;
+
+        // Only binary models have a distribution (the probability); ML.NET asks for it only when the bindable mapper is
+        // the binary one, which Bind chooses for binary models alone.
+        DataViewType IValueMapperDist.DistType => Task == PredictionTask.BinaryClassification
+            ? NumberDataViewType.Single
+            : throw new InvalidOperationException($"A {Task} model has no probability column.");
+
+        ValueMapper<TSrc, TDst> IValueMapper.GetMapper<TSrc, TDst>()
+        {
+            if (typeof(TSrc) != typeof(VBuffer<float>) || typeof(TDst) != _outputType.RawType)
+                throw new InvalidOperationException($"A {Task} model maps VBuffer<Single> to {_outputType.RawType.Name}, not {typeof(TSrc).Name} to {typeof(TDst).Name}.");
+            var scorer = new RowScorer(this);
+            Delegate mapper = Task == PredictionTask.MulticlassClassification
+                ? (ValueMapper<VBuffer<float>, VBuffer<float>>)scorer.Probabilities
+                : (ValueMapper<VBuffer<float>, float>)scorer.Score;
+            return (ValueMapper<TSrc, TDst>)mapper;
+        }
+
+        ValueMapper<TSrc, TDst, TDist> IValueMapperDist.GetMapper<TSrc, TDst, TDist>()
+        {
+            if (Task != PredictionTask.BinaryClassification)
+                throw new InvalidOperationException($"A {Task} model has no probability column.");
+            if (typeof(TSrc) != typeof(VBuffer<float>) || typeof(TDst) != typeof(float) || typeof(TDist) != typeof(float))
+                throw new InvalidOperationException($"A binary model maps VBuffer<Single> to Single and Single, not {typeof(TSrc).Name} to {typeof(TDst).Name} and {typeof(TDist).Name}.");
+            Delegate mapper = (ValueMapper<VBuffer<float>, float, float>)new RowScorer(this).ScoreAndProbability;
+            return (ValueMapper<TSrc, TDst, TDist>)mapper;
+        }
+
+        // The model binds itself (ML.NET prefers a model's own ISchemaBindableMapper) for two reasons: ML.NET's standard
+        // wrapper rejects a wrong feature size without naming the column, and it would pick the binary (probability)
+        // wrapper for every task because this one class implements IValueMapperDist.
+        ISchemaBoundMapper ISchemaBindableMapper.Bind(IHostEnvironment env, RoleMappedSchema schema)
+        {
+            if (schema?.Feature is DataViewSchema.Column feature) CheckFeatureColumn(feature.Name, feature.Type);
+            ISchemaBindableMapper standard = Task == PredictionTask.BinaryClassification
+                ? new SchemaBindableBinaryPredictorWrapper(this)
+                : new SchemaBindablePredictorWrapper(this);
+            return new FeatureCheckingBoundMapper((ISchemaBoundRowMapper)standard.Bind(env, schema), this);
+        }
+
+        /// <summary>
+        /// Throws, naming the column and both sizes, unless <paramref name="type"/> is the float vector of the
+        /// training width.
+        /// </summary>
+        internal void CheckFeatureColumn(string name, DataViewType type)
+        {
+            if (type is VectorDataViewType vector && vector.ItemType == NumberDataViewType.Single && vector.Size == _network.InputSize)
+                return;
+            string problem = type switch
+            {
+                VectorDataViewType v when v.ItemType != NumberDataViewType.Single => $"has type {type}",
+                VectorDataViewType { Size: 0 } => "has a variable number of slots",
+                VectorDataViewType v => $"has {v.Size} slots",
+                _ => $"has type {type}, not a vector,",
+            };
+            string hint = type is VectorDataViewType { Size: 0 } ? $"; give it a known size (e.g. [VectorType({_network.InputSize})] on the input class)" : "";
+            throw new ArgumentOutOfRangeException("inputSchema",
+                $"Feature column '{name}' {problem} but the model was trained on {_network.InputSize} slots of type Single{hint}.");
+        }
+
+        // ---- Save and load ----
+
+        private static VersionInfo GetVersionInfo() => new VersionInfo(
+            modelSignature: "RIEMNMLP",
+            verWrittenCur: 0x00010001, // Initial: RiemannianMlpFormat version 1.
+            verReadableCur: 0x00010001,
+            verWeCanReadBack: 0x00010001,
+            loaderSignature: LoaderSignature,
+            loaderAssemblyName: typeof(RiemannianMlpModelParameters).Assembly.FullName);
+
+        void ICanSaveModel.Save(ModelSaveContext ctx)
+        {
+            if (ctx is null) throw new ArgumentNullException(nameof(ctx));
+            ctx.CheckAtModel();
+            ctx.SetVersionInfo(GetVersionInfo());
+            // Everything lives in the binary stream; the model's own stream holds only ML.NET's version header.
+            ctx.SaveBinaryStream(StreamName, writer => RiemannianMlpFormat.Write(writer, this));
+        }
+
+        /// <summary>ML.NET's loader entry point (registered by <c>[assembly: LoadableClass]</c>).</summary>
+        internal static RiemannianMlpModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
+        {
+            if (env is null) throw new ArgumentNullException(nameof(env));
+            if (ctx is null) throw new ArgumentNullException(nameof(ctx));
+            ctx.CheckAtModel(GetVersionInfo());
+            RiemannianMlpModelParameters? model = null;
+            if (!ctx.TryLoadBinaryStream(StreamName, reader => model = RiemannianMlpFormat.Read(env, reader.BaseStream)))
+                throw new InvalidDataException($"The RiemannianMlp model in '{ctx.Directory}' has no '{StreamName}' stream: the model file is incomplete.");
+            return model!;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using MLNetRiemannian.Geometry;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Optimization
+{
+    /// <summary>
+    /// Epochs of shuffled mini-batch steps over cached tensors, with a per-epoch summary, optional validation and
+    /// early stopping (the best parameters are kept and restored).
+    /// </summary>
+    internal sealed class FitLoop
+    {
+        private const long EvaluationChunk = 8192;
+        private readonly RiemannianModule _network;
+        private readonly RiemannianSgd _optimizer;
+        private readonly TrainingMetric _metric;
+
+        public FitLoop(RiemannianModule network, RiemannianSgd optimizer, TrainingMetric metric)
+        {
+            _network = network;
+            _optimizer = optimizer;
+            _metric = metric;
+        }
+
+        /// <summary>One epoch's numbers. The training metric is accumulated over the epoch's batches, each scored just before its step.</summary>
+        public readonly record struct EpochResult(int Epoch, double Loss, double TrainingMetric, double? ValidationMetric, double Seconds, double StepsPerSecond);
+
+        public sealed record Settings(int Epochs, int BatchSize, bool Shuffle, int EarlyStoppingPatience);
+
+        /// <summary>Trains; returns one result per epoch run. <paramref name="checkAlive"/> runs before every step (cancellation).</summary>
+        public List<EpochResult> Run(Tensor x, Tensor y, Tensor? weights, (Tensor X, Tensor Y)? validation, Settings settings,
+            Generator generator, Action<EpochResult> onEpoch, Action checkAlive)
+        {
+            var history = new List<EpochResult>();
+            long rows = x.shape[0];
+            double best = double.NaN;
+            int sinceBest = 0;
+            var bestParameters = new List<Tensor>();
+            try
+            {
+                for (int epoch = 1; epoch <= settings.Epochs; epoch++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    double lossSum = 0, metricSum = 0;
+                    int steps = 0;
+                    using (var epochScope = NewDisposeScope())
+                    {
+                        var order = settings.Shuffle ? randperm(rows, generator: generator) : arange(rows);
+                        for (long start = 0; start < rows; start += settings.BatchSize, steps++)
+                        {
+                            checkAlive();
+                            using var stepScope = NewDisposeScope();
+                            var index = order.narrow(0, start, Math.Min(settings.BatchSize, rows - start));
+                            var batchY = y.index_select(0, index);
+                            var (loss, output) = _optimizer.StepCore(x.index_select(0, index), batchY, weights?.index_select(0, index));
+                            lossSum += loss.to_type(ScalarType.Float64).item<double>() * index.shape[0];
+                            metricSum += _metric.BatchSum(output, batchY).item<double>();
+                            if (!double.IsFinite(lossSum))
+                                throw new ArithmeticException($"The training loss became {lossSum} in epoch {epoch}, step {steps + 1}. Lower the learning rate or raise the mass.");
+                        }
+                    }
+                    double? validationMetric = validation is { } v ? Evaluate(v.X, v.Y) : null;
+                    double seconds = clock.Elapsed.TotalSeconds;
+                    var result = new EpochResult(epoch, lossSum / rows, _metric.Finish(metricSum, rows * Outputs(y)), validationMetric, seconds, steps / seconds);
+                    history.Add(result);
+                    onEpoch(result);
+
+                    if (validationMetric is { } current && settings.EarlyStoppingPatience > 0)
+                    {
+                        if (double.IsNaN(best) || _metric.IsBetter(current, best))
+                        {
+                            best = current;
+                            sinceBest = 0;
+                            Snapshot(bestParameters);
+                        }
+                        else if (++sinceBest >= settings.EarlyStoppingPatience)
+                        {
+                            break;
+                        }
+                    }
+                }
+                if (bestParameters.Count > 0) Restore(bestParameters);
+                return history;
+            }
+            finally
+            {
+                foreach (var t in bestParameters) t.Dispose();
+            }
+        }
+
+        /// <summary>The metric of the current network over a whole data set, in chunks to bound memory.</summary>
+        public double Evaluate(Tensor x, Tensor y)
+        {
+            using var noGrad = no_grad();
+            double sum = 0;
+            for (long start = 0; start < x.shape[0]; start += EvaluationChunk)
+            {
+                using var scope = NewDisposeScope();
+                long n = Math.Min(EvaluationChunk, x.shape[0] - start);
+                sum += _metric.BatchSum(_network.Forward(x.narrow(0, start, n)), y.narrow(0, start, n)).item<double>();
+            }
+            return _metric.Finish(sum, x.shape[0] * Outputs(y));
+        }
+
+        // RMSE averages over every output coordinate; accuracy over rows.
+        private long Outputs(Tensor y) => _metric is TrainingMetric.RootMeanSquaredError && y.dim() == 2 ? y.shape[1] : 1;
+
+        private void Snapshot(List<Tensor> saved)
+        {
+            foreach (var t in saved) t.Dispose();
+            saved.Clear();
+            saved.AddRange(_network.Atoms.SelectMany(a => new[] { a.Weight.clone().DetachFromDisposeScope(), a.Bias.clone().DetachFromDisposeScope() }));
+        }
+
+        private void Restore(List<Tensor> saved)
+        {
+            using var noGrad = no_grad();
+            for (int i = 0; i < _network.Atoms.Count; i++)
+            {
+                _network.Atoms[i].Weight.copy_(saved[2 * i]);
+                _network.Atoms[i].Bias.copy_(saved[2 * i + 1]);
+            }
+        }
+    }
+}

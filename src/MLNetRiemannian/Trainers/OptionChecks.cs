@@ -1,0 +1,41 @@
+using System;
+
+namespace MLNetRiemannian.Trainers
+{
+    /// <summary>Checks every option once, at construction, with a message naming the option and its value.</summary>
+    internal static class OptionChecks
+    {
+        public static void Validate(RiemannianMlpTrainerOptions o)
+        {
+            Require(!string.IsNullOrWhiteSpace(o.LabelColumnName), nameof(o.LabelColumnName), o.LabelColumnName, "a column name");
+            Require(!string.IsNullOrWhiteSpace(o.FeatureColumnName), nameof(o.FeatureColumnName), o.FeatureColumnName, "a column name");
+            Require(o.HiddenLayerSizes is not null && Array.TrueForAll(o.HiddenLayerSizes, s => s > 0), nameof(o.HiddenLayerSizes),
+                o.HiddenLayerSizes is null ? null : string.Join(",", o.HiddenLayerSizes), "positive widths (an empty array trains a linear model)");
+            Require(o.Mass > 0 && double.IsFinite(o.Mass), nameof(o.Mass), o.Mass, "positive and finite");
+            if (o.LayerMasses is not null)
+            {
+                Require(o.LayerMasses.Length == o.HiddenLayerSizes!.Length + 1, nameof(o.LayerMasses), o.LayerMasses.Length,
+                    $"one mass per layer ({o.HiddenLayerSizes.Length + 1})");
+                Require(Array.TrueForAll(o.LayerMasses, m => m > 0 && double.IsFinite(m)), nameof(o.LayerMasses), string.Join(",", o.LayerMasses), "positive, finite masses");
+            }
+            Require(o.LearningRate > 0 && double.IsFinite(o.LearningRate), nameof(o.LearningRate), o.LearningRate, "positive and finite");
+            Require(o.Momentum >= 0 && o.Momentum < 1, nameof(o.Momentum), o.Momentum, "in [0, 1)");
+            Require(o.BatchSize > 0, nameof(o.BatchSize), o.BatchSize, "positive");
+            Require(o.CurvatureBatchSize >= 0, nameof(o.CurvatureBatchSize), o.CurvatureBatchSize, "≥ 0 (0 = the whole batch)");
+            Require(o.NumberOfEpochs is null or > 0, nameof(o.NumberOfEpochs), o.NumberOfEpochs, "positive, or null for automatic");
+            Require(o.L2Regularization >= 0 && double.IsFinite(o.L2Regularization), nameof(o.L2Regularization), o.L2Regularization, "finite and ≥ 0");
+            Require(o.GaussNewtonEpsilon >= 0 && double.IsFinite(o.GaussNewtonEpsilon), nameof(o.GaussNewtonEpsilon), o.GaussNewtonEpsilon, "finite and ≥ 0");
+            Require(o.OutputMetric != OutputMetricKind.Custom || o.CustomOutputMetric is not null, nameof(o.CustomOutputMetric), "null",
+                "a function when OutputMetric is Custom");
+            Require(o.ValidationFraction >= 0 && o.ValidationFraction <= 0.5, nameof(o.ValidationFraction), o.ValidationFraction, "in [0, 0.5]");
+            Require(o.EarlyStoppingPatience >= 0, nameof(o.EarlyStoppingPatience), o.EarlyStoppingPatience, "≥ 0");
+            Require(o.NumberOfThreads is null or > 0, nameof(o.NumberOfThreads), o.NumberOfThreads, "positive, or null");
+        }
+
+        private static void Require(bool condition, string option, object? value, string expected)
+        {
+            if (!condition)
+                throw new ArgumentOutOfRangeException(option, value, $"Invalid {option}: {value ?? "null"}. It must be {expected}.");
+        }
+    }
+}

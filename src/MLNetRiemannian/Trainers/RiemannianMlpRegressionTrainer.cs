@@ -1,0 +1,45 @@
+using System.Collections.Generic;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNetRiemannian.Model;
+
+namespace MLNetRiemannian.Trainers
+{
+    /// <summary>
+    /// Regression with a multilayer perceptron trained by layerwise Riemannian gradient descent on the squared error.
+    /// Create it with <c>mlContext.Regression.Trainers.RiemannianMlp(...)</c>.
+    /// </summary>
+    /// <remarks>
+    /// <format type="text/markdown"><![CDATA[
+    /// ### Trainer Characteristics
+    /// |  |  |
+    /// | -- | -- |
+    /// | Machine learning task | Regression |
+    /// | Is normalization required? | Yes (features; a label of order 1 trains best) |
+    /// | Is caching required? | No (the trainer caches the data in native tensors) |
+    /// | Required NuGet in addition to Microsoft.ML | MLNetRiemannian (TorchSharp-cpu for training) |
+    /// | Exportable to ONNX | No |
+    ///
+    /// ### Scoring function
+    /// `Score = W_L σ(… σ(W_1 x + b_1) …) + b_L`.
+    /// ]]></format>
+    /// </remarks>
+    public sealed class RiemannianMlpRegressionTrainer : RiemannianMlpTrainerBase<RegressionPredictionTransformer<RiemannianMlpModelParameters>>
+    {
+        /// <summary>Options for <see cref="RiemannianMlpRegressionTrainer"/>; see <see cref="RiemannianMlpTrainerOptions"/>.</summary>
+        public sealed class Options : RiemannianMlpTrainerOptions { }
+
+        internal RiemannianMlpRegressionTrainer(IHostEnvironment env, Options options)
+            : base(env, options, PredictionTask.Regression, nameof(RiemannianMlpRegressionTrainer)) { }
+
+        private protected override IEnumerable<SchemaShape.Column> OutputColumns(SchemaShape.Column labelColumn)
+        {
+            yield return new SchemaShape.Column(DefaultColumnNames.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false,
+                new SchemaShape(AnnotationUtils.GetTrainerOutputAnnotation()));
+        }
+
+        private protected override RegressionPredictionTransformer<RiemannianMlpModelParameters> MakeTransformer(RiemannianMlpModelParameters model, DataViewSchema trainSchema) =>
+            PredictionTransformerFactory.Regression(Host, model, trainSchema, FeatureColumnName);
+    }
+}

@@ -1,0 +1,207 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Trainers;
+using MLNetRiemannian.Data;
+using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Model;
+using MLNetRiemannian.Optimization;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Trainers
+{
+    /// <summary>
+    /// What the three RiemannianMlp trainers share: option checks, reading the data once into tensors, building the
+    /// MLP from <see cref="Dense"/> and <see cref="Activation"/> modules, the fit loop, and handing the trained
+    /// weights to <see cref="RiemannianMlpModelParameters"/>.
+    /// </summary>
+    /// <typeparam name="TTransformer">The prediction transformer the trainer returns.</typeparam>
+    public abstract class RiemannianMlpTrainerBase<TTransformer> : ITrainerEstimator<TTransformer, RiemannianMlpModelParameters>
+        where TTransformer : class, ISingleFeaturePredictionTransformer<RiemannianMlpModelParameters>
+    {
+        private protected readonly IHost Host;
+        private readonly RiemannianMlpTrainerOptions _options;
+        private readonly PredictionTask _task;
+
+        private protected RiemannianMlpTrainerBase(IHostEnvironment env, RiemannianMlpTrainerOptions options, PredictionTask task, string name)
+        {
+            ArgumentNullException.ThrowIfNull(env);
+            ArgumentNullException.ThrowIfNull(options);
+            OptionChecks.Validate(options);
+            Host = env.Register(name);
+            _options = options;
+            _task = task;
+        }
+
+        /// <summary>Normalization recommended (use NormalizeMinMax or similar); no calibration; no caching wanted, because the trainer reads the data once and caches it in native tensors itself; validation supported.</summary>
+        public TrainerInfo Info { get; } = new TrainerInfo(normalization: true, calibration: false, caching: false, supportValid: true);
+
+        /// <summary>Trains on <paramref name="input"/>, validating on the options' validation set or fraction if any.</summary>
+        public TTransformer Fit(IDataView input) => Fit(input, _options.ValidationSet);
+
+        /// <summary>Trains on <paramref name="trainData"/>, reporting the metric on <paramref name="validationData"/> each epoch and stopping early on it.</summary>
+        public TTransformer Fit(IDataView trainData, IDataView? validationData)
+        {
+            ArgumentNullException.ThrowIfNull(trainData);
+            var columns = ColumnChecks.Check(trainData.Schema, _options.FeatureColumnName, _options.LabelColumnName, _options.ExampleWeightColumnName, _task);
+            var model = Train(trainData, validationData, columns);
+            return MakeTransformer(model, trainData.Schema);
+        }
+
+        /// <inheritdoc/>
+        public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+        {
+            ArgumentNullException.ThrowIfNull(inputSchema);
+            if (!inputSchema.TryFindColumn(_options.FeatureColumnName, out var feature))
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The feature column '{_options.FeatureColumnName}' is not in the input schema.");
+            if (feature.Kind != SchemaShape.Column.VectorKind.Vector || feature.ItemType != NumberDataViewType.Single)
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Feature column '{_options.FeatureColumnName}' must be a known-size vector of Single; it is {feature.GetTypeString()}.");
+            if (!inputSchema.TryFindColumn(_options.LabelColumnName, out var label))
+                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The label column '{_options.LabelColumnName}' is not in the input schema.");
+            var columns = inputSchema.ToDictionary(c => c.Name);
+            foreach (var column in OutputColumns(label))
+                columns[column.Name] = column;
+            return new SchemaShape(columns.Values);
+        }
+
+        /// <summary>The columns the transformer adds, as ML.NET's own trainers of the same task declare them.</summary>
+        private protected string FeatureColumnName => _options.FeatureColumnName;
+
+        private protected string LabelColumnName => _options.LabelColumnName;
+
+        private protected abstract IEnumerable<SchemaShape.Column> OutputColumns(SchemaShape.Column labelColumn);
+
+        private protected abstract TTransformer MakeTransformer(RiemannianMlpModelParameters model, DataViewSchema trainSchema);
+
+        private RiemannianMlpModelParameters Train(IDataView trainData, IDataView? validationData, ColumnChecks columns)
+        {
+            using var ch = Host.Start("Training");
+            int previousThreads = get_num_threads();
+            if (_options.NumberOfThreads is { } threads) set_num_threads(threads);
+            try
+            {
+                using var scope = NewDisposeScope();
+                int seed = _options.Seed ?? ((IHostEnvironmentInternal)Host).Seed ?? 0;
+                var generator = new Generator((ulong)seed);
+                using var data = TrainingData.Read(trainData, columns, _task);
+                if (data.SkippedRows > 0)
+                    ch.Info(MessageSensitivity.None, $"Skipped {data.SkippedRows} rows with a missing label in column '{columns.LabelColumn}'.");
+                CheckClassesPresent(data, columns);
+
+                var (trainX, trainY, trainW, validation) = SplitValidation(data, validationData, columns, generator);
+                int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
+                var sizes = new[] { columns.FeatureCount }.Concat(_options.HiddenLayerSizes).Append(outputs).ToArray();
+                using var network = Network(sizes, generator);
+                var loss = Loss();
+                using var optimizer = new RiemannianSgd(network, loss, Metric(loss), _options.LearningRate, _options.Momentum, _options.SolvePrecision)
+                {
+                    CurvatureBatchSize = _options.CurvatureBatchSize,
+                    L2Regularization = _options.L2Regularization,
+                };
+                TrainingMetric metric = _task == PredictionTask.Regression ? new TrainingMetric.RootMeanSquaredError() : new TrainingMetric.Accuracy();
+                int epochs = _options.NumberOfEpochs ?? Math.Clamp((int)Math.Ceiling(1000.0 * _options.BatchSize / trainX.shape[0]), 5, 200);
+                ch.Info(MessageSensitivity.None,
+                    $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {trainX.shape[0]} training rows" +
+                    $"{(validation is { } v ? $", {v.X.shape[0]} validation rows" : "")}, {epochs} epochs of batches of {_options.BatchSize}, " +
+                    $"η = {_options.LearningRate}, μ = {_options.Mass}, output metric {_options.OutputMetric}.");
+
+                var history = new List<EpochSummary>();
+                var loop = new FitLoop(network, optimizer, metric);
+                loop.Run(trainX, trainY, trainW, validation,
+                    new FitLoop.Settings(epochs, _options.BatchSize, _options.Shuffle, _options.EarlyStoppingPatience), generator,
+                    e =>
+                    {
+                        var summary = new EpochSummary(e.Epoch, e.Loss, e.TrainingMetric, e.ValidationMetric, e.Seconds);
+                        history.Add(summary);
+                        ch.Info(MessageSensitivity.None,
+                            $"Epoch {e.Epoch}/{epochs}: loss {e.Loss:F4}, training {metric.Name} {e.TrainingMetric:F4}" +
+                            $"{(e.ValidationMetric is { } m ? $", validation {metric.Name} {m:F4}" : "")}, {e.Seconds:F2} s, {e.StepsPerSecond:F1} steps/s");
+                        _options.Progress?.Report(summary);
+                    },
+                    () => Host.CheckAlive());
+
+                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes,
+                    network.Atoms.Select(a => a.Weight.contiguous().data<float>().ToArray()).ToArray(),
+                    network.Atoms.Select(a => a.Bias.contiguous().data<float>().ToArray()).ToArray(),
+                    MetricDescription(), history);
+            }
+            finally
+            {
+                if (_options.NumberOfThreads is not null) set_num_threads(previousThreads);
+            }
+        }
+
+        private Sequential Network(int[] sizes, Generator generator)
+        {
+            var modules = new List<RiemannianModule>();
+            for (int i = 0; i + 1 < sizes.Length; i++)
+            {
+                double mu = _options.LayerMasses?[i] ?? _options.Mass;
+                modules.Add(new Dense(sizes[i], sizes[i + 1], new ScalarMass(mu), generator: generator));
+                if (i + 2 < sizes.Length) modules.Add(Activation.Create(_options.Activation, sizes[i + 1]));
+            }
+            return new Sequential(modules.ToArray());
+        }
+
+        private Loss Loss() => _task switch
+        {
+            PredictionTask.MulticlassClassification => new SoftmaxCrossEntropyLoss(),
+            PredictionTask.BinaryClassification => new SigmoidCrossEntropyLoss(),
+            _ => new SquaredErrorLoss(),
+        };
+
+        private OutputMetric Metric(Loss loss) => _options.OutputMetric switch
+        {
+            OutputMetricKind.GaussNewton => new GaussNewtonMetric(loss, _options.GaussNewtonEpsilon),
+            OutputMetricKind.Custom => new CustomOutputMetric(_options.CustomOutputMetric!),
+            _ => new IdentityMetric(),
+        };
+
+        private string MetricDescription() => _options.OutputMetric switch
+        {
+            OutputMetricKind.GaussNewton => $"GaussNewton(ε={_options.GaussNewtonEpsilon})",
+            OutputMetricKind.Custom => "Custom",
+            _ => "Identity",
+        };
+
+        private void CheckClassesPresent(TrainingData data, ColumnChecks columns)
+        {
+            if (_task == PredictionTask.Regression) return;
+            using var scope = NewDisposeScope();
+            long present = _task == PredictionTask.MulticlassClassification
+                ? data.Labels.bincount(null, columns.ClassCount).gt(0).sum().item<long>()
+                : data.Labels.unique().Item1.shape[0];
+            if (present < 2)
+                throw new ArgumentOutOfRangeException(nameof(data),
+                    $"Label column '{columns.LabelColumn}' holds only {present} distinct class in the training rows; at least 2 are needed.");
+        }
+
+        private (Tensor X, Tensor Y, Tensor? W, (Tensor X, Tensor Y)? Validation) SplitValidation(
+            TrainingData data, IDataView? validationData, ColumnChecks columns, Generator generator)
+        {
+            if (validationData is not null)
+            {
+                var validColumns = ColumnChecks.Check(validationData.Schema, columns.FeatureColumn, columns.LabelColumn, null, _task);
+                if (validColumns.FeatureCount != columns.FeatureCount)
+                    throw new ArgumentOutOfRangeException(nameof(validationData),
+                        $"Feature column '{columns.FeatureColumn}' has {validColumns.FeatureCount} slots in the validation data but {columns.FeatureCount} in the training data.");
+                var valid = TrainingData.Read(validationData, validColumns, _task);
+                return (data.Features, data.Labels, data.Weights, (valid.Features, valid.Labels));
+            }
+            if (_options.ValidationFraction <= 0)
+                return (data.Features, data.Labels, data.Weights, null);
+            long held = (long)Math.Round(data.Count * _options.ValidationFraction);
+            if (held < 1 || held >= data.Count)
+                throw new ArgumentOutOfRangeException(nameof(_options.ValidationFraction),
+                    $"ValidationFraction {_options.ValidationFraction} of {data.Count} rows leaves {held} validation rows; use a larger fraction or a ValidationSet.");
+            var order = randperm(data.Count, generator: generator);
+            var validIndex = order.narrow(0, 0, held);
+            var trainIndex = order.narrow(0, held, data.Count - held);
+            return (data.Features.index_select(0, trainIndex), data.Labels.index_select(0, trainIndex), data.Weights?.index_select(0, trainIndex),
+                (data.Features.index_select(0, validIndex), data.Labels.index_select(0, validIndex)));
+        }
+    }
+}

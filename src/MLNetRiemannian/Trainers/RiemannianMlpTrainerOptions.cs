@@ -1,0 +1,99 @@
+using System;
+using Microsoft.ML;
+using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Model;
+using MLNetRiemannian.Optimization;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Trainers
+{
+    /// <summary>
+    /// Options shared by the three RiemannianMlp trainers. The defaults are meant to work unchanged on normalized
+    /// tabular data from a hundred to a hundred thousand rows.
+    /// </summary>
+    public abstract class RiemannianMlpTrainerOptions
+    {
+        private protected RiemannianMlpTrainerOptions() { }
+
+        /// <summary>The label column. Default "Label": a key for multiclass, Boolean for binary, Single for regression.</summary>
+        public string LabelColumnName = "Label";
+
+        /// <summary>The feature column, a known-size vector of Single. Default "Features".</summary>
+        public string FeatureColumnName = "Features";
+
+        /// <summary>An optional Single column of non-negative example weights. Default none.</summary>
+        public string? ExampleWeightColumnName;
+
+        /// <summary>Widths of the hidden layers, input side first. Default one layer of 256.</summary>
+        public int[] HiddenLayerSizes = { 256 };
+
+        /// <summary>The hidden layers' nonlinearity. Default ReLU.</summary>
+        public ActivationKind Activation = ActivationKind.ReLU;
+
+        /// <summary>The output metric M. Default <see cref="OutputMetricKind.Identity"/>.</summary>
+        public OutputMetricKind OutputMetric = OutputMetricKind.Identity;
+
+        /// <summary>ε added to the Gauss-Newton metric's diagonal (the softmax Hessian is singular). Default 0.1.</summary>
+        public double GaussNewtonEpsilon = 0.1;
+
+        /// <summary>
+        /// For <see cref="OutputMetricKind.Custom"/>: maps outputs <c>[B, d]</c> and targets to symmetric positive
+        /// definite matrices <c>[B, d, d]</c>. Targets are class indices (Int64 <c>[B]</c>), 0/1 (Single <c>[B]</c>) or
+        /// values (Single <c>[B, 1]</c>).
+        /// </summary>
+        public Func<Tensor, Tensor, Tensor>? CustomOutputMetric;
+
+        /// <summary>μ, the scalar mass of every layer (paper.md section 2). Larger is more conservative. Default 1.</summary>
+        public double Mass = 1;
+
+        /// <summary>Per-layer masses, input side first (hidden layers then the output layer); overrides <see cref="Mass"/>. Default none.</summary>
+        public double[]? LayerMasses;
+
+        /// <summary>
+        /// η. Default 0.2; with the default momentum 0.9 the long-run step is <c>η/(1 − β) = 2·G⁻¹g</c>. The metric is
+        /// averaged over the batch (paper.md section 2), so η needs no rescaling when the batch size changes.
+        /// </summary>
+        public double LearningRate = 0.2;
+
+        /// <summary>Heavy-ball momentum on the Riemannian direction, in [0, 1). Default 0.9.</summary>
+        public double Momentum = 0.9;
+
+        /// <summary>Rows per step. Default 64.</summary>
+        public int BatchSize = 64;
+
+        /// <summary>Rows of each batch that enter the metric (curvature subsampling); 0 uses the whole batch. Default 0.</summary>
+        public int CurvatureBatchSize;
+
+        /// <summary>
+        /// Passes over the training data. Default null: enough epochs for about 1,000 steps, at least 5 and at most 200.
+        /// </summary>
+        public int? NumberOfEpochs;
+
+        /// <summary>L2 penalty λ on the weights (not the biases). Default 0.</summary>
+        public double L2Regularization;
+
+        /// <summary>Seed for initialization, shuffling and the validation split. Default: the MLContext's seed, else 0.</summary>
+        public int? Seed;
+
+        /// <summary>Shuffle the rows every epoch. Default true.</summary>
+        public bool Shuffle = true;
+
+        /// <summary>Data to report a validation metric on and to stop early with. Default none.</summary>
+        public IDataView? ValidationSet;
+
+        /// <summary>When no <see cref="ValidationSet"/> is given, the fraction of training rows held out for validation, in [0, 0.5]. Default 0.</summary>
+        public double ValidationFraction;
+
+        /// <summary>With validation: stop after this many epochs without improvement and keep the best epoch's parameters; 0 never stops early. Default 5.</summary>
+        public int EarlyStoppingPatience = 5;
+
+        /// <summary>Precision of the Woodbury inner solve. Default <see cref="Optimization.SolvePrecision.Single"/>.</summary>
+        public SolvePrecision SolvePrecision = SolvePrecision.Single;
+
+        /// <summary>Threads for libtorch while training (process-wide while Fit runs). Default null: libtorch's own choice.</summary>
+        public int? NumberOfThreads;
+
+        /// <summary>Called after every epoch with its summary. Default none.</summary>
+        public IProgress<EpochSummary>? Progress;
+    }
+}
