@@ -222,6 +222,7 @@ namespace MLNetRiemannian.Model
         {
             if (env is null) throw new ArgumentNullException(nameof(env));
             if (ctx is null) throw new ArgumentNullException(nameof(ctx));
+            Interop.MLNetVersionGuard.EnsureSupported(); // a scoring app may load a model without ever touching the catalog
             ctx.CheckAtModel(GetVersionInfo());
             RiemannianMlpModelParameters? model = null;
             if (!ctx.TryLoadBinaryStream(StreamName, reader => model = RiemannianMlpFormat.Read(env, reader.BaseStream)))
