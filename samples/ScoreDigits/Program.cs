@@ -18,7 +18,15 @@ if (!File.Exists(modelPath))
 }
 
 var mlContext = new MLContext();
-ITransformer model = mlContext.Model.Load(modelPath, out _);
+ITransformer model = mlContext.Model.Load(modelPath, out DataViewSchema inputSchema);
+// A Fashion-MNIST model (TrainDigits --data fashion-mnist writes model.zip too) wants 784 pixels, not 64; ML.NET's
+// normalizer would only fail deep inside Predict, so say it here.
+if (inputSchema.GetColumnOrNull("Pixels")?.Type is not VectorDataViewType { Size: 64 })
+{
+    Console.Error.WriteLine($"'{modelPath}' does not take 8x8 digits (its Pixels column is {inputSchema.GetColumnOrNull("Pixels")?.Type.ToString() ?? "missing"}). " +
+                            "Train a digits model: dotnet run -c Release --project samples/TrainDigits");
+    return 1;
+}
 using var engine = mlContext.Model.CreatePredictionEngine<ModelInput, ModelOutput>(model);
 
 // The first row of digits.csv (a 0); any 64 pixel counts in 0..16 will do.
@@ -33,7 +41,7 @@ for (int row = 0; row < 8; row++)
 Console.WriteLine($"Actual label: {input.Label}, predicted label: {output.PredictedLabel}");
 Console.WriteLine("Top 3:");
 foreach (var (label, score) in Labels(engine.OutputSchema).Zip(output.Score).OrderByDescending(p => p.Second).Take(3))
-    Console.WriteLine($"  {label,-5} {score:G4}");
+    Console.WriteLine($"  {label,-5} {(score >= 1e-4f ? score.ToString("F4") : score.ToString("0.00E+0"))}");
 return 0;
 
 // As Model Builder's consumption code: the class of each score is the Score column's slot name.
