@@ -18,7 +18,8 @@ namespace MLNetRiemannian.Benchmarks
             int[] layers = Option(args, "--layers", "784,256,10").Split(',').Select(int.Parse).ToArray();
             int[] batches = Option(args, "--batch", "32,64,128").Split(',').Select(int.Parse).ToArray();
             int steps = int.Parse(Option(args, "--steps", "40"));
-            Console.WriteLine($"# step timing: MLP {string.Join("-", layers)}, Float32, identity metric, {get_num_threads()} threads, " +
+            if (Option(args, "--threads", "") is { Length: > 0 } threads) set_num_threads(int.Parse(threads));
+            Console.WriteLine($"# step timing: MLP {string.Join("-", layers)}, Float32, identity metric, {get_num_threads()} threads, GOMP_SPINCOUNT {Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") ?? "1000 (library default)"}, " +
                               $"malloc tuning {(Environment.GetEnvironmentVariable("MLNETRIEMANNIAN_MALLOPT") == "0" ? "off" : "on")}");
             Console.WriteLine("| batch | median ms/step | min | max |");
             Console.WriteLine("|---|---|---|---|");
