@@ -20,9 +20,9 @@ namespace MLNetRiemannian.Benchmarks
             int steps = int.Parse(Option(args, "--steps", "40"));
             if (Option(args, "--threads", "") is { Length: > 0 } threads) set_num_threads(int.Parse(threads));
             Console.WriteLine($"# step timing: MLP {string.Join("-", layers)}, Float32, identity metric, {get_num_threads()} threads, GOMP_SPINCOUNT {Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") ?? "1000 (library default)"}, " +
-                              $"malloc tuning {(Environment.GetEnvironmentVariable("MLNETRIEMANNIAN_MALLOPT") == "0" ? "off" : "on")}");
-            Console.WriteLine("| batch | median ms/step | min | max |");
-            Console.WriteLine("|---|---|---|---|");
+                              $"malloc tuning {(Environment.GetEnvironmentVariable("MLNETRIEMANNIAN_MALLOPT") == "1" ? "on" : "off")}");
+            Console.WriteLine("| batch | median ms/step | min | max | resident MB after |");
+            Console.WriteLine("|---|---|---|---|---|");
             foreach (int batch in batches)
             {
                 var generator = new Generator(1);
@@ -44,7 +44,7 @@ namespace MLNetRiemannian.Benchmarks
                     if (s >= 0) times[s] = clock.Elapsed.TotalMilliseconds;
                 }
                 Array.Sort(times);
-                Console.WriteLine($"| {batch} | {times[steps / 2]:F2} | {times[0]:F2} | {times[^1]:F2} |");
+                Console.WriteLine($"| {batch} | {times[steps / 2]:F2} | {times[0]:F2} | {times[^1]:F2} | {Process.GetCurrentProcess().WorkingSet64 >> 20} |");
             }
             return 0;
         }
