@@ -22,7 +22,9 @@ namespace MLNetRiemannian.Optimization
         private readonly Loss _loss;
         private readonly OutputMetric _metric;
         private readonly Dictionary<Dense, (Tensor Weight, Tensor Bias)> _velocity = new();
+        private const int StepsBetweenHeapTrims = 16;
         private int _curvatureBatchSize;
+        private long _steps;
         private double _l2;
 
         /// <summary>Creates the optimizer for <paramref name="network"/>.</summary>
@@ -100,6 +102,8 @@ namespace MLNetRiemannian.Optimization
             var (loss, output, layers) = Directions(input, target, weights);
             foreach (var layer in layers)
                 Apply(layer);
+            // Freed step buffers otherwise accumulate in the OpenMP threads' malloc arenas (see GlibcAllocator).
+            if (++_steps % StepsBetweenHeapTrims == 0) Interop.GlibcAllocator.ReleaseFreeMemory();
             return (loss, output);
         }
 

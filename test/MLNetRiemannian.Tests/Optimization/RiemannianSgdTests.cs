@@ -12,6 +12,8 @@ namespace MLNetRiemannian.Tests.Optimization
     [TestClass]
     public sealed class RiemannianSgdTests
     {
+        public TestContext TestContext { get; set; } = null!;
+
         [TestMethod]
         public void SameSeedGivesBitIdenticalParametersAfterFiftySteps()
         {
@@ -30,28 +32,31 @@ namespace MLNetRiemannian.Tests.Optimization
         [TestMethod]
         public void NativeMemoryPlateausOverTwoHundredSteps()
         {
-            using var network = Network(seed: 3);
-            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), 0.5, momentum: 0.9);
-            var (x, y) = Data(seed: 3, rows: 256);
+            // A Fashion-MNIST-sized layer: freed step buffers of several MB each are what piles up when they are not
+            // returned (about 6 MB a step at this size before the fix).
+            var generator = new Generator(3);
+            using var network = new Sequential(new Dense(784, 256, generator: generator), new ReLU(256), new Dense(256, 10, generator: generator));
+            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), 0.1, momentum: 0.9);
+            using var x = rand(new long[] { 256, 784 }, generator: generator);
+            using var y = randint(10, new long[] { 256 }, generator: generator);
             long liveAfterWarmUp = 0, rssAfterWarmUp = 0;
             for (int step = 0; step < 200; step++)
             {
                 using (var batch = NewDisposeScope())
                 {
-                    long start = step * 32 % 256;
-                    optimizer.Step(x.narrow(0, start, 32), y.narrow(0, start, 32));
+                    long start = step * 64 % 256;
+                    optimizer.Step(x.narrow(0, start, 64), y.narrow(0, start, 64));
                 }
-                if (step == 19)
+                if (step == 39)
                 {
                     liveAfterWarmUp = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
                     rssAfterWarmUp = ResidentBytes();
                 }
             }
-            Assert.AreEqual(liveAfterWarmUp, DisposeScopeManager.Statistics.ThreadTotalLiveCount, "live tensors grew between step 20 and step 200");
+            Assert.AreEqual(liveAfterWarmUp, DisposeScopeManager.Statistics.ThreadTotalLiveCount, "live tensors grew between step 40 and step 200");
             long growth = ResidentBytes() - rssAfterWarmUp;
-            Assert.IsTrue(growth < 16 << 20, $"resident memory grew by {growth >> 20} MB between step 20 and step 200");
-            x.Dispose();
-            y.Dispose();
+            TestContext.WriteLine($"resident memory: {rssAfterWarmUp >> 20} MB after step 40, {(rssAfterWarmUp + growth) >> 20} MB after step 200");
+            Assert.IsTrue(growth < 64 << 20, $"resident memory grew by {growth >> 20} MB between step 40 and step 200");
         }
 
         [TestMethod]
