@@ -19,8 +19,10 @@ namespace MLNetRiemannian.Geometry
         }
 
         /// <inheritdoc/>
-        /// <exception cref="InvalidOperationException">The function returned the wrong shape, or a matrix that is not positive definite.</exception>
-        public override Tensor Factor(Tensor output, Tensor target)
+        /// <exception cref="InvalidOperationException">The function returned the wrong shape, or a matrix that is not positive definite even with jitter.</exception>
+        public override Tensor Factor(Tensor output, Tensor target) => Factor(output, target, new Optimization.NumericalEvents());
+
+        internal override Tensor Factor(Tensor output, Tensor target, Optimization.NumericalEvents events)
         {
             using var scope = NewDisposeScope();
             long b = output.shape[0], d = output.shape[1];
@@ -28,14 +30,20 @@ namespace MLNetRiemannian.Geometry
             if (m.dim() != 3 || m.shape[0] != b || m.shape[1] != d || m.shape[2] != d)
                 throw new InvalidOperationException(
                     $"The custom output metric must return a [{b}, {d}, {d}] tensor for outputs [{b}, {d}]; it returned [{string.Join(", ", m.shape)}].");
-            var (lower, info) = linalg.cholesky_ex(m.to_type(output.dtype), check_errors: false);
-            var failed = info.nonzero();
-            if (failed.shape[0] > 0)
+            m = m.to_type(output.dtype);
+            if (!m.isfinite().all().item<bool>()) throw new Optimization.NonFiniteStepException("custom output metric");
+            Tensor lower;
+            try
             {
-                long sample = failed[0, 0].item<long>();
+                lower = Optimization.RobustCholesky.Factor(m, "custom output metric", events);
+            }
+            catch (ArithmeticException e) when (e is not Optimization.NonFiniteStepException)
+            {
+                var (_, info) = linalg.cholesky_ex(m, check_errors: false);
+                long sample = info.nonzero()[0, 0].item<long>();
                 throw new InvalidOperationException(
-                    $"The custom output metric is not positive definite for sample {sample} of the batch " +
-                    $"(Cholesky failed at leading minor {info[sample].item<int>()}). Return symmetric positive definite matrices, e.g. add ε·I.");
+                    $"The custom output metric is not positive definite for sample {sample} of the batch, even with jitter " +
+                    $"(Cholesky failed at leading minor {info[sample].item<int>()}). Return symmetric positive definite matrices, e.g. add ε·I.", e);
             }
             // M = C Cᵀ with C lower triangular, so L = Cᵀ satisfies Lᵀ L = M.
             return lower.mT.MoveToOuterDisposeScope();

@@ -15,5 +15,8 @@ namespace MLNetRiemannian.Geometry
         /// loss's targets.
         /// </summary>
         public abstract Tensor Factor(Tensor output, Tensor target);
+
+        /// <summary>The factor, counting any numerical repairs in <paramref name="events"/> (the optimizer calls this one).</summary>
+        internal virtual Tensor Factor(Tensor output, Tensor target, Optimization.NumericalEvents events) => Factor(output, target);
     }
 }

@@ -11,9 +11,18 @@ namespace MLNetRiemannian.Optimization
     /// Epochs of shuffled mini-batch steps over cached tensors, with a per-epoch summary, optional validation and
     /// early stopping (the best parameters are kept and restored).
     /// </summary>
+    /// <remarks>
+    /// Recovery rule for numerical trouble: the parameters are snapshotted every <see cref="SnapshotInterval"/>
+    /// steps. When a step is refused as non-finite (<see cref="NonFiniteStepException"/>), the last snapshot is
+    /// restored, the momentum forgotten, the learning rate halved for the rest of training, and the same batch
+    /// retried; after <see cref="MaximumRetries"/> consecutive refusals training stops with an exception naming the
+    /// epoch, the step and the quantity.
+    /// </remarks>
     internal sealed class FitLoop
     {
         private const long EvaluationChunk = 8192;
+        internal const int SnapshotInterval = 50;
+        internal const int MaximumRetries = 5;
         private readonly RiemannianModule _network;
         private readonly RiemannianSgd _optimizer;
         private readonly TrainingMetric _metric;
@@ -32,15 +41,18 @@ namespace MLNetRiemannian.Optimization
 
         /// <summary>Trains; returns one result per epoch run. <paramref name="checkAlive"/> runs before every step (cancellation).</summary>
         public List<EpochResult> Run(Tensor x, Tensor y, Tensor? weights, (Tensor X, Tensor Y)? validation, Settings settings,
-            Generator generator, Action<EpochResult> onEpoch, Action checkAlive)
+            Generator generator, Action<EpochResult> onEpoch, Action checkAlive, Action<string> log)
         {
             var history = new List<EpochResult>();
             long rows = x.shape[0];
             double best = double.NaN;
             int sinceBest = 0;
+            long totalSteps = 0;
             var bestParameters = new List<Tensor>();
+            var lastGood = new List<Tensor>();
             try
             {
+                Snapshot(lastGood);
                 for (int epoch = 1; epoch <= settings.Epochs; epoch++)
                 {
                     var clock = Stopwatch.StartNew();
@@ -55,11 +67,10 @@ namespace MLNetRiemannian.Optimization
                             using var stepScope = NewDisposeScope();
                             var index = order.narrow(0, start, Math.Min(settings.BatchSize, rows - start));
                             var batchY = y.index_select(0, index);
-                            var (loss, output) = _optimizer.StepCore(x.index_select(0, index), batchY, weights?.index_select(0, index));
+                            var (loss, output) = StepWithRecovery(x.index_select(0, index), batchY, weights?.index_select(0, index), epoch, steps + 1, lastGood, log);
+                            if (++totalSteps % SnapshotInterval == 0) Snapshot(lastGood);
                             lossSum += loss.to_type(ScalarType.Float64).item<double>() * index.shape[0];
                             metricSum += _metric.BatchSum(output, batchY).item<double>();
-                            if (!double.IsFinite(lossSum))
-                                throw new ArithmeticException($"The training loss became {lossSum} in epoch {epoch}, step {steps + 1}. Lower the learning rate or raise the mass.");
                         }
                     }
                     double? validationMetric = validation is { } v ? Evaluate(v.X, v.Y) : null;
@@ -88,6 +99,31 @@ namespace MLNetRiemannian.Optimization
             finally
             {
                 foreach (var t in bestParameters) t.Dispose();
+                foreach (var t in lastGood) t.Dispose();
+            }
+        }
+
+        private (Tensor Loss, Tensor Output) StepWithRecovery(Tensor x, Tensor y, Tensor? weights, int epoch, int step, List<Tensor> lastGood, Action<string> log)
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    return _optimizer.StepCore(x, y, weights);
+                }
+                catch (NonFiniteStepException e)
+                {
+                    if (attempt == MaximumRetries)
+                        throw new ArithmeticException(
+                            $"Training stopped in epoch {epoch}, step {step}: the {e.Quantity} stayed non-finite after {MaximumRetries} retries " +
+                            $"(each restored the last good parameters and halved the learning rate, now {_optimizer.LearningRate:G3}). " +
+                            "Check the features for extreme values (normalize them) or lower the learning rate.", e);
+                    Restore(lastGood);
+                    _optimizer.ResetMomentum();
+                    _optimizer.LearningRate /= 2;
+                    log($"Epoch {epoch}, step {step}: the {e.Quantity} became non-finite; restored the parameters of at most " +
+                        $"{SnapshotInterval} steps ago and halved the learning rate to {_optimizer.LearningRate:G3}.");
+                }
             }
         }
 

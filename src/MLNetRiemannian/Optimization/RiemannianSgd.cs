@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using MLNetRiemannian.Geometry;
 using static TorchSharp.torch;
 
@@ -62,6 +63,9 @@ namespace MLNetRiemannian.Optimization
         /// <summary>Precision of the inner solve.</summary>
         public SolvePrecision Precision { get; }
 
+        /// <summary>Numerical trouble recovered from so far (jitter, Float64 fallbacks, refused steps).</summary>
+        public NumericalEvents Events { get; } = new();
+
         /// <summary>
         /// How many samples of each batch enter the metric (the first ones; batches are shuffled): the gradient uses
         /// the whole batch, the Woodbury system only <c>b·r</c> rows (curvature subsampling). 0, the default, uses the
@@ -83,6 +87,7 @@ namespace MLNetRiemannian.Optimization
         /// <summary>
         /// Takes one step on a mini-batch and returns the batch loss before the step.
         /// </summary>
+        /// <exception cref="NonFiniteStepException">The loss or a direction was non-finite; nothing was changed.</exception>
         /// <param name="input">Features <c>[B, in]</c>.</param>
         /// <param name="target">Targets in the form the loss takes.</param>
         /// <param name="weights">Optional example weights <c>[B]</c>, non-negative with a positive sum.</param>
@@ -99,7 +104,18 @@ namespace MLNetRiemannian.Optimization
         internal (Tensor Loss, Tensor Output) StepCore(Tensor input, Tensor target, Tensor? weights)
         {
             using var noGrad = no_grad();
-            var (loss, output, layers) = Directions(input, target, weights);
+            (Tensor Loss, Tensor Output, List<LayerStep> Layers) step;
+            try
+            {
+                step = Directions(input, target, weights);
+                CheckFinite(step.Layers); // before anything changes, so a refused step leaves no trace
+            }
+            catch (NonFiniteStepException)
+            {
+                Events.NonFiniteSteps++;
+                throw;
+            }
+            var (loss, output, layers) = step;
             foreach (var layer in layers)
                 Apply(layer);
             // Freed step buffers otherwise accumulate in the OpenMP threads' malloc arenas (see GlibcAllocator).
@@ -121,10 +137,11 @@ namespace MLNetRiemannian.Optimization
             var omega = w / w.sum();
 
             var loss = (_loss.Value(output, target) * omega).sum();
+            if (!loss.isfinite().item<bool>()) throw new NonFiniteStepException("loss");
             var gradient = _loss.Gradient(output, target) * omega.unsqueeze(1);
             // The metric is the weighted mean over the curvature samples (paper.md section 2: K = B^{-1/2} L J).
             var wc = w.narrow(0, 0, curvature);
-            var factor = _metric.Factor(output.narrow(0, 0, curvature), target.narrow(0, 0, curvature)) * (wc / wc.sum()).sqrt_().view(-1, 1, 1);
+            var factor = _metric.Factor(output.narrow(0, 0, curvature), target.narrow(0, 0, curvature), Events) * (wc / wc.sum()).sqrt_().view(-1, 1, 1);
             long rank = factor.shape[1];
             if (curvature < batch)
                 factor = cat(new[] { factor, zeros(new[] { batch - curvature, rank, factor.shape[2] }, dtype: factor.dtype) }, 0);
@@ -138,10 +155,24 @@ namespace MLNetRiemannian.Optimization
                 if (_l2 > 0) gradientWeight.add_(atom.Weight, _l2);
                 var gradientBias = delta.sum(dim: 0);
                 var (uWeight, uBias) = WoodburyStep.Direction(
-                    atom, x.narrow(0, 0, curvature), rows.narrow(0, 0, curvature).narrow(1, 0, rank), gradientWeight, gradientBias, Precision);
+                    atom, x.narrow(0, 0, curvature), rows.narrow(0, 0, curvature).narrow(1, 0, rank), gradientWeight, gradientBias, Precision, Events);
                 layers.Add(new LayerStep(atom, gradientWeight, gradientBias, uWeight, uBias));
             }
             return (loss, output, layers);
+        }
+
+        private static void CheckFinite(List<LayerStep> layers)
+        {
+            var checks = new List<Tensor>(2 * layers.Count);
+            foreach (var layer in layers)
+            {
+                checks.Add(layer.DirectionWeight.isfinite().all());
+                checks.Add(layer.DirectionBias.isfinite().all());
+            }
+            if (stack(checks).all().item<bool>()) return;
+            int index = Enumerable.Range(0, layers.Count).First(i => !checks[2 * i].item<bool>() || !checks[2 * i + 1].item<bool>());
+            var atom = layers[index].Atom;
+            throw new NonFiniteStepException($"direction of the {atom.InputSize}→{atom.OutputSize} layer");
         }
 
         private void Apply(LayerStep layer)
@@ -159,6 +190,16 @@ namespace MLNetRiemannian.Optimization
             }
             atom.Weight.add_(uWeight, -LearningRate);
             atom.Bias.add_(uBias, -LearningRate);
+        }
+
+        /// <summary>Forgets the momentum (after the parameters were restored to an earlier state).</summary>
+        internal void ResetMomentum()
+        {
+            foreach (var (weight, bias) in _velocity.Values)
+            {
+                weight.zero_();
+                bias.zero_();
+            }
         }
 
         /// <summary>Releases the momentum buffers (the network is the caller's).</summary>

@@ -28,8 +28,9 @@ namespace MLNetRiemannian.Optimization
         /// <param name="gradientWeight">∂ℓ/∂W, <c>[out, in]</c>.</param>
         /// <param name="gradientBias">∂ℓ/∂b, <c>[out]</c>.</param>
         /// <param name="precision">Precision of the inner system.</param>
+        /// <param name="events">Counts jitter retries and Float64 fallbacks of the inner Cholesky factorization.</param>
         public static (Tensor Weight, Tensor Bias) Direction(
-            Dense atom, Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision)
+            Dense atom, Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events)
         {
             using var scope = NewDisposeScope();
             var layerType = gradientWeight.dtype;
@@ -49,12 +50,8 @@ namespace MLNetRiemannian.Optimization
             var t = x.mm(aWeight.to_type(solveType).t()).add_(aBias.to_type(solveType));
             var rhs = r.bmm(t.unsqueeze(2)).view(n, 1);
 
-            var (cholesky, info) = linalg.cholesky_ex(s, check_errors: false);
-            if (info.item<int>() != 0)
-                throw new System.ArithmeticException(
-                    $"The Woodbury inner system of a {atom.InputSize}→{atom.OutputSize} layer is not positive definite " +
-                    $"(Cholesky failed at minor {info.item<int>()}); the factor or inputs hold non-finite values.");
-            var v = cholesky_solve(rhs, cholesky, upper: false).view(batch, 1, rows);
+            var cholesky = RobustCholesky.Factor(s, $"inner system of the {atom.InputSize}→{atom.OutputSize} layer", events);
+            var v = cholesky_solve(rhs.to_type(cholesky.dtype), cholesky, upper: false).to_type(solveType).view(batch, 1, rows);
 
             // Kᵀ v = Pᵀ X̃ with P_b = v_bᵀ R_b.
             var p = v.bmm(r).view(batch, outputs);

@@ -121,7 +121,8 @@ namespace MLNetRiemannian.Trainers
                             $"{(e.ValidationMetric is { } m ? $", validation {metric.Name} {m:F4}" : "")}, {e.Seconds:F2} s, {e.StepsPerSecond:F1} steps/s");
                         _options.Progress?.Report(summary);
                     },
-                    () => Host.CheckAlive());
+                    () => Host.CheckAlive(),
+                    message => ch.Warning(MessageSensitivity.None, message));
 
                 return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes,
                     network.Atoms.Select(a => a.Weight.contiguous().data<float>().ToArray()).ToArray(),

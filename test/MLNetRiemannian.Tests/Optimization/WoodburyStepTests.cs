@@ -104,7 +104,7 @@ namespace MLNetRiemannian.Tests.Optimization
                 var gradientWeight = randn(new long[] { 4, 3 }, dtype: ScalarType.Float64, generator: generator);
                 var gradientBias = randn(new long[] { 4 }, dtype: ScalarType.Float64, generator: generator);
                 var zeroFactor = zeros(new long[] { 6, 2, 4 }, dtype: ScalarType.Float64);
-                var (uWeight, uBias) = WoodburyStep.Direction(layer, input, zeroFactor, gradientWeight, gradientBias, SolvePrecision.Single);
+                var (uWeight, uBias) = WoodburyStep.Direction(layer, input, zeroFactor, gradientWeight, gradientBias, SolvePrecision.Single, new NumericalEvents());
 
                 var expected = cat(new[] { gradientWeight.flatten(), gradientBias }, 0) / DenseMetricReference.MassDiagonal(layer);
                 var actual = cat(new[] { uWeight.flatten(), uBias }, 0);
@@ -127,7 +127,7 @@ namespace MLNetRiemannian.Tests.Optimization
                 var factor = randn(new long[] { 6, 2, 4 }, dtype: ScalarType.Float64, generator: generator);
                 var gradientWeight = randn(new long[] { 4, 3 }, dtype: ScalarType.Float64, generator: generator);
                 var gradientBias = randn(new long[] { 4 }, dtype: ScalarType.Float64, generator: generator);
-                var (uWeight, uBias) = WoodburyStep.Direction(layer, input, factor, gradientWeight, gradientBias, SolvePrecision.Single);
+                var (uWeight, uBias) = WoodburyStep.Direction(layer, input, factor, gradientWeight, gradientBias, SolvePrecision.Single, new NumericalEvents());
 
                 double gap = TestNetworks.RelativeError(cat(new[] { uWeight.flatten(), uBias }, 0) * mu, cat(new[] { gradientWeight.flatten(), gradientBias }, 0));
                 // G = μI + KᵀK, so μ·G⁻¹g − g = O(‖KᵀK‖/μ): the gap must shrink about 100x per 100x in μ.

@@ -1,0 +1,21 @@
+namespace MLNetRiemannian.Optimization
+{
+    /// <summary>
+    /// Counts of numerical trouble the optimizer recovered from. Non-zero counts are worth a look: they usually mean
+    /// a learning rate that is too large for the data's scale, or an output metric that is close to singular.
+    /// </summary>
+    public sealed class NumericalEvents
+    {
+        /// <summary>Steps refused because the loss or a direction was non-finite.</summary>
+        public int NonFiniteSteps { get; internal set; }
+
+        /// <summary>Cholesky factorizations (of the inner system or of a custom output metric) retried with added jitter.</summary>
+        public int JitterRetries { get; internal set; }
+
+        /// <summary>Inner systems that were solved in Float64 after the parameters' precision failed.</summary>
+        public int DoublePrecisionFallbacks { get; internal set; }
+
+        /// <summary>A copy of the current counts.</summary>
+        public NumericalEvents Snapshot() => new() { NonFiniteSteps = NonFiniteSteps, JitterRetries = JitterRetries, DoublePrecisionFallbacks = DoublePrecisionFallbacks };
+    }
+}
