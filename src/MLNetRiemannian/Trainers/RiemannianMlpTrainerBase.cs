@@ -90,6 +90,7 @@ namespace MLNetRiemannian.Trainers
                 if (data.SkippedRows > 0)
                     ch.Info(MessageSensitivity.None, $"Skipped {data.SkippedRows} rows with a missing label in column '{columns.LabelColumn}'.");
                 CheckClassesPresent(data, columns);
+                WarnIfUnnormalized(data, columns, ch);
 
                 var (trainX, trainY, trainW, validation) = SplitValidation(data, validationData, columns, generator);
                 int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
@@ -167,6 +168,20 @@ namespace MLNetRiemannian.Trainers
             OutputMetricKind.Custom => "Custom",
             _ => "Identity",
         };
+
+        /// <summary>
+        /// The defaults (η, μ) assume features of order 1: far larger or smaller ones train without overflow (the step
+        /// is scale-aware) but slowly or poorly, so say so, with the remedy.
+        /// </summary>
+        private static void WarnIfUnnormalized(TrainingData data, ColumnChecks columns, IChannel ch)
+        {
+            using var scope = NewDisposeScope();
+            double largest = data.Features.abs().max().to_type(ScalarType.Float64).item<double>();
+            if (largest is > 0 and (> 1e3 or < 1e-3))
+                ch.Warning(MessageSensitivity.None,
+                    $"Feature column '{columns.FeatureColumn}' has values of magnitude up to {largest:G3}; RiemannianMlp's defaults assume features " +
+                    $"of order 1. Normalize them, e.g. mlContext.Transforms.NormalizeMinMax(\"{columns.FeatureColumn}\"), for a good fit.");
+        }
 
         private void CheckClassesPresent(TrainingData data, ColumnChecks columns)
         {
