@@ -3,6 +3,8 @@ using MLNetRiemannian.Benchmarks;
 
 return args.Length > 0 && args[0] == "step"
     ? StepTiming.Run(args[1..])
+    : args.Length > 0 && args[0] == "make-models" ? ModelZips.Run(args[1..])
+    : args.Length > 0 && ScoringBenchmark.Handles(args[0]) ? ScoringBenchmark.Run(args)
     : Usage();
 
 static int Usage()

@@ -19,7 +19,8 @@ namespace MLNetRiemannian.TestHost
     /// </remarks>
     internal static class Program
     {
-        private const string LibraryName = "MLNetRiemannian";
+        private const string TrainerAssembly = "MLNetRiemannian";
+        private const string LoaderAssembly = "MLNetRiemannian.Scoring"; // the assembly a saved model names as its loader
 
         private static int Main(string[] args)
         {
@@ -43,12 +44,12 @@ namespace MLNetRiemannian.TestHost
         private static void Score(string modelPath, string task, string dataPath, string outputPath)
         {
             // The point of the fresh process: nothing may have loaded the library before ML.NET's own model loader.
-            if (AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == LibraryName))
-                throw new InvalidOperationException($"{LibraryName} was loaded before Model.Load; the round trip would not test a fresh app.");
+            if (AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name is TrainerAssembly or LoaderAssembly) is { } early)
+                throw new InvalidOperationException($"{early.GetName().Name} was loaded before Model.Load; the round trip would not test a fresh app.");
 
             var mlContext = new MLContext();
             var model = mlContext.Model.Load(modelPath, out _);
-            var library = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == LibraryName);
+            var library = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == LoaderAssembly);
             Console.WriteLine($"library={library?.Location ?? "(not loaded)"}");
 
             switch (task)
@@ -73,14 +74,7 @@ namespace MLNetRiemannian.TestHost
             where TInput : class, new()
             where TOutput : class, new()
         {
-            var scored = model.Transform(data);
-            var batch = ScoreReport.ReadWithCursor(scored);
-            if (batch.Count == 0) throw new InvalidOperationException("The data file holds no rows.");
-
-            var engine = mlContext.Model.CreatePredictionEngine<TInput, TOutput>(model);
-            var single = mlContext.Data.CreateEnumerable<TInput>(data, reuseRowObject: false)
-                .Select(row => toScoredRow(engine.Predict(row))).ToList();
-
+            var (scored, batch, single, engine) = ScoreReport.ScoreBothWays<TInput, TOutput>(mlContext, model, data, toScoredRow);
             ScoreReport.Write(outputPath, batch, single);
             Console.WriteLine($"rows={batch.Count}");
             Console.WriteLine($"metric={metric(scored).ToString("R", CultureInfo.InvariantCulture)}");

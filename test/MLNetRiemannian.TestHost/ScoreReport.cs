@@ -14,6 +14,25 @@ namespace MLNetRiemannian.TestHost
     /// </summary>
     internal static class ScoreReport
     {
+        /// <summary>
+        /// Scores every row of <paramref name="data"/> twice, in row order: in a batch (<c>Transform</c>, read by
+        /// <see cref="ReadWithCursor"/>) and one at a time (a <c>PredictionEngine</c>, returned too).
+        /// </summary>
+        public static (IDataView Scored, List<ScoredRow> Batch, List<ScoredRow> Single, PredictionEngine<TInput, TOutput> Engine) ScoreBothWays<TInput, TOutput>(
+            MLContext mlContext, ITransformer model, IDataView data, Func<TOutput, ScoredRow> toScoredRow)
+            where TInput : class, new()
+            where TOutput : class, new()
+        {
+            var scored = model.Transform(data);
+            var batch = ReadWithCursor(scored);
+            if (batch.Count == 0) throw new InvalidOperationException("The data file holds no rows.");
+
+            var engine = mlContext.Model.CreatePredictionEngine<TInput, TOutput>(model);
+            var single = mlContext.Data.CreateEnumerable<TInput>(data, reuseRowObject: false)
+                .Select(row => toScoredRow(engine.Predict(row))).ToList();
+            return (scored, batch, single, engine);
+        }
+
         /// <summary>Every row's Score, Probability (if present) and PredictedLabel (if present), in row order.</summary>
         public static List<ScoredRow> ReadWithCursor(IDataView scored)
         {

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -22,10 +21,6 @@ namespace MLNetRiemannian.Tests.Integration
     [TestClass]
     public sealed class FreshProcessRoundTripTests
     {
-        // A cold start of the host (runtime, ML.NET, model load, scoring) took 0.2 to 0.3 s here; this only catches a hang.
-        private static readonly TimeSpan HostTimeout = TimeSpan.FromSeconds(60);
-        private const int HoldOutEvery = 4;
-
         public TestContext TestContext { get; set; } = null!;
 
         [TestMethod]
@@ -111,12 +106,12 @@ namespace MLNetRiemannian.Tests.Integration
             return options;
         }
 
-        /// <summary>Every <see cref="HoldOutEvery"/>th row (0, 4, 8, ...) is held out; the same rule picks the host's file lines.</summary>
+        /// <summary>Every <see cref="HostProcess.HoldOutEvery"/>th row (0, 4, 8, ...) is held out; the same rule picks the host's file lines.</summary>
         private static (IDataView Train, IDataView Test) HoldOut<TRow>(MLContext ml, IDataView all) where TRow : class, new()
         {
             var rows = ml.Data.CreateEnumerable<TRow>(all, reuseRowObject: false).ToList();
-            return (ml.Data.LoadFromEnumerable(rows.Where((_, i) => i % HoldOutEvery != 0).ToList()),
-                    ml.Data.LoadFromEnumerable(rows.Where((_, i) => i % HoldOutEvery == 0).ToList()));
+            return (ml.Data.LoadFromEnumerable(rows.Where((_, i) => i % HostProcess.HoldOutEvery != 0).ToList()),
+                    ml.Data.LoadFromEnumerable(rows.Where((_, i) => i % HostProcess.HoldOutEvery == 0).ToList()));
         }
 
         /// <summary>Saves the model, writes the held-out lines of the committed file verbatim, and scores them in a new process.</summary>
@@ -127,13 +122,12 @@ namespace MLNetRiemannian.Tests.Integration
             {
                 string zip = Path.Combine(directory.FullName, "model.zip");
                 ml.Model.Save(model, inputSchema, zip);
-                var lines = File.ReadAllLines(SampleData.DataPath(dataFile));
                 string data = Path.Combine(directory.FullName, dataFile);
-                File.WriteAllLines(data, lines.Take(headerLines).Concat(lines.Skip(headerLines).Where((_, i) => i % HoldOutEvery == 0)));
+                HostProcess.WriteHeldOutLines(dataFile, headerLines, data);
                 string output = Path.Combine(directory.FullName, "scores.tsv");
 
                 var clock = Stopwatch.StartNew();
-                var (exitCode, stdout, stderr) = Run(TestHostPath(), "score", zip, task, data, output);
+                var (exitCode, stdout, stderr) = HostProcess.Run(HostProcess.DllPath("MLNetRiemannianTestHost"), null, "score", zip, task, data, output);
                 TestContext.WriteLine($"TestHost {task}: exit {exitCode} after {clock.Elapsed.TotalSeconds:F1} s\n{stdout}{stderr}");
                 Assert.AreEqual(0, exitCode, $"the TestHost failed.\nstdout:\n{stdout}\nstderr:\n{stderr}");
                 var printed = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -178,38 +172,6 @@ namespace MLNetRiemannian.Tests.Integration
 
         private static int[] ParseBits(string hex) =>
             hex.Split(',').Select(h => int.Parse(h, NumberStyles.HexNumber, CultureInfo.InvariantCulture)).ToArray();
-
-        /// <summary>Recorded at build time by the test project (target RecordMLNetRiemannianTestHostPath).</summary>
-        private static string TestHostPath()
-        {
-            string? path = typeof(FreshProcessRoundTripTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-                .FirstOrDefault(a => a.Key == "MLNetRiemannianTestHost")?.Value;
-            Assert.IsTrue(File.Exists(path), $"TestHost not built at '{path}': build MLNetRiemannian.sln or the test project first.");
-            return path!;
-        }
-
-        // The host that runs this test when it is a `dotnet` process, else the CLI's (DOTNET_HOST_PATH), else PATH's.
-        private static string DotnetHost() =>
-            Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
-            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } cli && File.Exists(cli) ? cli
-            : "dotnet";
-
-        private static (int ExitCode, string Stdout, string Stderr) Run(string dll, params string[] arguments)
-        {
-            var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            start.ArgumentList.Add(dll);
-            foreach (string argument in arguments) start.ArgumentList.Add(argument);
-            using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(HostTimeout))
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"the TestHost did not finish within {HostTimeout.TotalSeconds} s.\nstdout:\n{stdout.Result}\nstderr:\n{stderr.Result}");
-            }
-            process.WaitForExit(); // drains the redirected streams
-            return (process.ExitCode, stdout.Result, stderr.Result);
-        }
 
         private sealed record Expected(float[] Score, float? Probability, string? PredictedLabel);
 

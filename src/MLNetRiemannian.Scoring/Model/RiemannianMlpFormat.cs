@@ -96,7 +96,7 @@ namespace MLNetRiemannian.Model
             int version = BinaryPrimitives.ReadInt32LittleEndian(bytes);
             if (version != Version)
                 throw new InvalidDataException(version > Version && version < 1000
-                    ? $"The RiemannianMlp model stream '{RiemannianMlpModelParameters.StreamName}' has format version {version}, but this MLNetRiemannian reads version {Version}: update the MLNetRiemannian package to load it."
+                    ? $"The RiemannianMlp model stream '{RiemannianMlpModelParameters.StreamName}' has format version {version}, but this MLNetRiemannian reads version {Version}: update the MLNetRiemannian.Scoring package (or MLNetRiemannian, which brings it) to load it."
                     : Message("is corrupt", $"its format version is {version}, not {Version}"));
             long payloadLength = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(sizeof(int)));
             if (payloadLength < 0 || payloadLength > int.MaxValue)

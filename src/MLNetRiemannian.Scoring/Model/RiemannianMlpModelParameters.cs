@@ -23,11 +23,24 @@ namespace MLNetRiemannian.Model
     /// Scoring function, with <c>h₀ = x</c>, <c>h_l = σ(W_l h_{l−1} + b_l)</c> for the hidden layers and
     /// <c>z = W_L h_{L−1} + b_L</c>: multiclass Score = softmax(z) (the class probabilities), binary Score = z (the
     /// logit) with Probability = 1 / (1 + e^{−z}), regression Score = z.
+    /// It lives in the MLNetRiemannian.Scoring package, which the trainer package depends on: saved zips name that assembly
+    /// as their loader, so an app that only scores references MLNetRiemannian.Scoring alone (no TorchSharp, no libtorch).
     /// </remarks>
     public sealed class RiemannianMlpModelParameters :
         IDistPredictorProducing<float, float>, IPredictorProducing<VBuffer<float>>, IValueMapperDist, ISchemaBindableMapper, ICanSaveModel
     {
-        internal const string LoaderSignature = "RiemannianMlpModel";
+        /// <summary>
+        /// The name ML.NET finds <see cref="Create"/> by, among the loadable classes of the loader assembly a zip names:
+        /// this assembly, MLNetRiemannian.Scoring, for every model saved since the scoring code has a package of its own.
+        /// </summary>
+        internal const string LoaderSignature = "RiemannianMlpScoring";
+
+        /// <summary>
+        /// The name zips saved before the split carry, with MLNetRiemannian as their loader assembly. The trainer
+        /// assembly registers it (src/MLNetRiemannian/Interop/PreSplitModelLoader.cs): a name of its own, because ML.NET
+        /// refuses to register one name twice when an app loads models of both kinds into one MLContext.
+        /// </summary>
+        internal const string PreSplitLoaderSignature = "RiemannianMlpModel";
         internal const string StreamName = "RiemannianMlp.bin";
 
         private readonly ManagedMlp _network;
@@ -206,6 +219,7 @@ namespace MLNetRiemannian.Model
             verReadableCur: 0x00010001,
             verWeCanReadBack: 0x00010001,
             loaderSignature: LoaderSignature,
+            // This assembly, so that an app referencing only MLNetRiemannian.Scoring loads the model.
             loaderAssemblyName: typeof(RiemannianMlpModelParameters).Assembly.FullName);
 
         void ICanSaveModel.Save(ModelSaveContext ctx)
@@ -217,7 +231,10 @@ namespace MLNetRiemannian.Model
             ctx.SaveBinaryStream(StreamName, writer => RiemannianMlpFormat.Write(writer, this));
         }
 
-        /// <summary>ML.NET's loader entry point (registered by <c>[assembly: LoadableClass]</c>).</summary>
+        /// <summary>
+        /// ML.NET's loader entry point, registered by <c>[assembly: LoadableClass]</c> under <see cref="LoaderSignature"/>
+        /// here and under <see cref="PreSplitLoaderSignature"/> in the trainer assembly; the stream is the same for both.
+        /// </summary>
         internal static RiemannianMlpModelParameters Create(IHostEnvironment env, ModelLoadContext ctx)
         {
             if (env is null) throw new ArgumentNullException(nameof(env));
