@@ -10,16 +10,16 @@ namespace MLNetRiemannian.Benchmarks
     /// <summary>The scoring benchmark's clocks: single-row latency, batch throughput, and a plain matrix-vector product.</summary>
     internal static class ScoringTimers
     {
-        // Results land here (visible outside the class) so that no timed call can be optimized away.
-        internal static string _lastLabel = "";
-        internal static float _lastValue;
+        // Results land here (fields others could read) so that no timed call can be optimized away.
+        internal static string LastLabel = "";
+        internal static float LastValue;
 
         /// <summary>Predicts rows, untimed, cycling through the test set, for <paramref name="seconds"/>.</summary>
         public static void WarmUp(IRowPredictor predictor, double seconds)
         {
             long start = Stopwatch.GetTimestamp();
             for (int row = 0; Stopwatch.GetElapsedTime(start).TotalSeconds < seconds; row = (row + 1) % predictor.RowCount)
-                _lastLabel = predictor.Predict(row);
+                LastLabel = predictor.Predict(row);
         }
 
         /// <summary>
@@ -42,7 +42,7 @@ namespace MLNetRiemannian.Benchmarks
                 int row = nextRow;
                 nextRow = (nextRow + 1) % predictor.RowCount;
                 long start = Stopwatch.GetTimestamp();
-                _lastLabel = predictor.Predict(row);
+                LastLabel = predictor.Predict(row);
                 microseconds.Add((Stopwatch.GetTimestamp() - start) * microsecondsPerTick);
             }
         }
@@ -72,7 +72,7 @@ namespace MLNetRiemannian.Benchmarks
                 getter(ref scores);
                 rows++;
             }
-            _lastValue = scores.Length > 0 ? scores.GetItemOrDefault(0) : 0;
+            LastValue = scores.Length > 0 ? scores.GetItemOrDefault(0) : 0;
             return rows;
         }
 
@@ -92,7 +92,7 @@ namespace MLNetRiemannian.Benchmarks
             long done = 0, start = Stopwatch.GetTimestamp();
             do
             {
-                foreach (var row in rows) _lastValue = MatrixVectorRow(weights, sizes, row, even, odd);
+                foreach (var row in rows) LastValue = MatrixVectorRow(weights, sizes, row, even, odd);
                 done += rows.Length;
             }
             while (Stopwatch.GetElapsedTime(start).TotalSeconds < minimumSeconds);
