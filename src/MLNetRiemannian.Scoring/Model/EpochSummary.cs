@@ -14,5 +14,15 @@ namespace MLNetRiemannian.Model
     /// <param name="TrainingMetric">Accuracy (classification) or root mean squared error (regression) on the training rows.</param>
     /// <param name="ValidationMetric">The same metric on the validation rows; <see langword="null"/> when training used no validation set.</param>
     /// <param name="Seconds">Wall-clock seconds the epoch took.</param>
-    public sealed record EpochSummary(int Epoch, double TrainingLoss, double TrainingMetric, double? ValidationMetric, double Seconds);
+    public sealed record EpochSummary(int Epoch, double TrainingLoss, double TrainingMetric, double? ValidationMetric, double Seconds)
+    {
+        /// <summary>Steps of this epoch refused because the loss or a direction went non-finite (each restored the last good parameters and halved the learning rate).</summary>
+        public int NonFiniteSteps { get; init; }
+
+        /// <summary>Cholesky factorizations in this epoch (inner system or custom output metric) that needed added jitter.</summary>
+        public int JitterRetries { get; init; }
+
+        /// <summary>Inner systems in this epoch solved in Float64 after the parameters' precision failed.</summary>
+        public int DoublePrecisionFallbacks { get; init; }
+    }
 }

@@ -15,7 +15,7 @@ namespace MLNetRiemannian.Model
     /// The binary stream a <see cref="RiemannianMlpModelParameters"/> saves inside ML.NET's model zip. Everything is
     /// little-endian (<see cref="BinaryWriter"/>'s encoding):
     /// <code>
-    /// int32   format version (1)
+    /// int32   format version (2; version 1, identical but for the three event counts per epoch, is still read)
     /// int64   payload length in bytes
     /// payload:
     ///   int32   task (PredictionTask), int32 activation (ActivationKind)
@@ -23,7 +23,8 @@ namespace MLNetRiemannian.Model
     ///   per dense layer l: float32[sizes[l+1] · sizes[l]] weights, row-major [out, in]; float32[sizes[l+1]] bias
     ///   string  output metric (BinaryWriter's length-prefixed UTF-8)
     ///   int32   number of epochs, then per epoch: int32 epoch, float64 training loss, float64 training metric,
-    ///           bool has validation metric, float64 validation metric (0 when absent), float64 seconds
+    ///           bool has validation metric, float64 validation metric (0 when absent), float64 seconds,
+    ///           and from version 2: int32 non-finite steps, int32 jitter retries, int32 Float64 fallbacks
     /// byte[32] SHA-256 of everything above
     /// </code>
     /// The checksum is there because a flipped bit in a weight still parses: without it a damaged file would load and
@@ -31,12 +32,16 @@ namespace MLNetRiemannian.Model
     /// </summary>
     internal static class RiemannianMlpFormat
     {
-        /// <summary>The format version this code writes and the only one it reads.</summary>
-        public const int Version = 1;
+        /// <summary>The format version this code writes; it reads this one and every older one.</summary>
+        public const int Version = 2;
+
+        /// <summary>The first released format (no numerical-event counts in the history).</summary>
+        private const int FirstVersion = 1;
 
         private const int HeaderBytes = sizeof(int) + sizeof(long);
         private const int ChecksumBytes = 32;
-        private const int EpochBytes = sizeof(int) + 4 * sizeof(double) + sizeof(bool);
+        private const int FirstVersionEpochBytes = sizeof(int) + 4 * sizeof(double) + sizeof(bool);
+        private const int EventBytes = 3 * sizeof(int);
 
         /// <summary>Writes <paramref name="model"/> in the format above.</summary>
         public static void Write(BinaryWriter writer, RiemannianMlpModelParameters model)
@@ -63,6 +68,9 @@ namespace MLNetRiemannian.Model
                     w.Write(epoch.ValidationMetric.HasValue);
                     w.Write(epoch.ValidationMetric ?? 0);
                     w.Write(epoch.Seconds);
+                    w.Write(epoch.NonFiniteSteps);
+                    w.Write(epoch.JitterRetries);
+                    w.Write(epoch.DoublePrecisionFallbacks);
                 }
             }
 
@@ -94,10 +102,10 @@ namespace MLNetRiemannian.Model
             if (bytes.Length < HeaderBytes)
                 throw Truncated($"it holds {bytes.Length} bytes, fewer than its {HeaderBytes}-byte header");
             int version = BinaryPrimitives.ReadInt32LittleEndian(bytes);
-            if (version != Version)
+            if (version < FirstVersion || version > Version)
                 throw new InvalidDataException(version > Version && version < 1000
                     ? $"The RiemannianMlp model stream '{RiemannianMlpModelParameters.StreamName}' has format version {version}, but this MLNetRiemannian reads version {Version}: update the MLNetRiemannian.Scoring package (or MLNetRiemannian, which brings it) to load it."
-                    : Message("is corrupt", $"its format version is {version}, not {Version}"));
+                    : Message("is corrupt", $"its format version is {version}, not {FirstVersion} to {Version}"));
             long payloadLength = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(sizeof(int)));
             if (payloadLength < 0 || payloadLength > int.MaxValue)
                 throw Corrupt($"its header gives an impossible payload length, {payloadLength} bytes");
@@ -112,7 +120,7 @@ namespace MLNetRiemannian.Model
 
             try
             {
-                return ReadPayload(env, new BinaryReader(new MemoryStream(bytes, HeaderBytes, (int)payloadLength, writable: false), Encoding.UTF8));
+                return ReadPayload(env, new BinaryReader(new MemoryStream(bytes, HeaderBytes, (int)payloadLength, writable: false), Encoding.UTF8), version);
             }
             catch (EndOfStreamException e)
             {
@@ -125,7 +133,7 @@ namespace MLNetRiemannian.Model
             }
         }
 
-        private static RiemannianMlpModelParameters ReadPayload(IHostEnvironment env, BinaryReader reader)
+        private static RiemannianMlpModelParameters ReadPayload(IHostEnvironment env, BinaryReader reader, int version)
         {
             var task = (PredictionTask)reader.ReadInt32();
             if (!Enum.IsDefined(task)) throw Corrupt($"it names an unknown prediction task, {(int)task}");
@@ -152,7 +160,8 @@ namespace MLNetRiemannian.Model
 
             string outputMetric = reader.ReadString();
             int epochs = reader.ReadInt32();
-            if (epochs < 0 || epochs > Remaining(reader) / EpochBytes)
+            int epochBytes = FirstVersionEpochBytes + (version >= 2 ? EventBytes : 0);
+            if (epochs < 0 || epochs > Remaining(reader) / epochBytes)
                 throw Corrupt($"it gives {epochs} epochs of history but holds {Remaining(reader)} bytes for them");
             var history = new List<EpochSummary>(epochs);
             for (int i = 0; i < epochs; i++)
@@ -161,7 +170,10 @@ namespace MLNetRiemannian.Model
                 double loss = reader.ReadDouble(), metric = reader.ReadDouble();
                 bool hasValidation = reader.ReadBoolean();
                 double validation = reader.ReadDouble(), seconds = reader.ReadDouble();
-                history.Add(new EpochSummary(epoch, loss, metric, hasValidation ? validation : null, seconds));
+                var summary = new EpochSummary(epoch, loss, metric, hasValidation ? validation : null, seconds);
+                if (version >= 2)
+                    summary = summary with { NonFiniteSteps = reader.ReadInt32(), JitterRetries = reader.ReadInt32(), DoublePrecisionFallbacks = reader.ReadInt32() };
+                history.Add(summary);
             }
             if (Remaining(reader) != 0)
                 throw Corrupt($"{Remaining(reader)} bytes of its payload are left over after the history");

@@ -35,7 +35,8 @@ namespace MLNetRiemannian.Optimization
         }
 
         /// <summary>One epoch's numbers. The training metric is accumulated over the epoch's batches, each scored just before its step.</summary>
-        public readonly record struct EpochResult(int Epoch, double Loss, double TrainingMetric, double? ValidationMetric, double Seconds, double StepsPerSecond);
+        public readonly record struct EpochResult(int Epoch, double Loss, double TrainingMetric, double? ValidationMetric, double Seconds, double StepsPerSecond,
+            NumericalEvents Events);
 
         public sealed record Settings(int Epochs, int BatchSize, bool Shuffle, int EarlyStoppingPatience);
 
@@ -56,6 +57,7 @@ namespace MLNetRiemannian.Optimization
                 for (int epoch = 1; epoch <= settings.Epochs; epoch++)
                 {
                     var clock = Stopwatch.StartNew();
+                    var eventsBefore = _optimizer.Events.Snapshot();
                     double lossSum = 0, metricSum = 0;
                     int steps = 0;
                     using (var epochScope = NewDisposeScope())
@@ -75,7 +77,8 @@ namespace MLNetRiemannian.Optimization
                     }
                     double? validationMetric = validation is { } v ? Evaluate(v.X, v.Y) : null;
                     double seconds = clock.Elapsed.TotalSeconds;
-                    var result = new EpochResult(epoch, lossSum / rows, _metric.Finish(metricSum, rows * Outputs(y)), validationMetric, seconds, steps / seconds);
+                    var result = new EpochResult(epoch, lossSum / rows, _metric.Finish(metricSum, rows * Outputs(y)), validationMetric, seconds, steps / seconds,
+                        _optimizer.Events.Since(eventsBefore));
                     history.Add(result);
                     onEpoch(result);
 

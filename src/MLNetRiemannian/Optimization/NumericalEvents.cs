@@ -15,6 +15,17 @@ namespace MLNetRiemannian.Optimization
         /// <summary>Inner systems that were solved in Float64 after the parameters' precision failed.</summary>
         public int DoublePrecisionFallbacks { get; internal set; }
 
+        /// <summary>The counts added since <paramref name="earlier"/> was taken.</summary>
+        public NumericalEvents Since(NumericalEvents earlier) => new()
+        {
+            NonFiniteSteps = NonFiniteSteps - earlier.NonFiniteSteps,
+            JitterRetries = JitterRetries - earlier.JitterRetries,
+            DoublePrecisionFallbacks = DoublePrecisionFallbacks - earlier.DoublePrecisionFallbacks,
+        };
+
+        /// <summary>True when nothing was counted.</summary>
+        public bool IsEmpty => NonFiniteSteps == 0 && JitterRetries == 0 && DoublePrecisionFallbacks == 0;
+
         /// <summary>A copy of the current counts.</summary>
         public NumericalEvents Snapshot() => new() { NonFiniteSteps = NonFiniteSteps, JitterRetries = JitterRetries, DoublePrecisionFallbacks = DoublePrecisionFallbacks };
     }

@@ -115,11 +115,17 @@ namespace MLNetRiemannian.Trainers
                     new FitLoop.Settings(epochs, _options.BatchSize, _options.Shuffle, _options.EarlyStoppingPatience), generator,
                     e =>
                     {
-                        var summary = new EpochSummary(e.Epoch, e.Loss, e.TrainingMetric, e.ValidationMetric, e.Seconds);
+                        var summary = new EpochSummary(e.Epoch, e.Loss, e.TrainingMetric, e.ValidationMetric, e.Seconds)
+                        {
+                            NonFiniteSteps = e.Events.NonFiniteSteps,
+                            JitterRetries = e.Events.JitterRetries,
+                            DoublePrecisionFallbacks = e.Events.DoublePrecisionFallbacks,
+                        };
                         history.Add(summary);
                         ch.Info(MessageSensitivity.None,
                             $"Epoch {e.Epoch}/{epochs}: loss {e.Loss:F4}, training {metric.Name} {e.TrainingMetric:F4}" +
-                            $"{(e.ValidationMetric is { } m ? $", validation {metric.Name} {m:F4}" : "")}, {e.Seconds:F2} s, {e.StepsPerSecond:F1} steps/s");
+                            $"{(e.ValidationMetric is { } m ? $", validation {metric.Name} {m:F4}" : "")}, {e.Seconds:F2} s, {e.StepsPerSecond:F1} steps/s" +
+                            (e.Events.IsEmpty ? "" : $"; numerical events: {e.Events.NonFiniteSteps} refused steps, {e.Events.JitterRetries} jitter retries, {e.Events.DoublePrecisionFallbacks} Float64 fallbacks"));
                         _options.Progress?.Report(summary);
                     },
                     () => Host.CheckAlive(),

@@ -106,8 +106,8 @@ namespace MLNetRiemannian.Tests.Model
         public void ANewerFormatVersionAsksForANewerPackage()
         {
             string path = SavedMulticlassModel();
-            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 2); return Reseal(bytes); });
-            AssertLoadFails(path, "has format version 2, but this MLNetRiemannian reads version 1");
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 3); return Reseal(bytes); });
+            AssertLoadFails(path, "has format version 3, but this MLNetRiemannian reads version 2");
         }
 
         [TestMethod]

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Optimization;
@@ -90,6 +91,21 @@ namespace MLNetRiemannian.Tests.Optimization
             var warning = warnings.Single(w => w.Contains("non-finite"));
             StringAssert.Contains(warning, "Epoch 1, step 7: the custom output metric became non-finite");
             StringAssert.Contains(warning, "halved the learning rate to 0.1");
+
+            // The event is counted in the history, which survives a save and load.
+            Assert.AreEqual(1, model.Model.History.Sum(e => e.NonFiniteSteps));
+            Assert.AreEqual(1, model.Model.History[0].NonFiniteSteps);
+            string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"recovery-{Guid.NewGuid():N}.zip");
+            try
+            {
+                ml.Model.Save(model, data.Schema, path);
+                var loaded = (BinaryPredictionTransformer<MLNetRiemannian.Model.RiemannianMlpModelParameters>)ml.Model.Load(path, out _);
+                CollectionAssert.AreEqual(model.Model.History.ToArray(), loaded.Model.History.ToArray());
+            }
+            finally
+            {
+                System.IO.File.Delete(path);
+            }
         }
 
         [TestMethod]
