@@ -4,11 +4,15 @@ using MLNetRiemannian.Benchmarks;
 return args.Length > 0 && args[0] == "step"
     ? StepTiming.Run(args[1..])
     : args.Length > 0 && args[0] == "make-models" ? ModelZips.Run(args[1..])
+    : args.Length > 0 && args[0] == "large-data" ? LargeDataMemory.Run(args[1..])
     : args.Length > 0 && ScoringBenchmark.Handles(args[0]) ? ScoringBenchmark.Run(args)
     : Usage();
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: MLNetRiemannian.Benchmarks step [--layers 784,256,10] [--batch 32,64,128] [--steps 40]");
+    Console.Error.WriteLine("usage: MLNetRiemannian.Benchmarks step [--layers 784,256,10] [--batch 32,64,128] [--steps 40] [--threads N]");
+    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks scoring --out DIR [--quick]");
+    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks make-models --out DIR");
+    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks large-data [--rows 1000000] [--features 100] [--file PATH]");
     return 2;
 }

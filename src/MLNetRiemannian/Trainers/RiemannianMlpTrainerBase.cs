@@ -182,7 +182,9 @@ namespace MLNetRiemannian.Trainers
         private static void WarnIfUnnormalized(TrainingData data, ColumnChecks columns, IChannel ch)
         {
             using var scope = NewDisposeScope();
-            double largest = data.Features.abs().max().to_type(ScalarType.Float64).item<double>();
+            // max and min, not abs().max(): no temporary copy of the (possibly very large) feature matrix.
+            double largest = Math.Max(Math.Abs(data.Features.max().to_type(ScalarType.Float64).item<double>()),
+                                      Math.Abs(data.Features.min().to_type(ScalarType.Float64).item<double>()));
             if (largest is > 0 and (> 1e3 or < 1e-3))
                 ch.Warning(MessageSensitivity.None,
                     $"Feature column '{columns.FeatureColumn}' has values of magnitude up to {largest:G3}; RiemannianMlp's defaults assume features " +
