@@ -72,7 +72,12 @@ namespace MLNetRiemannian.Trainers
         /// <summary>L2 penalty λ on the weights (not the biases). Default 0.</summary>
         public double L2Regularization;
 
-        /// <summary>Seed for initialization, shuffling and the validation split. Default: the MLContext's seed, else 0.</summary>
+        /// <summary>
+        /// Seed for initialization, shuffling and the validation split. Default: the MLContext's seed, else 0. The same
+        /// seed, data (in the same order), options and <see cref="NumberOfThreads"/> give a bit-identical model on the
+        /// same machine. A different thread count, or a CPU with other vector instructions, changes how libtorch splits
+        /// its sums and so the last bits of every step, and from there the model.
+        /// </summary>
         public int? Seed;
 
         /// <summary>Shuffle the rows every epoch. Default true.</summary>
