@@ -22,7 +22,7 @@ namespace MLNetRiemannian.Model
         /// <summary>Cholesky factorizations in this epoch (inner system or custom output metric) that needed added jitter.</summary>
         public int JitterRetries { get; init; }
 
-        /// <summary>Inner systems in this epoch solved in Float64 after the parameters' precision failed.</summary>
+        /// <summary>Factorizations in this epoch redone in Float64 after the parameters' precision failed even with jitter.</summary>
         public int DoublePrecisionFallbacks { get; init; }
     }
 }

@@ -23,20 +23,16 @@ namespace MLNetRiemannian.Interop
         private const int MmapThreshold = -3;  // M_MMAP_THRESHOLD
         private static int _configured;
 
-        /// <summary>True once the settings were applied in this process.</summary>
-        public static bool IsConfigured => Volatile.Read(ref _configured) == 2;
-
         /// <summary>Applies the settings the first time it is called; later calls do nothing.</summary>
         public static void Configure()
         {
             if (Interlocked.CompareExchange(ref _configured, 1, 0) != 0) return;
             if (Environment.GetEnvironmentVariable("MLNETRIEMANNIAN_MALLOPT") != "1" || !Glibc.Value)
                 return;
-            // mallopt returns 1 on success; a refusal only costs speed, so it is not an error.
-            bool applied = mallopt(MmapThreshold, 32 << 20) == 1;
-            applied &= mallopt(TrimThreshold, int.MaxValue) == 1;
-            applied &= mallopt(TopPad, 256 << 20) == 1;
-            if (applied) Volatile.Write(ref _configured, 2);
+            // mallopt returns 0 when it refuses a setting; that only costs speed, so it is not an error.
+            mallopt(MmapThreshold, 32 << 20);
+            mallopt(TrimThreshold, int.MaxValue);
+            mallopt(TopPad, 256 << 20);
         }
 
         /// <summary>Returns the free memory of every malloc arena to the system (glibc's <c>malloc_trim(0)</c>); does nothing elsewhere.</summary>

@@ -12,7 +12,7 @@ namespace MLNetRiemannian.Optimization
         /// <summary>Cholesky factorizations (of the inner system or of a custom output metric) retried with added jitter.</summary>
         public int JitterRetries { get; internal set; }
 
-        /// <summary>Inner systems that were solved in Float64 after the parameters' precision failed.</summary>
+        /// <summary>Factorizations redone in Float64 (then rounded back) after the parameters' precision failed even with jitter.</summary>
         public int DoublePrecisionFallbacks { get; internal set; }
 
         /// <summary>The counts added since <paramref name="earlier"/> was taken.</summary>

@@ -14,7 +14,7 @@ namespace MLNetRiemannian.Tests.Reference
         public static (Tensor TrainX, Tensor TrainY, Tensor TestX, Tensor TestY) Split()
         {
             var rows = File.ReadAllLines(Path).Select(l => l.Split(',').Select(float.Parse).ToArray()).ToArray();
-            Assert.AreEqual(1797, rows.Length, "digits.csv must hold the 1797 UCI test-set rows");
+            if (rows.Length != 1797) throw new InvalidDataException($"digits.csv must hold the 1797 UCI test-set rows; found {rows.Length}.");
             var x = tensor(rows.SelectMany(r => r.Take(64)).ToArray(), new long[] { rows.Length, 64 }) / 16;
             var y = tensor(rows.Select(r => (long)r[64]).ToArray(), new long[] { rows.Length });
             var order = randperm(rows.Length, generator: new Generator(2026));
@@ -22,14 +22,6 @@ namespace MLNetRiemannian.Tests.Reference
             var testIndex = order.narrow(0, 0, test);
             var trainIndex = order.narrow(0, test, rows.Length - test);
             return (x.index_select(0, trainIndex), y.index_select(0, trainIndex), x.index_select(0, testIndex), y.index_select(0, testIndex));
-        }
-
-        private static class Assert
-        {
-            public static void AreEqual(int expected, int actual, string message)
-            {
-                if (expected != actual) throw new InvalidDataException($"{message}; found {actual}.");
-            }
         }
     }
 }
