@@ -24,5 +24,8 @@ namespace MLNetRiemannian.Model
 
         /// <summary>Factorizations in this epoch redone in Float64 after the parameters' precision failed even with jitter.</summary>
         public int DoublePrecisionFallbacks { get; init; }
+
+        /// <summary>The epoch's training diagnostics when the trainer recorded them (option <c>RecordDiagnostics</c>); otherwise <see langword="null"/>.</summary>
+        public EpochDiagnostics? Diagnostics { get; init; }
     }
 }

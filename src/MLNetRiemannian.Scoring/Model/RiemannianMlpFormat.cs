@@ -15,7 +15,7 @@ namespace MLNetRiemannian.Model
     /// The binary stream a <see cref="RiemannianMlpModelParameters"/> saves inside ML.NET's model zip. Everything is
     /// little-endian (<see cref="BinaryWriter"/>'s encoding):
     /// <code>
-    /// int32   format version (2; version 1, identical but for the three event counts per epoch, is still read)
+    /// int32   format version (3; versions 1 and 2, which lack the later fields marked below, are still read)
     /// int64   payload length in bytes
     /// payload:
     ///   int32   task (PredictionTask), int32 activation (ActivationKind)
@@ -24,7 +24,9 @@ namespace MLNetRiemannian.Model
     ///   string  output metric (BinaryWriter's length-prefixed UTF-8)
     ///   int32   number of epochs, then per epoch: int32 epoch, float64 training loss, float64 training metric,
     ///           bool has validation metric, float64 validation metric (0 when absent), float64 seconds,
-    ///           and from version 2: int32 non-finite steps, int32 jitter retries, int32 Float64 fallbacks
+    ///           from version 2: int32 non-finite steps, int32 jitter retries, int32 Float64 fallbacks,
+    ///           from version 3: int32 diagnosed layers m (0 when the epoch has no diagnostics), and when m &gt; 0
+    ///           float64 action, float64 loss decrease, then per layer 5 × float64 (the fields of LayerDiagnostics in order)
     /// byte[32] SHA-256 of everything above
     /// </code>
     /// The checksum is there because a flipped bit in a weight still parses: without it a damaged file would load and
@@ -33,7 +35,7 @@ namespace MLNetRiemannian.Model
     internal static class RiemannianMlpFormat
     {
         /// <summary>The format version this code writes; it reads this one and every older one.</summary>
-        public const int Version = 2;
+        public const int Version = 3;
 
         /// <summary>The first released format (no numerical-event counts in the history).</summary>
         private const int FirstVersion = 1;
@@ -42,6 +44,7 @@ namespace MLNetRiemannian.Model
         private const int ChecksumBytes = 32;
         private const int FirstVersionEpochBytes = sizeof(int) + 4 * sizeof(double) + sizeof(bool);
         private const int EventBytes = 3 * sizeof(int);
+        private const int LayerDiagnosticsBytes = 5 * sizeof(double);
 
         /// <summary>Writes <paramref name="model"/> in the format above.</summary>
         public static void Write(BinaryWriter writer, RiemannianMlpModelParameters model)
@@ -71,6 +74,7 @@ namespace MLNetRiemannian.Model
                     w.Write(epoch.NonFiniteSteps);
                     w.Write(epoch.JitterRetries);
                     w.Write(epoch.DoublePrecisionFallbacks);
+                    WriteDiagnostics(w, epoch.Diagnostics);
                 }
             }
 
@@ -160,7 +164,7 @@ namespace MLNetRiemannian.Model
 
             string outputMetric = reader.ReadString();
             int epochs = reader.ReadInt32();
-            int epochBytes = FirstVersionEpochBytes + (version >= 2 ? EventBytes : 0);
+            int epochBytes = FirstVersionEpochBytes + (version >= 2 ? EventBytes : 0) + (version >= 3 ? sizeof(int) : 0);
             if (epochs < 0 || epochs > Remaining(reader) / epochBytes)
                 throw Corrupt($"it gives {epochs} epochs of history but holds {Remaining(reader)} bytes for them");
             var history = new List<EpochSummary>(epochs);
@@ -173,12 +177,43 @@ namespace MLNetRiemannian.Model
                 var summary = new EpochSummary(epoch, loss, metric, hasValidation ? validation : null, seconds);
                 if (version >= 2)
                     summary = summary with { NonFiniteSteps = reader.ReadInt32(), JitterRetries = reader.ReadInt32(), DoublePrecisionFallbacks = reader.ReadInt32() };
+                if (version >= 3)
+                    summary = summary with { Diagnostics = ReadDiagnostics(reader, epoch) };
                 history.Add(summary);
             }
             if (Remaining(reader) != 0)
                 throw Corrupt($"{Remaining(reader)} bytes of its payload are left over after the history");
 
             return new RiemannianMlpModelParameters(env, task, activation, sizes, weights, biases, outputMetric, history);
+        }
+
+        private static void WriteDiagnostics(BinaryWriter writer, EpochDiagnostics? diagnostics)
+        {
+            writer.Write(diagnostics?.Layers.Count ?? 0);
+            if (diagnostics is null || diagnostics.Layers.Count == 0) return;
+            writer.Write(diagnostics.Action);
+            writer.Write(diagnostics.LossDecrease);
+            foreach (var layer in diagnostics.Layers)
+            {
+                writer.Write(layer.GradientDualNormSquared);
+                writer.Write(layer.SolverResidual);
+                writer.Write(layer.StepLength);
+                writer.Write(layer.Action);
+                writer.Write(layer.InnerSystemCondition);
+            }
+        }
+
+        private static EpochDiagnostics? ReadDiagnostics(BinaryReader reader, int epoch)
+        {
+            int layers = reader.ReadInt32();
+            if (layers == 0) return null;
+            if (layers < 0 || layers > (Remaining(reader) - 2 * sizeof(double)) / LayerDiagnosticsBytes)
+                throw Corrupt($"epoch {epoch} gives diagnostics for {layers} layers but holds {Remaining(reader)} bytes for them");
+            double action = reader.ReadDouble(), lossDecrease = reader.ReadDouble();
+            var perLayer = new LayerDiagnostics[layers];
+            for (int l = 0; l < layers; l++)
+                perLayer[l] = new LayerDiagnostics(reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble());
+            return new EpochDiagnostics(action, lossDecrease, perLayer);
         }
 
         private static void WriteFloats(BinaryWriter writer, ReadOnlySpan<float> values)

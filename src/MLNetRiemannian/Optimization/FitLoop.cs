@@ -36,7 +36,7 @@ namespace MLNetRiemannian.Optimization
 
         /// <summary>One epoch's numbers. The training metric is accumulated over the epoch's batches, each scored just before its step.</summary>
         public readonly record struct EpochResult(int Epoch, double Loss, double TrainingMetric, double? ValidationMetric, double Seconds, double StepsPerSecond,
-            NumericalEvents Events);
+            NumericalEvents Events, Model.EpochDiagnostics? Diagnostics);
 
         public sealed record Settings(int Epochs, int BatchSize, bool Shuffle, int EarlyStoppingPatience);
 
@@ -78,7 +78,7 @@ namespace MLNetRiemannian.Optimization
                     double? validationMetric = validation is { } v ? Evaluate(v.X, v.Y) : null;
                     double seconds = clock.Elapsed.TotalSeconds;
                     var result = new EpochResult(epoch, lossSum / rows, _metric.Finish(metricSum, rows * Outputs(y)), validationMetric, seconds, steps / seconds,
-                        _optimizer.Events.Since(eventsBefore));
+                        _optimizer.Events.Since(eventsBefore), _optimizer.Diagnostics?.Finish());
                     history.Add(result);
                     onEpoch(result);
 

@@ -85,6 +85,11 @@ namespace MLNetRiemannian.Optimization
         }
 
         /// <summary>
+        /// When set, every step adds its training diagnostics here (paper.md section 1); null, the default, costs nothing.
+        /// </summary>
+        internal TrainingDiagnostics? Diagnostics { get; set; }
+
+        /// <summary>
         /// Takes one step on a mini-batch and returns the batch loss before the step.
         /// </summary>
         /// <exception cref="NonFiniteStepException">The loss or a direction was non-finite; nothing was changed.</exception>
@@ -117,7 +122,12 @@ namespace MLNetRiemannian.Optimization
             }
             var (loss, output, layers) = step;
             foreach (var layer in layers)
-                Apply(layer);
+            {
+                var (appliedWeight, appliedBias) = Apply(layer);
+                Diagnostics?.AddLayer(layer, appliedWeight, appliedBias, LearningRate);
+            }
+            if (Diagnostics is { } diagnostics)
+                diagnostics.AddLossChange(loss.to_type(ScalarType.Float64).item<double>(), BatchLoss(_network.Forward(input), target, weights).to_type(ScalarType.Float64).item<double>());
             // Freed step buffers otherwise accumulate in the OpenMP threads' malloc arenas (see GlibcAllocator).
             if (++_steps % StepsBetweenHeapTrims == 0) Interop.GlibcAllocator.ReleaseFreeMemory();
             return (loss, output);
@@ -136,7 +146,7 @@ namespace MLNetRiemannian.Optimization
             var w = weights?.to_type(output.dtype) ?? ones(batch, dtype: output.dtype);
             var omega = w / w.sum();
 
-            var loss = (_loss.Value(output, target) * omega).sum();
+            var loss = BatchLoss(output, target, weights);
             if (!loss.isfinite().item<bool>()) throw new NonFiniteStepException("loss");
             var gradient = _loss.Gradient(output, target) * omega.unsqueeze(1);
             // The metric is the weighted mean over the curvature samples (paper.md section 2: K = B^{-1/2} L J).
@@ -148,17 +158,27 @@ namespace MLNetRiemannian.Optimization
             _network.Pullback(cat(new[] { factor, gradient.unsqueeze(1) }, 1), trace, toInput: false);
 
             var layers = new List<LayerStep>(trace.Atoms.Count);
+            var diagnostics = Diagnostics;
             foreach (var (atom, x, rows) in trace.Atoms)
             {
                 var delta = rows.select(1, rank); // ∂ℓ/∂z, [B, out]
                 var gradientWeight = delta.t().mm(x);
                 if (_l2 > 0) gradientWeight.add_(atom.Weight, _l2);
                 var gradientBias = delta.sum(dim: 0);
-                var (uWeight, uBias) = WoodburyStep.Direction(
-                    atom, x.narrow(0, 0, curvature), rows.narrow(0, 0, curvature).narrow(1, 0, rank), gradientWeight, gradientBias, Precision, Events);
-                layers.Add(new LayerStep(atom, gradientWeight, gradientBias, uWeight, uBias));
+                var curvatureInput = x.narrow(0, 0, curvature);
+                var curvatureFactor = rows.narrow(0, 0, curvature).narrow(1, 0, rank);
+                var (uWeight, uBias) = WoodburyStep.Direction(atom, curvatureInput, curvatureFactor, gradientWeight, gradientBias, Precision, Events,
+                    diagnostics is null ? null : c => diagnostics.AddCondition(atom, c));
+                layers.Add(new LayerStep(atom, gradientWeight, gradientBias, uWeight, uBias, curvatureInput, curvatureFactor));
             }
             return (loss, output, layers);
+        }
+
+        /// <summary>The weighted mean loss <c>Σ_b ω_b l(ŷ_b, y_b)</c>, <c>ω_b = w_b / Σ w</c>.</summary>
+        private Tensor BatchLoss(Tensor output, Tensor target, Tensor? weights)
+        {
+            var w = weights?.to_type(output.dtype) ?? ones(output.shape[0], dtype: output.dtype);
+            return (_loss.Value(output, target) * (w / w.sum())).sum();
         }
 
         private static void CheckFinite(List<LayerStep> layers)
@@ -175,9 +195,10 @@ namespace MLNetRiemannian.Optimization
             throw new NonFiniteStepException($"direction of the {atom.InputSize}→{atom.OutputSize} layer");
         }
 
-        private void Apply(LayerStep layer)
+        /// <summary>Updates the layer by <c>−η</c> times the direction (with momentum, the velocity) and returns what was applied.</summary>
+        private (Tensor Weight, Tensor Bias) Apply(LayerStep layer)
         {
-            var (atom, _, _, uWeight, uBias) = layer;
+            var (atom, _, _, uWeight, uBias, _, _) = layer;
             if (Momentum > 0)
             {
                 if (!_velocity.TryGetValue(atom, out var v))
@@ -190,6 +211,7 @@ namespace MLNetRiemannian.Optimization
             }
             atom.Weight.add_(uWeight, -LearningRate);
             atom.Bias.add_(uBias, -LearningRate);
+            return (uWeight, uBias);
         }
 
         /// <summary>Forgets the momentum (after the parameters were restored to an earlier state).</summary>

@@ -1,3 +1,4 @@
+using System;
 using MLNetRiemannian.Geometry;
 using static TorchSharp.torch;
 
@@ -29,8 +30,10 @@ namespace MLNetRiemannian.Optimization
         /// <param name="gradientBias">∂ℓ/∂b, <c>[out]</c>.</param>
         /// <param name="precision">Precision of the inner system.</param>
         /// <param name="events">Counts jitter retries and Float64 fallbacks of the inner Cholesky factorization.</param>
+        /// <param name="reportCondition">When given, receives the estimated condition number of S (diagnostics; costs extra work).</param>
         public static (Tensor Weight, Tensor Bias) Direction(
-            Dense atom, Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events)
+            Dense atom, Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
+            Action<double>? reportCondition = null)
         {
             using var scope = NewDisposeScope();
             var layerType = gradientWeight.dtype;
@@ -51,6 +54,7 @@ namespace MLNetRiemannian.Optimization
             var rhs = r.bmm(t.unsqueeze(2)).view(n, 1);
 
             var cholesky = RobustCholesky.Factor(s, $"inner system of the {atom.InputSize}→{atom.OutputSize} layer", events);
+            reportCondition?.Invoke(InnerSystemCondition.Estimate(s));
             var v = cholesky_solve(rhs.to_type(cholesky.dtype), cholesky, upper: false).to_type(solveType).view(batch, 1, rows);
 
             // Kᵀ v = Pᵀ X̃ with P_b = v_bᵀ R_b.

@@ -101,6 +101,7 @@ namespace MLNetRiemannian.Trainers
                 {
                     CurvatureBatchSize = _options.CurvatureBatchSize,
                     L2Regularization = _options.L2Regularization,
+                    Diagnostics = _options.RecordDiagnostics ? new TrainingDiagnostics(network.Atoms) : null,
                 };
                 TrainingMetric metric = _task == PredictionTask.Regression ? new TrainingMetric.RootMeanSquaredError() : new TrainingMetric.Accuracy();
                 int epochs = _options.NumberOfEpochs ?? Math.Clamp((int)Math.Ceiling(1000.0 * _options.BatchSize / trainX.shape[0]), 5, 200);
@@ -120,12 +121,14 @@ namespace MLNetRiemannian.Trainers
                             NonFiniteSteps = e.Events.NonFiniteSteps,
                             JitterRetries = e.Events.JitterRetries,
                             DoublePrecisionFallbacks = e.Events.DoublePrecisionFallbacks,
+                            Diagnostics = e.Diagnostics,
                         };
                         history.Add(summary);
                         ch.Info(MessageSensitivity.None,
                             $"Epoch {e.Epoch}/{epochs}: loss {e.Loss:F4}, training {metric.Name} {e.TrainingMetric:F4}" +
                             $"{(e.ValidationMetric is { } m ? $", validation {metric.Name} {m:F4}" : "")}, {e.Seconds:F2} s, {e.StepsPerSecond:F1} steps/s" +
                             (e.Events.IsEmpty ? "" : $"; numerical events: {e.Events.NonFiniteSteps} refused steps, {e.Events.JitterRetries} jitter retries, {e.Events.DoublePrecisionFallbacks} Float64 fallbacks"));
+                        if (e.Diagnostics is { } d) LogDiagnostics(ch, sizes, d);
                         _options.Progress?.Report(summary);
                     },
                     () => Host.CheckAlive(),
@@ -139,6 +142,19 @@ namespace MLNetRiemannian.Trainers
             finally
             {
                 if (_options.NumberOfThreads is not null) set_num_threads(previousThreads);
+            }
+        }
+
+        private static void LogDiagnostics(IChannel ch, int[] sizes, EpochDiagnostics diagnostics)
+        {
+            ch.Info(MessageSensitivity.None,
+                $"  action {diagnostics.Action:G4} against a loss decrease of {diagnostics.LossDecrease:G4} (ratio {diagnostics.LossDecrease / diagnostics.Action:F3})");
+            for (int l = 0; l < diagnostics.Layers.Count; l++)
+            {
+                var layer = diagnostics.Layers[l];
+                ch.Info(MessageSensitivity.None,
+                    $"  layer {sizes[l]}→{sizes[l + 1]}: gᵀG⁻¹g {layer.GradientDualNormSquared:G4}, solver residual {layer.SolverResidual:G2}, " +
+                    $"step length |Δw|_G {layer.StepLength:G4}, action {layer.Action:G4}, cond(S) {layer.InnerSystemCondition:G3}");
             }
         }
 

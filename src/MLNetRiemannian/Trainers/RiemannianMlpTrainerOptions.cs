@@ -98,6 +98,14 @@ namespace MLNetRiemannian.Trainers
         /// <summary>Threads for libtorch while training (process-wide while Fit runs). Default null: libtorch's own choice.</summary>
         public int? NumberOfThreads;
 
+        /// <summary>
+        /// Record per-epoch, per-layer training diagnostics (paper.md section 1: the gradient's dual norm, the solver
+        /// residual, the step's metric length, the action against the loss decrease, the inner system's condition) in
+        /// <see cref="EpochSummary.Diagnostics"/> and the log. Costs roughly one extra forward pass and a few
+        /// matrix-vector products per layer and step. Default false (no cost).
+        /// </summary>
+        public bool RecordDiagnostics;
+
         /// <summary>Called after every epoch with its summary. Default none.</summary>
         public IProgress<EpochSummary>? Progress;
     }

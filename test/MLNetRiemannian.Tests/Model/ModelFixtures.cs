@@ -47,7 +47,15 @@ namespace MLNetRiemannian.Tests.Model
             var history = new[]
             {
                 new EpochSummary(1, 0.9, 0.5, 0.45, 0.25),
-                new EpochSummary(2, 0.7, 0.625, null, 0.125),
+                new EpochSummary(2, 0.7, 0.625, null, 0.125)
+                {
+                    JitterRetries = 3,
+                    Diagnostics = new EpochDiagnostics(0.375, 0.25, new[]
+                    {
+                        new LayerDiagnostics(0.5, 1e-7, 0.0625, 0.125, 12.5),
+                        new LayerDiagnostics(0.75, 2e-7, 0.03125, 0.25, 1.5),
+                    }),
+                },
             };
             return new RiemannianMlpModelParameters(mlContext, task, activation, sizes, weights, biases, "GaussNewton(ε=0.1)", history);
         }

@@ -106,8 +106,8 @@ namespace MLNetRiemannian.Tests.Model
         public void ANewerFormatVersionAsksForANewerPackage()
         {
             string path = SavedMulticlassModel();
-            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 3); return Reseal(bytes); });
-            AssertLoadFails(path, "has format version 3, but this MLNetRiemannian reads version 2");
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 4); return Reseal(bytes); });
+            AssertLoadFails(path, "has format version 4, but this MLNetRiemannian reads version 3");
         }
 
         [TestMethod]

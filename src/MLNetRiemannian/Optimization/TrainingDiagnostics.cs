@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Model;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Optimization
+{
+    /// <summary>
+    /// Accumulates an epoch's <see cref="EpochDiagnostics"/> from the optimizer's steps (paper.md section 1). Every
+    /// quantity is computed in Float64 from the step's own tensors, so the solver residual measures the solve and not
+    /// the diagnostic's rounding. Costs per layer and step two products with K, two with D, and the condition estimate's
+    /// 60 matrix-vector products and solves; nothing at all when the optimizer has no diagnostics attached.
+    /// </summary>
+    internal sealed class TrainingDiagnostics
+    {
+        private readonly Dictionary<Dense, LayerTotals> _totals;
+        private readonly LayerTotals[] _layers;
+        private double _lossDecrease;
+
+        /// <param name="atoms">The network's dense layers, in the order the diagnostics list them (input side first).</param>
+        public TrainingDiagnostics(IReadOnlyList<Dense> atoms)
+        {
+            _layers = atoms.Select(_ => new LayerTotals()).ToArray();
+            _totals = atoms.Select((atom, i) => (atom, i)).ToDictionary(p => p.atom, p => _layers[p.i]);
+        }
+
+        /// <summary>Records a layer's direction <c>u ≈ G⁻¹g</c> and the update direction actually applied (<c>Δw = −η·applied</c>).</summary>
+        public void AddLayer(LayerStep layer, Tensor appliedWeight, Tensor appliedBias, double learningRate)
+        {
+            using var scope = NewDisposeScope();
+            double dualNorm = Dot(layer.GradientWeight, layer.DirectionWeight) + Dot(layer.GradientBias, layer.DirectionBias);
+            double metricNorm = MetricNorm(layer, layer.DirectionWeight, layer.DirectionBias);
+            double applied = MetricNorm(layer, appliedWeight, appliedBias);
+            var totals = _totals[layer.Atom];
+            totals.Steps++;
+            totals.DualNorm += dualNorm;
+            totals.Residual = Math.Max(totals.Residual, Math.Abs(metricNorm - dualNorm) / dualNorm);
+            totals.Length += learningRate * Math.Sqrt(applied);
+            totals.Action += 0.5 * learningRate * (applied + dualNorm);
+        }
+
+        /// <summary>Records the estimated condition number of a layer's inner system.</summary>
+        public void AddCondition(Dense atom, double condition) => _totals[atom].Condition = Math.Max(_totals[atom].Condition, condition);
+
+        /// <summary>Records a step's batch loss before and after it.</summary>
+        public void AddLossChange(double before, double after) => _lossDecrease += before - after;
+
+        /// <summary>The epoch's diagnostics; starts the next epoch from zero.</summary>
+        public EpochDiagnostics Finish()
+        {
+            var layers = _layers.Select(t => new LayerDiagnostics(
+                t.DualNorm / Math.Max(t.Steps, 1), t.Residual, t.Length / Math.Max(t.Steps, 1), t.Action, t.Condition)).ToArray();
+            var result = new EpochDiagnostics(layers.Sum(l => l.Action), _lossDecrease, layers);
+            foreach (var t in _layers) t.Clear();
+            _lossDecrease = 0;
+            return result;
+        }
+
+        /// <summary><c>vᵀ G v = |K v|² + vᵀ D v</c> with K's rows <c>R_b ⊗ x̃_b</c> (<see cref="WoodburyStep"/>), never forming K.</summary>
+        private static double MetricNorm(LayerStep layer, Tensor weight, Tensor bias)
+        {
+            var w = weight.to_type(ScalarType.Float64);
+            var b = bias.to_type(ScalarType.Float64);
+            var x = layer.Input.to_type(ScalarType.Float64);
+            var r = layer.Factor.to_type(ScalarType.Float64);
+            var kv = r.bmm(x.mm(w.t()).add_(b).unsqueeze(2));
+            // D is diagonal: its entries are the reciprocals of D⁻¹ applied to ones.
+            var (inverseWeight, inverseBias) = layer.Atom.MassInverse.Apply(ones_like(w), ones_like(b));
+            double mass = (w.square() / inverseWeight.to_type(ScalarType.Float64)).sum().item<double>()
+                        + (b.square() / inverseBias.to_type(ScalarType.Float64)).sum().item<double>();
+            return kv.square().sum().item<double>() + mass;
+        }
+
+        private static double Dot(Tensor a, Tensor b) =>
+            (a.to_type(ScalarType.Float64) * b.to_type(ScalarType.Float64)).sum().item<double>();
+
+        private sealed class LayerTotals
+        {
+            public int Steps;
+            public double DualNorm, Residual, Length, Action, Condition;
+
+            public void Clear() => (Steps, DualNorm, Residual, Length, Action, Condition) = (0, 0, 0, 0, 0, 0);
+        }
+    }
+}
