@@ -15,6 +15,6 @@ static int Usage()
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks scoring --out DIR [--quick]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks make-models --out DIR");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks large-data [--rows 1000000] [--features 100] [--file PATH]");
-    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks curvature-sweep [--configs \"batch,curvature,lr,epochs;...\"] [--data-dir DIR]");
+    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks curvature-sweep [--configs \"batch,curvature,lr,epochs[,mass[,momentum]];...\"] [--data-dir DIR]");
     return 2;
 }

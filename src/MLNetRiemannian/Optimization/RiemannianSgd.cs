@@ -151,11 +151,14 @@ namespace MLNetRiemannian.Optimization
             var gradient = _loss.Gradient(output, target) * omega.unsqueeze(1);
             // The metric is the weighted mean over the curvature samples (paper.md section 2: K = B^{-1/2} L J).
             var wc = w.narrow(0, 0, curvature);
-            var factor = _metric.Factor(output.narrow(0, 0, curvature), target.narrow(0, 0, curvature), Events) * (wc / wc.sum()).sqrt_().view(-1, 1, 1);
+            var root = (wc / wc.sum()).sqrt_();
+            var factor = _metric.Factor(output.narrow(0, 0, curvature), target.narrow(0, 0, curvature), Events) * root.view(-1, 1, 1);
             long rank = factor.shape[1];
             if (curvature < batch)
                 factor = cat(new[] { factor, zeros(new[] { batch - curvature, rank, factor.shape[2] }, dtype: factor.dtype) }, 0);
-            _network.Pullback(cat(new[] { factor, gradient.unsqueeze(1) }, 1), trace, toInput: false);
+            var pulled = cat(new[] { factor, gradient.unsqueeze(1) }, 1);
+            _network.Pullback(pulled, trace, toInput: false);
+            bool identity = _metric is IdentityMetric;
 
             var layers = new List<LayerStep>(trace.Atoms.Count);
             var diagnostics = Diagnostics;
@@ -167,8 +170,11 @@ namespace MLNetRiemannian.Optimization
                 var gradientBias = delta.sum(dim: 0);
                 var curvatureInput = x.narrow(0, 0, curvature);
                 var curvatureFactor = rows.narrow(0, 0, curvature).narrow(1, 0, rank);
-                var (uWeight, uBias) = WoodburyStep.Direction(atom, curvatureInput, curvatureFactor, gradientWeight, gradientBias, Precision, Events,
-                    diagnostics is null ? null : c => diagnostics.AddCondition(atom, c));
+                Action<double>? report = diagnostics is null ? null : c => diagnostics.AddCondition(atom, c);
+                // The output layer under the identity metric receives the metric's factor untouched: R_b = √ω_b·I.
+                var (uWeight, uBias) = identity && ReferenceEquals(rows, pulled) && !atom.MassInverse.IsExplicit
+                    ? WoodburyStep.DirectionForIdentityFactor(atom, curvatureInput, root, gradientWeight, gradientBias, Precision, Events, report)
+                    : WoodburyStep.Direction(atom, curvatureInput, curvatureFactor, gradientWeight, gradientBias, Precision, Events, report);
                 layers.Add(new LayerStep(atom, gradientWeight, gradientBias, uWeight, uBias, curvatureInput, curvatureFactor));
             }
             return (loss, output, layers);

@@ -63,6 +63,73 @@ namespace MLNetRiemannian.Optimization
             return (aWeight.sub_(kWeight).MoveToOuterDisposeScope(), aBias.sub_(kBias).MoveToOuterDisposeScope());
         }
 
+        /// <summary>
+        /// <see cref="Direction"/> for a layer whose factor is <c>R_b = √ω_b · I</c>: the output layer under the identity
+        /// output metric. Then <c>S</c> is block diagonal over the outputs, <c>S_i = I_B + ρ_i · Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}</c>
+        /// (<c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c>; a scalar mass has one block for all), so one <c>B × B</c> Cholesky
+        /// factorization (or <c>d</c> of them, batched) replaces the <c>B·d × B·d</c> one.
+        /// </summary>
+        /// <param name="atom">The layer; its mass must be scalar or Kronecker.</param>
+        /// <param name="input">x, <c>[B, in]</c>.</param>
+        /// <param name="scale">√ω, <c>[B]</c>: the square roots of the samples' weights in the batch mean.</param>
+        /// <param name="gradientWeight">∂ℓ/∂W, <c>[out, in]</c>.</param>
+        /// <param name="gradientBias">∂ℓ/∂b, <c>[out]</c>.</param>
+        /// <param name="precision">Precision of the inner system.</param>
+        /// <param name="events">Counts jitter retries and Float64 fallbacks of the inner Cholesky factorization.</param>
+        /// <param name="reportCondition">When given, receives the condition number of S (exact here, from the blocks' eigenvalues).</param>
+        public static (Tensor Weight, Tensor Bias) DirectionForIdentityFactor(
+            Dense atom, Tensor input, Tensor scale, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
+            Action<double>? reportCondition = null)
+        {
+            using var scope = NewDisposeScope();
+            var layerType = gradientWeight.dtype;
+            var solveType = precision == SolvePrecision.Double ? ScalarType.Float64 : layerType;
+            var mass = atom.MassInverse;
+            if (mass.IsExplicit) throw new ArgumentException("A general diagonal mass has no block structure; use Direction.", nameof(atom));
+            long inputs = input.shape[1];
+            var x = input.to_type(solveType);
+            var root = scale.to_type(solveType).unsqueeze(1);
+
+            var (aWeight, aBias) = mass.Apply(gradientWeight, gradientBias); // A = D⁻¹ g
+            // (K A)_{b,i} = √ω_b (A_W x_b + A_b)_i, [B, d].
+            var rhs = x.mm(aWeight.to_type(solveType).t()).add_(aBias.to_type(solveType)).mul_(root);
+            // Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}, with γ = 1/μ for a scalar mass (then ρ = 1).
+            var gram = mass.RowInverse is null
+                ? x.mm(x.t()).add_(1).mul_(mass.ScalarInverse)
+                : (x * mass.ColumnInverse!.to_type(solveType).narrow(0, 0, inputs)).mm(x.t()).add_(mass.ColumnInverse![inputs].to_type(solveType));
+            gram.mul_(root).mul_(root.t());
+
+            string what = $"inner system of the {atom.InputSize}→{atom.OutputSize} layer";
+            Tensor v;
+            if (mass.RowInverse is null)
+            {
+                gram.diagonal().add_(1);
+                var cholesky = RobustCholesky.Factor(gram, what, events);
+                reportCondition?.Invoke(Condition(gram));
+                v = cholesky_solve(rhs.to_type(cholesky.dtype), cholesky, upper: false).to_type(solveType);
+            }
+            else
+            {
+                var blocks = gram.unsqueeze(0) * mass.RowInverse.to_type(solveType).view(-1, 1, 1);
+                blocks.diagonal(0, -2, -1).add_(1);
+                var cholesky = RobustCholesky.Factor(blocks, what, events);
+                reportCondition?.Invoke(Condition(blocks));
+                v = cholesky_solve(rhs.t().unsqueeze(2).to_type(cholesky.dtype), cholesky, upper: false).squeeze(2).t().to_type(solveType);
+            }
+
+            // Kᵀ v = Pᵀ X̃ with P_b = √ω_b v_b.
+            var p = v.mul_(root);
+            var (kWeight, kBias) = mass.Apply(p.t().mm(x).to_type(layerType), p.sum(dim: 0).to_type(layerType));
+            return (aWeight.sub_(kWeight).MoveToOuterDisposeScope(), aBias.sub_(kBias).MoveToOuterDisposeScope());
+        }
+
+        /// <summary>λ_max / λ_min over one symmetric matrix or a batch of them (the blocks of a block-diagonal one).</summary>
+        private static double Condition(Tensor blocks)
+        {
+            var eigenvalues = linalg.eigvalsh(blocks.to_type(ScalarType.Float64));
+            return (eigenvalues.max() / eigenvalues.min()).item<double>();
+        }
+
         /// <summary>K D⁻¹ Kᵀ for scalar and Kronecker masses, from the two Gram matrices.</summary>
         private static Tensor FactorizedGram(MassInverse mass, Tensor r, Tensor x)
         {

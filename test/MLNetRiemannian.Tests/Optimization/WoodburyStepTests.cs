@@ -115,6 +115,33 @@ namespace MLNetRiemannian.Tests.Optimization
         }
 
         [TestMethod]
+        [DataRow(MassKind.Scalar)]
+        [DataRow(MassKind.Kronecker)]
+        public void TheOutputLayersBlockSolveEqualsTheFullSolveWithAnIdentityFactor(MassKind massKind)
+        {
+            using var scope = NewDisposeScope();
+            const int batch = 7, inputs = 5, outputs = 4;
+            using var layer = new Dense(inputs, outputs, MetricCase.Mass(massKind, inputs, outputs, new Random(3)), ScalarType.Float64, new Generator(5));
+            var generator = new Generator(13);
+            var input = randn(new long[] { batch, inputs }, dtype: ScalarType.Float64, generator: generator);
+            var weights = rand(new long[] { batch }, dtype: ScalarType.Float64, generator: generator) + 0.5;
+            var root = (weights / weights.sum()).sqrt();
+            var gradientWeight = randn(new long[] { outputs, inputs }, dtype: ScalarType.Float64, generator: generator);
+            var gradientBias = randn(new long[] { outputs }, dtype: ScalarType.Float64, generator: generator);
+            double blockCondition = 0, fullCondition = 0;
+
+            var (blockWeight, blockBias) = WoodburyStep.DirectionForIdentityFactor(layer, input, root, gradientWeight, gradientBias, SolvePrecision.Double,
+                new NumericalEvents(), c => blockCondition = c);
+            var identityFactor = eye(outputs, dtype: ScalarType.Float64).expand(batch, outputs, outputs) * root.view(-1, 1, 1);
+            var (fullWeight, fullBias) = WoodburyStep.Direction(layer, input, identityFactor, gradientWeight, gradientBias, SolvePrecision.Double,
+                new NumericalEvents(), c => fullCondition = c);
+
+            double error = TestNetworks.RelativeError(cat(new[] { blockWeight.flatten(), blockBias }, 0), cat(new[] { fullWeight.flatten(), fullBias }, 0));
+            Assert.IsTrue(error < 1e-12, $"{massKind}: block solve differs from the B·d solve by {error:E2}");
+            Assert.AreEqual(fullCondition, blockCondition, 1e-9 * fullCondition, "cond(S) of the block-diagonal S");
+        }
+
+        [TestMethod]
         public void AsTheMassGrowsTheStepTendsToGradientDescentScaledByOneOverMu()
         {
             double previous = double.PositiveInfinity;
