@@ -97,23 +97,25 @@ namespace MLNetRiemannian.Trainers
                 var sizes = new[] { columns.FeatureCount }.Concat(_options.HiddenLayerSizes).Append(outputs).ToArray();
                 using var network = Network(sizes, generator);
                 var loss = Loss();
+                var (batchSize, curvatureBatchSize) = BatchDefaults.Resolve(_options, trainX.shape[0]);
                 using var optimizer = new RiemannianSgd(network, loss, Metric(loss), _options.LearningRate, _options.Momentum, _options.SolvePrecision)
                 {
-                    CurvatureBatchSize = _options.CurvatureBatchSize,
+                    CurvatureBatchSize = curvatureBatchSize,
                     L2Regularization = _options.L2Regularization,
                     Diagnostics = _options.RecordDiagnostics ? new TrainingDiagnostics(network.Atoms) : null,
                 };
                 TrainingMetric metric = _task == PredictionTask.Regression ? new TrainingMetric.RootMeanSquaredError() : new TrainingMetric.Accuracy();
-                int epochs = _options.NumberOfEpochs ?? Math.Clamp((int)Math.Ceiling(1000.0 * _options.BatchSize / trainX.shape[0]), 5, 200);
+                int epochs = _options.NumberOfEpochs ?? Math.Clamp((int)Math.Ceiling(1000.0 * batchSize / trainX.shape[0]), 5, 200);
                 ch.Info(MessageSensitivity.None,
                     $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {trainX.shape[0]} training rows" +
-                    $"{(validation is { } v ? $", {v.X.shape[0]} validation rows" : "")}, {epochs} epochs of batches of {_options.BatchSize}, " +
+                    $"{(validation is { } v ? $", {v.X.shape[0]} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +
+                    $"{(curvatureBatchSize is > 0 && curvatureBatchSize < batchSize ? $" (metric on {curvatureBatchSize} of them)" : "")}, " +
                     $"η = {_options.LearningRate}, μ = {_options.Mass}, output metric {_options.OutputMetric}.");
 
                 var history = new List<EpochSummary>();
                 var loop = new FitLoop(network, optimizer, metric);
                 loop.Run(trainX, trainY, trainW, validation,
-                    new FitLoop.Settings(epochs, _options.BatchSize, _options.Shuffle, _options.EarlyStoppingPatience), generator,
+                    new FitLoop.Settings(epochs, batchSize, _options.Shuffle, _options.EarlyStoppingPatience), generator,
                     e =>
                     {
                         var summary = new EpochSummary(e.Epoch, e.Loss, e.TrainingMetric, e.ValidationMetric, e.Seconds)

@@ -43,26 +43,37 @@ namespace MLNetRiemannian.Trainers
         /// </summary>
         public Func<Tensor, Tensor, Tensor>? CustomOutputMetric;
 
-        /// <summary>μ, the scalar mass of every layer (paper.md section 2). Larger is more conservative. Default 1.</summary>
+        /// <summary>
+        /// μ, the scalar mass of every layer (paper.md section 2). Larger is more conservative: directions the batch's
+        /// metric does not see move like plain SGD with rate <c>η/μ</c>. Default 1.
+        /// </summary>
         public double Mass = 1;
 
         /// <summary>Per-layer masses, input side first (hidden layers then the output layer); overrides <see cref="Mass"/>. Default none.</summary>
         public double[]? LayerMasses;
 
         /// <summary>
-        /// η. Default 0.2; with the default momentum 0.9 the long-run step is <c>η/(1 − β) = 2·G⁻¹g</c>. The metric is
-        /// averaged over the batch (paper.md section 2), so η needs no rescaling when the batch size changes.
+        /// η. Default 0.2, so that <c>η/μ = 0.2</c>: the rule to keep when changing μ, since the step along directions
+        /// the metric does not see (those of rows outside the curvature batch, for one) is <c>η/μ</c> times the
+        /// gradient, and with momentum 0.9 ten times that in the long run. The metric is averaged over the batch
+        /// (paper.md section 2), so η needs no rescaling with the batch size.
         /// </summary>
         public double LearningRate = 0.2;
 
         /// <summary>Heavy-ball momentum on the Riemannian direction, in [0, 1). Default 0.9.</summary>
         public double Momentum = 0.9;
 
-        /// <summary>Rows per step. Default 64.</summary>
-        public int BatchSize = 64;
+        /// <summary>
+        /// Rows per step. Default null: 64 up to 6,400 training rows, then 64 per 6,400 rows (rounded), at most 512.
+        /// </summary>
+        public int? BatchSize;
 
-        /// <summary>Rows of each batch that enter the metric (curvature subsampling); 0 uses the whole batch. Default 0.</summary>
-        public int CurvatureBatchSize;
+        /// <summary>
+        /// Rows of each batch that enter the metric (curvature subsampling: the gradient uses the whole batch, the
+        /// Woodbury system only these rows); 0 uses the whole batch. Default null: 64, or the whole batch if smaller.
+        /// The step's cost grows with the cube of this times the outputs, and only linearly with the batch.
+        /// </summary>
+        public int? CurvatureBatchSize;
 
         /// <summary>
         /// Passes over the training data. Default null: enough epochs for about 1,000 steps, at least 5 and at most 200.

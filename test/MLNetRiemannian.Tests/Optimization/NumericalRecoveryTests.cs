@@ -90,7 +90,7 @@ namespace MLNetRiemannian.Tests.Optimization
             Assert.IsTrue(accuracy > 0.9, $"accuracy {accuracy:F3} after recovery");
             var warning = warnings.Single(w => w.Contains("non-finite"));
             StringAssert.Contains(warning, "Epoch 1, step 7: the custom output metric became non-finite");
-            StringAssert.Contains(warning, "halved the learning rate to 0.1");
+            StringAssert.Contains(warning, $"halved the learning rate to {new RiemannianMlpBinaryTrainer.Options().LearningRate / 2:G3}");
 
             // The event is counted in the history, which survives a save and load.
             Assert.AreEqual(1, model.Model.History.Sum(e => e.NonFiniteSteps));
