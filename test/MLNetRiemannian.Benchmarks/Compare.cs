@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using MLNetRiemannian.Interop;
 using MLNetRiemannian.Samples;
 using MLNetRiemannian.Trainers;
 using static TorchSharp.torch;
@@ -65,7 +66,7 @@ namespace MLNetRiemannian.Benchmarks
             string loadAtStart = ScoringReport.LoadAverage();
             var seeds = Enumerable.Range(1, seedCount).ToArray();
             var settings = new CompareSettings(dataset, epochs, seeds, new RiemannianMlpMulticlassTrainer.Options().BatchSize, CompareData.TargetAccuracy(dataset),
-                CompareReport.BudgetSeconds, quick, CompareOne.Trainers);
+                CompareReport.BudgetSeconds, quick, CompareOne.Trainers, ChildOpenMpWaiting());
             Console.WriteLine($"# compare on {dataset}: {epochs} epochs, seeds {string.Join(",", seeds)}, batch {settings.BatchSize}, {get_num_threads()} torch threads");
 
             var checks = CompareHarnessCheck.Run(seeds[0]);
@@ -102,6 +103,7 @@ namespace MLNetRiemannian.Benchmarks
             try
             {
                 var start = new ProcessStartInfo(host) { UseShellExecute = false };
+                if (!CallerChoseOpenMpWaiting) start.Environment["GOMP_SPINCOUNT"] = OpenMpSpinning.SpinCount;
                 // Under `dotnet MLNetRiemannian.Benchmarks.dll` the host is dotnet itself; under the apphost it is this program.
                 if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(Compare).Assembly.Location);
                 foreach (string argument in new[] { CompareOne.Command, "--trainer", trainer, "--seed", $"{seed}", "--epochs", $"{epochs}",
@@ -119,6 +121,20 @@ namespace MLNetRiemannian.Benchmarks
                 File.Delete(rowsFile);
             }
         }
+
+        /// <summary>
+        /// Whether the caller set how OpenMP threads wait. If not, every child gets the bound that MLNetRiemannian sets for
+        /// libtorch (<see cref="OpenMpSpinning"/>), so that LightGBM's libgomp threads, in a child that never loads
+        /// MLNetRiemannian, wait alike. With libgomp's default spinning, the same LightGbm fit on the digits once took 37 s
+        /// and 0.85 s the run after, on a shared 2-core machine (the slowdown OpenMpSpinning describes for libtorch).
+        /// </summary>
+        private static bool CallerChoseOpenMpWaiting =>
+            Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null || Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null;
+
+        /// <summary>The OpenMP environment the children run with, for the report.</summary>
+        private static string ChildOpenMpWaiting() => CallerChoseOpenMpWaiting
+            ? $"GOMP_SPINCOUNT={Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") ?? "unset"}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"} (the caller's)"
+            : $"GOMP_SPINCOUNT={OpenMpSpinning.SpinCount}";
 
         private static CompareMachine Machine(DateTime startedUtc, string loadAverageAtStart)
         {

@@ -49,6 +49,11 @@ namespace MLNetRiemannian.Benchmarks
                     level.LegendText = $"{trainer} (one fit)";
                 }
             }
+            if (results.Runs.Max(r => r.Seconds) > s.BudgetSeconds)
+            {
+                var budget = time.Add.VerticalLine(s.BudgetSeconds, 1, Colors.Gray, LinePattern.Dashed);
+                budget.LegendText = $"budget {s.BudgetSeconds:F0} s";
+            }
             epoch.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
             // Time from zero, so that the gaps between trainers read as ratios.
             time.Axes.AutoScale();

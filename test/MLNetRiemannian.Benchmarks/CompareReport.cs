@@ -48,18 +48,20 @@ namespace MLNetRiemannian.Benchmarks
             text.AppendLine("## How it is measured");
             text.AppendLine();
             text.AppendLine($"- Data: {(s.Dataset == ScoringData.Digits ? "samples/data/digits.csv, 25% held out for testing (seed 1)" : "Fashion-MNIST's 60,000 training and 10,000 test images")}; " +
-                            "label mapped to a key, pixels min-max normalized with the training rows' range; the featurized rows are cached in memory before " +
-                            "any clock starts. Accuracy is on the test rows.");
+                            "label mapped to a key, pixels min-max normalized with the training rows' range (fitted before any clock starts). Accuracy is on the test rows.");
             text.AppendLine($"- RiemannianMlp: default options (network, η, μ, momentum, batch {s.BatchSize}), {s.Epochs} epochs, no validation or early stopping; " +
                             "run through the library's own pieces (data reader, network, RiemannianSgd, FitLoop) so that the test accuracy is measured between " +
                             "epochs with no clock running. The harness check above ties these pieces to the public trainer.");
             text.AppendLine($"- Adam (η = 10⁻³, β = (0.9, 0.999)) and SGD+momentum (η = 0.1, momentum 0.9): TorchSharp's optimizers with autograd on the batch-mean " +
                             $"softmax cross-entropy, RiemannianMlp's default network and batch size ({s.BatchSize}), the same initial weights and the same batch order (same seed).");
             text.AppendLine("- LbfgsMaximumEntropy, SdcaMaximumEntropy, LightGbm: ML.NET's default options, one fit each (epoch 0 in results.json).");
-            text.AppendLine("- Seconds: cumulative training time. For the network trainers it includes what RiemannianMlp's Fit does before its first epoch " +
-                            "(reading the rows into tensors, building the network); for ML.NET's trainers it is the time of Fit. Test evaluation is never counted.");
+            text.AppendLine("- Seconds: cumulative training time from the featurized, uncached rows, as in a pipeline's Fit. For the network trainers it includes " +
+                            "what RiemannianMlp's Fit does before its first epoch (reading the rows into tensors, building the network); for ML.NET's trainers it is " +
+                            "their Fit, with the rows cached first (inside the clock) for the trainers that ask for caching (L-BFGS, SDCA). Test evaluation is never counted.");
             text.AppendLine("- Every trainer and seed runs in a process of its own (`compare-one`), one after another; peak RSS is that process's VmHWM " +
                             "(runtime, data, training and test evaluation).");
+            text.AppendLine($"- OpenMP (libtorch's and LightGBM's libgomp threads): {s.OpenMpWaiting} in every process, the bound MLNetRiemannian sets for libtorch " +
+                            "unless the caller chose one; libgomp's default spinning makes timings on a shared machine swing by an order of magnitude.");
             return text.ToString();
         }
     }

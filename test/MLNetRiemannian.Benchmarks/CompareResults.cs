@@ -13,9 +13,9 @@ namespace MLNetRiemannian.Benchmarks
     internal sealed record CompareMachine(string Cpu, int Cores, string OperatingSystem, string DotNet, string MLNet, int TorchThreads,
         string Commit, string Date, string LoadAverageAtStart, string LoadAverageAtEnd);
 
-    /// <summary>What was run: the data, the passes, the seeds and the numbers the report judges by.</summary>
+    /// <summary>What was run: the data, the passes, the seeds, the numbers the report judges by, and how the trainers' OpenMP threads waited.</summary>
     internal sealed record CompareSettings(string Dataset, int Epochs, IReadOnlyList<int> Seeds, int BatchSize, double TargetAccuracy,
-        double BudgetSeconds, bool Quick, IReadOnlyList<string> Trainers);
+        double BudgetSeconds, bool Quick, IReadOnlyList<string> Trainers, string OpenMpWaiting);
 
     /// <summary>
     /// The benchmark's RiemannianMlp harness against the public trainer, one epoch from the same seed on the digits:
