@@ -78,13 +78,12 @@ namespace MLNetRiemannian.Benchmarks
 
             Directory.CreateDirectory(outDirectory);
             var runs = new List<CompareRun>();
-            foreach (int seed in seeds)
+            var jobs = seeds.SelectMany(seed => CompareOne.Trainers.Select(trainer => (seed, trainer))).ToList();
+            for (int i = 0; i < jobs.Count; i++)
             {
-                foreach (string trainer in CompareOne.Trainers)
-                {
-                    Console.WriteLine($"{trainer}, seed {seed}:");
-                    runs.AddRange(RunChild(trainer, seed, epochs, dataset, dataDirectory));
-                }
+                var (seed, trainer) = jobs[i];
+                Console.WriteLine($"[{i + 1}/{jobs.Count}] {trainer}, seed {seed}:");
+                runs.AddRange(RunChild(trainer, seed, epochs, dataset, dataDirectory));
             }
 
             var results = new CompareResults(Machine(started, loadAtStart), settings, checks, runs);
