@@ -7,6 +7,7 @@ return args.Length > 0 && args[0] == "step"
     : args.Length > 0 && args[0] == "large-data" ? LargeDataMemory.Run(args[1..])
     : args.Length > 0 && args[0] == "curvature-sweep" ? CurvatureSweep.Run(args[1..])
     : args.Length > 0 && ScoringBenchmark.Handles(args[0]) ? ScoringBenchmark.Run(args)
+    : args.Length > 0 && Compare.Handles(args[0]) ? Compare.Run(args)
     : Usage();
 
 static int Usage()
@@ -16,5 +17,6 @@ static int Usage()
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks make-models --out DIR");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks large-data [--rows 1000000] [--features 100] [--file PATH]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks curvature-sweep [--configs \"batch,curvature,lr,epochs[,mass[,momentum]];...\"] [--data-dir DIR]");
+    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks compare --out DIR [--dataset fashion-mnist|digits] [--epochs 20] [--seeds 3] [--quick] [--data-dir DIR]");
     return 2;
 }

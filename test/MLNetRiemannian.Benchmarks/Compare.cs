@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using MLNetRiemannian.Interop;
+using MLNetRiemannian.Samples;
+using MLNetRiemannian.Trainers;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Benchmarks
+{
+    /// <summary>
+    /// <c>compare --dataset fashion-mnist|digits --epochs N --seeds K --out DIR [--quick] [--data-dir DIR]</c>:
+    /// RiemannianMlp (identity and Gauss-Newton output metrics, default options) against the same network trained by
+    /// Adam and by SGD with momentum from the same initialization in the same batch order, and against ML.NET's
+    /// LbfgsMaximumEntropy, SdcaMaximumEntropy and LightGbm. Every trainer and seed runs in a child process
+    /// (<see cref="CompareOne"/>). Writes DIR/results.json, DIR/results.md, DIR/accuracy-vs-time.png and
+    /// DIR/accuracy-vs-epoch.png.
+    /// </summary>
+    internal static class Compare
+    {
+        public const string Command = "compare";
+
+        private const string Usage =
+            "usage: MLNetRiemannian.Benchmarks compare --out DIR [--dataset fashion-mnist|digits] [--epochs N] [--seeds K] [--quick] [--data-dir DIR]\n" +
+            "  --out DIR       where results.json, results.md and the two PNG plots go\n" +
+            "  --dataset D     fashion-mnist (default) or digits\n" +
+            "  --epochs N      passes of the network trainers (default 20)\n" +
+            "  --seeds K       seeds 1..K for every trainer; the report gives medians (default 3)\n" +
+            "  --quick         digits, 2 epochs, 1 seed unless given: under a minute, for the test that keeps the tool working\n" +
+            "  --data-dir DIR  the Fashion-MNIST IDX files (default " + FashionMnist.DefaultDirectory + ")";
+
+        private static readonly string[] ValueOptions = { "--out", "--dataset", "--epochs", "--seeds", "--data-dir" };
+
+        /// <summary>Whether <paramref name="command"/> is <c>compare</c> or its hidden child command.</summary>
+        public static bool Handles(string command) => command is Command or CompareOne.Command;
+
+        /// <summary>Runs <c>args[0]</c> with the rest of <paramref name="args"/>.</summary>
+        public static int Run(string[] args) => args[0] == CompareOne.Command ? CompareOne.Run(args[1..]) : Benchmark(args[1..]);
+
+        private static int Benchmark(string[] args)
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                if (args[i] == "--quick") continue;
+                if (!ValueOptions.Contains(args[i]) || i + 1 == args.Length) return Fail($"Unknown option or missing value: '{args[i]}'.");
+                i++;
+            }
+            bool quick = args.Contains("--quick");
+            string outDirectory = StepTiming.Option(args, "--out", "");
+            string dataset = StepTiming.Option(args, "--dataset", quick ? ScoringData.Digits : ScoringData.FashionMnistName);
+            string dataDirectory = StepTiming.Option(args, "--data-dir", FashionMnist.DefaultDirectory);
+            if (outDirectory.Length == 0) return Fail("--out is required.");
+            if (dataset is not (ScoringData.Digits or ScoringData.FashionMnistName)) return Fail($"--dataset must be digits or fashion-mnist; got '{dataset}'.");
+            if (!int.TryParse(StepTiming.Option(args, "--epochs", quick ? "2" : "20"), out int epochs) || epochs < 1) return Fail("--epochs must be a positive integer.");
+            if (!int.TryParse(StepTiming.Option(args, "--seeds", quick ? "1" : "3"), out int seedCount) || seedCount < 1) return Fail("--seeds must be a positive integer.");
+            if (dataset == ScoringData.FashionMnistName)
+            {
+                try { ScoringData.CheckFashionMnist(dataDirectory); }
+                catch (FileNotFoundException e) { Console.Error.WriteLine(e.Message); return 1; }
+            }
+
+            var started = DateTime.UtcNow;
+            string loadAtStart = ScoringReport.LoadAverage();
+            var seeds = Enumerable.Range(1, seedCount).ToArray();
+            // The batch RiemannianMlp's defaults choose for this data, which the baselines use too.
+            int batchSize = BatchDefaults.BatchSize(CompareData.Load(dataset, dataDirectory, seeds[0]).TrainingRows());
+            var settings = new CompareSettings(dataset, epochs, seeds, batchSize, CompareData.TargetAccuracy(dataset),
+                CompareReport.BudgetSeconds, quick, CompareOne.Trainers, ChildOpenMpWaiting());
+            Console.WriteLine($"# compare on {dataset}: {epochs} epochs, seeds {string.Join(",", seeds)}, batch {settings.BatchSize}, {get_num_threads()} torch threads");
+
+            var checks = CompareHarnessCheck.Run(seeds[0]);
+            if (checks.Any(c => !c.Agrees))
+            {
+                Console.Error.WriteLine("The benchmark's RiemannianMlp harness no longer reproduces the public trainer (see the harness check above); fix CompareRiemannianMlp first.");
+                return 1;
+            }
+
+            Directory.CreateDirectory(outDirectory);
+            var runs = new List<CompareRun>();
+            var jobs = seeds.SelectMany(seed => CompareOne.Trainers.Select(trainer => (seed, trainer))).ToList();
+            for (int i = 0; i < jobs.Count; i++)
+            {
+                var (seed, trainer) = jobs[i];
+                Console.WriteLine($"[{i + 1}/{jobs.Count}] {trainer}, seed {seed}:");
+                runs.AddRange(RunChild(trainer, seed, epochs, dataset, dataDirectory));
+            }
+
+            var results = new CompareResults(Machine(started, loadAtStart), settings, checks, runs);
+            File.WriteAllText(Path.Combine(outDirectory, "results.json"), JsonSerializer.Serialize(results, ScoringReport.Json));
+            File.WriteAllText(Path.Combine(outDirectory, "results.md"), CompareReport.Markdown(results));
+            ComparePlots.Save(results, outDirectory);
+            Console.WriteLine($"wrote results.json, results.md, {ComparePlots.AccuracyVsTime} and {ComparePlots.AccuracyVsEpoch} to {Path.GetFullPath(outDirectory)}");
+            return 0;
+        }
+
+        // This program again, with the hidden child command; its progress lines go straight to this console.
+        private static List<CompareRun> RunChild(string trainer, int seed, int epochs, string dataset, string dataDirectory)
+        {
+            string host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
+            string rowsFile = Path.GetTempFileName();
+            try
+            {
+                var start = new ProcessStartInfo(host) { UseShellExecute = false };
+                if (!CallerChoseOpenMpWaiting) start.Environment["GOMP_SPINCOUNT"] = OpenMpSpinning.SpinCount;
+                // Under `dotnet MLNetRiemannian.Benchmarks.dll` the host is dotnet itself; under the apphost it is this program.
+                if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(Compare).Assembly.Location);
+                foreach (string argument in new[] { CompareOne.Command, "--trainer", trainer, "--seed", $"{seed}", "--epochs", $"{epochs}",
+                                                    "--dataset", dataset, "--data-dir", dataDirectory, "--rows", rowsFile })
+                    start.ArgumentList.Add(argument);
+                using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {host}.");
+                process.WaitForExit();
+                if (process.ExitCode != 0)
+                    throw new InvalidOperationException($"'{CompareOne.Command}' for {trainer}, seed {seed}, exited with code {process.ExitCode} (its output is above).");
+                return JsonSerializer.Deserialize<List<CompareRun>>(File.ReadAllText(rowsFile), ScoringReport.Json)
+                    ?? throw new InvalidDataException($"'{CompareOne.Command}' for {trainer}, seed {seed}, wrote no rows.");
+            }
+            finally
+            {
+                File.Delete(rowsFile);
+            }
+        }
+
+        /// <summary>
+        /// Whether the caller set how OpenMP threads wait. If not, every child gets the bound that MLNetRiemannian sets for
+        /// libtorch (<see cref="OpenMpSpinning"/>), so that LightGBM's libgomp threads, in a child that never loads
+        /// MLNetRiemannian, wait alike. With libgomp's default spinning, the same LightGbm fit on the digits once took 37 s
+        /// and 0.85 s the run after, on a shared 2-core machine (the slowdown OpenMpSpinning describes for libtorch).
+        /// </summary>
+        private static bool CallerChoseOpenMpWaiting =>
+            Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null || Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null;
+
+        /// <summary>The OpenMP environment the children run with, for the report.</summary>
+        private static string ChildOpenMpWaiting() => CallerChoseOpenMpWaiting
+            ? $"GOMP_SPINCOUNT={Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") ?? "unset"}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"} (the caller's)"
+            : $"GOMP_SPINCOUNT={OpenMpSpinning.SpinCount}";
+
+        private static CompareMachine Machine(DateTime startedUtc, string loadAverageAtStart)
+        {
+            var m = ScoringReport.Machine(startedUtc, loadAverageAtStart);
+            return new CompareMachine(m.Cpu, m.LogicalCores, m.OperatingSystem, m.Runtime, m.MLNet, get_num_threads(), m.Commit, m.StartedUtc,
+                m.LoadAverageAtStart, m.LoadAverageAtEnd);
+        }
+
+        private static int Fail(string message)
+        {
+            Console.Error.WriteLine($"{message}\n{Usage}");
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using Microsoft.ML;
+using MLNetRiemannian.Trainers;
+
+namespace MLNetRiemannian.Benchmarks
+{
+    /// <summary>
+    /// <c>compare-one --trainer T --seed S --epochs N --dataset D --data-dir DIR --rows FILE</c>, the hidden child
+    /// command of <c>compare</c>: one trainer, one seed, in a process of its own, so that its peak memory and its
+    /// timings are its own. Prints a progress line per epoch and writes its <see cref="CompareRun"/> rows to FILE.
+    /// </summary>
+    internal static class CompareOne
+    {
+        public const string Command = "compare-one";
+
+        /// <summary>The trainers that train RiemannianMlp's network epoch by epoch.</summary>
+        private static readonly string[] NetworkTrainers = { "RiemannianMlp-Identity", "RiemannianMlp-GaussNewton", "Adam", "SgdMomentum" };
+
+        /// <summary>Every trainer <c>compare</c> runs, in the report's order.</summary>
+        public static IReadOnlyList<string> Trainers { get; } = NetworkTrainers.Concat(BaselineMLNet.Trainers).ToArray();
+
+        /// <summary>Runs the child command; <paramref name="args"/> follow the command name.</summary>
+        public static int Run(string[] args)
+        {
+            string trainer = StepTiming.Option(args, "--trainer", "");
+            int seed = int.Parse(StepTiming.Option(args, "--seed", "1"));
+            int epochs = int.Parse(StepTiming.Option(args, "--epochs", "1"));
+            string rowsFile = StepTiming.Option(args, "--rows", "");
+            if (!Trainers.Contains(trainer) || rowsFile.Length == 0)
+                throw new ArgumentException($"usage: {Command} --trainer {string.Join("|", Trainers)} --seed S --epochs N --dataset D --data-dir DIR --rows FILE");
+            var data = CompareData.Load(StepTiming.Option(args, "--dataset", ScoringData.Digits), StepTiming.Option(args, "--data-dir", ""), seed);
+
+            var runs = new List<CompareRun>();
+            void Record(int epoch, double seconds, double accuracy)
+            {
+                var run = new CompareRun(trainer, seed, epoch, seconds, accuracy, ProcessMemory.Read().PeakMB);
+                runs.Add(run);
+                Console.WriteLine($"  {trainer}, seed {seed}{(epoch > 0 ? $", epoch {epoch}" : "")}: test accuracy {accuracy:F4} after {seconds:F2} s of training, peak RSS {run.PeakMemoryMB:F0} MB");
+            }
+
+            if (BaselineMLNet.Trainers.Contains(trainer))
+            {
+                var (seconds, accuracy) = BaselineMLNet.Fit(data, trainer);
+                Record(0, seconds, accuracy);
+            }
+            else
+            {
+                TrainNetwork(data, trainer, seed, epochs, Record);
+            }
+            File.WriteAllText(rowsFile, JsonSerializer.Serialize(runs, ScoringReport.Json));
+            return 0;
+        }
+
+        // The clock covers what RiemannianMlp's Fit does before its first epoch (reading the rows into tensors, building
+        // the network) and every epoch's training; the test evaluation runs between epochs with no clock running.
+        private static void TrainNetwork(CompareData data, string trainer, int seed, int epochs, Action<int, double, double> record)
+        {
+            var clock = Stopwatch.StartNew();
+            using var network = Create(trainer, data.Train, seed);
+            double seconds = clock.Elapsed.TotalSeconds;
+            using var test = CompareData.ReadTensors(data.Test);
+            network.Train(epochs, (epoch, epochSeconds) =>
+            {
+                seconds += epochSeconds;
+                record(epoch, seconds, CompareNetwork.Accuracy(network.Network, test.Features, test.Labels));
+            });
+        }
+
+        private static ICompareEpochTrainer Create(string trainer, IDataView train, int seed) => trainer switch
+        {
+            "RiemannianMlp-Identity" => new CompareRiemannianMlp(train, OutputMetricKind.Identity, seed),
+            "RiemannianMlp-GaussNewton" => new CompareRiemannianMlp(train, OutputMetricKind.GaussNewton, seed),
+            "Adam" => new BaselineOptimizer(train, BaselineKind.Adam, seed),
+            _ => new BaselineOptimizer(train, BaselineKind.SgdMomentum, seed),
+        };
+    }
+}
