@@ -22,7 +22,7 @@ namespace MLNetRiemannian.Benchmarks
             string seeds = s.Seeds.Count == 1 ? "seed 1" : $"median of {s.Seeds.Count} seeds";
             var palette = new ScottPlot.Palettes.Category10();
             var time = Plot($"{s.Dataset}: test accuracy against training time ({seeds})", "cumulative training seconds (test evaluation excluded)", s.TargetAccuracy);
-            var epoch = Plot($"{s.Dataset}: test accuracy per epoch ({seeds}, batch {s.BatchSize})", "epoch", s.TargetAccuracy);
+            var epoch = Plot($"{s.Dataset}: test accuracy per epoch ({seeds}; RiemannianMlp batch {s.BatchSize}, Adam and SGD {BaselineOptimizer.BatchSize})", "epoch", s.TargetAccuracy);
             for (int i = 0; i < s.Trainers.Count; i++)
             {
                 string trainer = s.Trainers[i];

@@ -53,7 +53,8 @@ namespace MLNetRiemannian.Benchmarks
                             "run through the library's own pieces (data reader, network, RiemannianSgd, FitLoop) so that the test accuracy is measured between " +
                             "epochs with no clock running. The harness check above ties these pieces to the public trainer.");
             text.AppendLine($"- Adam (η = 10⁻³, β = (0.9, 0.999)) and SGD+momentum (η = 0.1, momentum 0.9): TorchSharp's optimizers with autograd on the batch-mean " +
-                            $"softmax cross-entropy, RiemannianMlp's default network and batch size ({s.BatchSize}), the same initial weights and the same batch order (same seed).");
+                            $"softmax cross-entropy, RiemannianMlp's default network, batches of {BaselineOptimizer.BatchSize} (the batch these rates were calibrated at), " +
+                            "the same initial weights and the same row order (same seed).");
             text.AppendLine("- LbfgsMaximumEntropy, SdcaMaximumEntropy, LightGbm: ML.NET's default options, one fit each (epoch 0 in results.json).");
             text.AppendLine("- Seconds: cumulative training time from the featurized, uncached rows, as in a pipeline's Fit. For the network trainers it includes " +
                             "what RiemannianMlp's Fit does before its first epoch (reading the rows into tensors, building the network); for ML.NET's trainers it is " +
