@@ -13,6 +13,8 @@ namespace MLNetRiemannian.Tests.Optimization
     [TestClass]
     public sealed class TrainingDiagnosticsTests
     {
+        public TestContext TestContext { get; set; } = null!;
+
         [TestMethod]
         [DataRow(MassKind.Scalar)]
         [DataRow(MassKind.Kronecker)]
@@ -78,6 +80,8 @@ namespace MLNetRiemannian.Tests.Optimization
                 optimizer.Step(trainX.narrow(0, start, 32), trainY.narrow(0, start, 32));
             }
             var diagnostics = optimizer.Diagnostics.Finish();
+            TestContext.WriteLine($"20 plain steps, η 0.02: action {diagnostics.Action:G6}, loss decrease {diagnostics.LossDecrease:G6}, ratio {diagnostics.LossDecrease / diagnostics.Action:F4}; " +
+                string.Join("; ", diagnostics.Layers.Select(l => $"residual {l.SolverResidual:E2}, cond(S) {l.InnerSystemCondition:G4}")));
             Assert.IsTrue(diagnostics.LossDecrease > 0, $"the loss fell by {diagnostics.LossDecrease}");
             Assert.IsTrue(diagnostics.LossDecrease <= diagnostics.Action, $"loss decrease {diagnostics.LossDecrease} above the action {diagnostics.Action}");
             Assert.IsTrue(diagnostics.LossDecrease >= 0.9 * diagnostics.Action, $"small plain steps follow the flow: decrease {diagnostics.LossDecrease}, action {diagnostics.Action}");
@@ -104,6 +108,8 @@ namespace MLNetRiemannian.Tests.Optimization
             Assert.AreEqual(2, history.Count);
             foreach (var epoch in history)
             {
+                TestContext.WriteLine($"epoch {epoch.Epoch}: action {epoch.Diagnostics?.Action:G4}, loss decrease {epoch.Diagnostics?.LossDecrease:G4}; " +
+                    string.Join("; ", epoch.Diagnostics?.Layers.Select(l => l.ToString()) ?? Array.Empty<string>()));
                 Assert.IsNotNull(epoch.Diagnostics, $"epoch {epoch.Epoch} has no diagnostics");
                 Assert.AreEqual(2, epoch.Diagnostics.Layers.Count);
                 Assert.IsTrue(epoch.Diagnostics.Layers.All(l => l.GradientDualNormSquared > 0 && l.StepLength > 0 && l.SolverResidual < 1e-3 && l.InnerSystemCondition >= 1),
