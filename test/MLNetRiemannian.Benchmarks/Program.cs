@@ -12,7 +12,7 @@ return args.Length > 0 && args[0] == "step"
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: MLNetRiemannian.Benchmarks step [--layers 784,256,10] [--batch 32,64,128] [--steps 40] [--threads N]");
+    Console.Error.WriteLine("usage: MLNetRiemannian.Benchmarks step [--layers 784,256,10] [--batch 32,64,128] [--curvature 0] [--steps 40] [--threads N]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks scoring --out DIR [--quick]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks make-models --out DIR");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks large-data [--rows 1000000] [--features 100] [--file PATH]");
