@@ -40,6 +40,12 @@ namespace MLNetRiemannian.Theory
     /// <c>R_{a,i} = ∂ŷ_i/∂z_a</c>, the identity pulled back to layer a's output: exact for every sample from one batched
     /// pullback, without power iteration or a dense Jacobian.
     /// </para>
+    /// <para>
+    /// Where. All parts are measured at the network's current weights, while the theorem's argument needs them along the
+    /// whole training path: L in particular shrinks as the model fits its data (it is 0 at interpolation). For the
+    /// theorem's constants, estimate at several checkpoints from the initialization on and combine the largest κ and L
+    /// with the smallest ξ, as samples/StabilityExperiment does.
+    /// </para>
     /// </remarks>
     public static class StabilityBound
     {
