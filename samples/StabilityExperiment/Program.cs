@@ -3,26 +3,22 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using MLNetRiemannian.Geometry;
-using MLNetRiemannian.Theory;
-using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Samples.Stability
 {
     /// <summary>
-    /// Tests the stability bound of paper.md section 5 (Theorem 3) on real data: trains on S and on S′ (S with its first
-    /// sample replaced), same initialization, same full-batch steps, for several n and masses μ, with the Riemannian
-    /// optimizer, SGD and Adam; measures <c>sup_i |y_i − y′_i|</c> on a probe set; estimates the bound of each model
-    /// trained on S; fits the exponents in n and μ; writes results.json, two plots and prints a summary.
+    /// Tests the stability bound of paper.md section 5 (Theorem 3) on real data: for several n and masses μ, with the
+    /// Riemannian optimizer, SGD and Adam, trains on S and on S′ (S with one sample replaced), measures
+    /// <c>sup_i |y_i − y′_i|</c> on a probe set, estimates the bound of each model trained on S, fits the exponents in n
+    /// and μ, and writes results.json and two plots (docs/stability/README.md discusses them).
     /// </summary>
     /// <remarks>
-    /// Usage: <c>dotnet run -c Release --project samples/StabilityExperiment [-- --quick] [--out DIR] [--data DIR]</c>.
-    /// The full run writes to docs/stability (about 6 minutes on 2 cores); <c>--quick</c> is a one-minute smoke test
-    /// that writes to a temporary folder.
+    /// Usage: <c>dotnet run -c Release --project samples/StabilityExperiment [-- --quick] [--out DIR] [--data DIR] [--steps T]</c>.
+    /// The full run writes to docs/stability; <c>--quick</c> is a smoke test of a few seconds that writes to a temporary folder.
     /// </remarks>
     internal static class Program
     {
-        private const int Seed = 1, PoolSeed = 2026;
+        private const int PoolSeed = 2026, Replacements = 3;
 
         private static int Main(string[] args)
         {
@@ -31,8 +27,9 @@ namespace MLNetRiemannian.Samples.Stability
             string output = Option(args, "--out") ?? (quick ? Path.Combine(Path.GetTempPath(), "stability-quick") : DocsFolder());
             int[] sizes = quick ? new[] { 250, 500 } : new[] { 250, 500, 1000, 2000, 4000 };
             double[] masses = quick ? new[] { 0.1, 1.0 } : new[] { 0.03, 0.3, 3.0 };
-            int steps = int.TryParse(Option(args, "--steps"), out int s) ? s : quick ? 40 : 1000, probeSize = quick ? 200 : 1000, xiSamples = quick ? 250 : 1000;
-            int[] checkpoints = new[] { steps / 8, steps / 4, steps / 2, steps };
+            int steps = int.TryParse(Option(args, "--steps"), out int t) ? t : quick ? 40 : 500;
+            int probeSize = quick ? 200 : 1000, xiSamples = quick ? 250 : 1000, replacements = quick ? 1 : Replacements;
+            int[] checkpoints = { steps / 8, steps / 4, steps / 2, steps };
             var settings = masses.Select(mu => new TrainerSetting(TrainerKind.Riemannian, 0.5, mu))
                 .Append(new TrainerSetting(TrainerKind.Sgd, 0.2))
                 .Append(new TrainerSetting(TrainerKind.Adam, 0.003))
@@ -40,86 +37,49 @@ namespace MLNetRiemannian.Samples.Stability
 
             Directory.CreateDirectory(output);
             var data = ShirtRegression.Load(dataDirectory, sizes.Max() + 1000, probeSize, PoolSeed);
-            // The replacement: the first pool row outside every S whose class differs from the replaced row's.
-            long replacement = Enumerable.Range(sizes.Max(), 1000).First(j => data.PoolTargets[j, 0].item<double>() != data.PoolTargets[0, 0].item<double>());
+            // Rows 0, 1, … of S are replaced, one at a time, each by the next pool row outside every S of the other class.
+            var spare = Enumerable.Range(sizes.Max(), 1000).ToList();
+            var pairs = Enumerable.Range(0, replacements).Select(row =>
+            {
+                long replacement = spare.First(j => data.PoolTargets[j, 0].item<double>() != data.PoolTargets[row, 0].item<double>());
+                spare.Remove((int)replacement);
+                return ((long)row, replacement);
+            }).ToArray();
             Console.WriteLine($"T-shirt/top vs Shirt, {ShirtRegression.FeatureCount} features, n ∈ {{{string.Join(", ", sizes)}}}, {steps} full-batch steps, " +
-                              $"{probeSize} probe images; S′ replaces pool row 0 by pool row {replacement}.");
+                              $"{probeSize} probe images; S′ replaces row{(replacements > 1 ? "s" : "")} {string.Join(", ", pairs.Select(p => $"{p.Item1} by pool row {p.Item2}"))}.");
 
-            var pairs = new List<PairResult>();
+            var measurement = new Measurement(data, pairs, steps, checkpoints, xiSamples);
+            var results = new List<PairResult>();
             var clock = Stopwatch.StartNew();
             foreach (var setting in settings)
             foreach (int n in sizes)
             {
-                using var scope = NewDisposeScope();
-                var started = clock.Elapsed;
-                var inputs = data.PoolInputs.narrow(0, 0, n);
-                var targets = data.PoolTargets.narrow(0, 0, n);
-                var replacedInputs = inputs.clone();
-                var replacedTargets = targets.clone();
-                replacedInputs[0] = data.PoolInputs[replacement];
-                replacedTargets[0] = data.PoolTargets[replacement];
-
-                using var network = Training.Network(Seed, setting.Mass);
-                using var replacedNetwork = Training.Network(Seed, setting.Mass);
-                var probe = new List<Tensor>();
-                var replacedProbe = new List<Tensor>();
-                var estimates = new List<StabilityBoundEstimate>();
-                var estimating = new Stopwatch();
-                double loss = Training.Train(network, setting, inputs, targets, steps, checkpoints, _ =>
-                {
-                    probe.Add(Probe(network, data.ProbeInputs));
-                    estimating.Start();
-                    estimates.Add(StabilityBound.Estimate(network, new SquaredErrorLoss(), inputs, targets, xiSamples));
-                    estimating.Stop();
-                });
-                Training.Train(replacedNetwork, setting, replacedInputs, replacedTargets, steps, checkpoints, _ => replacedProbe.Add(Probe(replacedNetwork, data.ProbeInputs)));
-                var divergence = probe.Zip(replacedProbe, (a, b) => (a - b).abs().max().item<double>()).ToArray();
-                var estimate = estimates[^1];
-
-                var pair = new PairResult(setting.Name, setting.Kind, setting.Mass, n, divergence[^1], checkpoints.Prepend(0).ToArray(), divergence, loss,
-                    (clock.Elapsed - started).TotalSeconds, estimate, estimates.ToArray(), TrajectoryBound(estimates));
-                pairs.Add(pair);
-                Console.WriteLine($"{setting.Name,-18} n={n,5}: divergence {pair.Divergence:E2} (at steps {string.Join("/", pair.CheckpointSteps.Skip(1))}: " +
-                                  $"{string.Join(" ", divergence.Skip(1).Select(v => v.ToString("E1")))}), loss {loss:F4}, κ={estimate.Kappa:F2} L={estimate.LossLipschitz:F2} " +
-                                  $"ξ={estimate.Xi:E2} bound {estimate.Bound:E2} (along training {pair.TrajectoryBound:E2}), {pair.Seconds:F1} s ({estimating.Elapsed.TotalSeconds:F1} s estimating)");
-                foreach (var t in probe.Concat(replacedProbe)) t.Dispose();
+                var r = measurement.Run(setting, n);
+                results.Add(r);
+                var e = r.Estimate;
+                Console.WriteLine($"{setting.Name,-18} n={n,5}: divergence {r.Divergence:E2} (at steps {string.Join("/", r.CheckpointSteps.Skip(1))}: " +
+                                  $"{string.Join(" ", r.DivergenceAtCheckpoints.Skip(1).Select(v => v.ToString("E1")))}), loss {r.TrainingLoss:F4}, " +
+                                  $"κ={e.Kappa:F2} L={e.LossLipschitz:F2} ξ={e.Xi:E2} bound {e.Bound:E2} (along training {r.TrajectoryBound:E2}), {r.Seconds:F1} s");
             }
 
-            var fits = ExperimentResults.Fit(pairs);
-            var results = new ExperimentResults(new Dictionary<string, object>
+            var fits = ExperimentResults.Fit(results);
+            new ExperimentResults(new Dictionary<string, object>
             {
-                ["task"] = "Fashion-MNIST T-shirt/top (−1) vs Shirt (+1), 4×4-averaged to 49 standardized features, squared error",
-                ["network"] = $"49 → {Training.HiddenWidth} tanh → 1, Float64, seed {Seed}",
-                ["sizes"] = sizes, ["steps"] = steps, ["probeSize"] = probeSize, ["poolSeed"] = PoolSeed,
-                ["replacedRow"] = 0, ["replacementPoolRow"] = replacement,
+                ["task"] = "Fashion-MNIST T-shirt/top (−1) vs Shirt (+1), 4×4-averaged to 49 standardized features, squared error ½(ŷ − y)²",
+                ["network"] = $"49 → {Training.HiddenWidth} tanh → 1, Float64, initialization seed {Measurement.Seed}",
+                ["sizes"] = sizes, ["steps"] = steps, ["checkpoints"] = checkpoints, ["probeSize"] = probeSize, ["poolSeed"] = PoolSeed,
+                ["replacements"] = pairs.Select(p => new[] { p.Item1, p.Item2 }).ToArray(),
                 ["riemannian"] = $"RiemannianSgd, identity output metric, η = 0.5, no momentum, full batch, metric from the first {Training.CurvatureSamples} samples",
                 ["sgd"] = "torch.optim.SGD, lr 0.2, full batch", ["adam"] = "torch.optim.Adam, lr 0.003, full batch",
-                ["xiSampleCount"] = xiSamples, ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
-            }, pairs, fits);
-            results.Save(Path.Combine(output, "results.json"));
-            Plots.Save(pairs, output);
+                ["boundMassForSgdAndAdam"] = 1.0, ["xiSampleCount"] = xiSamples,
+                ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1), ["threads"] = TorchSharp.torch.get_num_threads(),
+            }, results, fits).Save(Path.Combine(output, "results.json"));
+            Plots.Save(results, output);
+
             Console.WriteLine();
             foreach (var fit in fits) Console.WriteLine($"slope in {fit.Variable} of {fit.Series}: {fit.Slope:F3} ({fit.Points} points)");
             Console.WriteLine($"Wrote {output}/results.json and the plots in {clock.Elapsed.TotalSeconds:F0} s.");
             return 0;
-        }
-
-        /// <summary>The network's outputs on the probe set, owned by the caller (the trainers call back inside their own dispose scopes).</summary>
-        private static Tensor Probe(Sequential network, Tensor probe)
-        {
-            using var noGrad = no_grad();
-            return network.Forward(probe).DetachFromDisposeScope();
-        }
-
-        /// <summary>
-        /// The bound with the worst constants met along training, as the theorem's argument needs them on the whole path:
-        /// the largest κ and L and the smallest ξ over the checkpoints (initialization included).
-        /// </summary>
-        private static double TrajectoryBound(IReadOnlyList<StabilityBoundEstimate> path)
-        {
-            double kappa = path.Max(e => e.Kappa), lipschitz = path.Max(e => e.LossLipschitz), xi = path.Min(e => e.Xi);
-            var last = path[^1];
-            return xi > 0 ? 2 * kappa * kappa * lipschitz / (xi * last.SmallestMass * Math.Sqrt(last.SampleCount)) : double.PositiveInfinity;
         }
 
         private static string? Option(string[] args, string name)

@@ -8,20 +8,21 @@ using MLNetRiemannian.Theory;
 
 namespace MLNetRiemannian.Samples.Stability
 {
-    /// <summary>One pair of trainings, on S and on S′, with one trainer setting and one n.</summary>
+    /// <summary>The trainings on S and on each S′ with one trainer setting and one n (see <see cref="Measurement"/>).</summary>
     /// <param name="Trainer">The setting's name.</param>
     /// <param name="Kind">Riemannian, Sgd or Adam.</param>
     /// <param name="Mass">μ for the Riemannian trainer; the mass the bound was evaluated with for SGD and Adam.</param>
     /// <param name="N">The size of S.</param>
-    /// <param name="Divergence"><c>max_i |f_S(x_i) − f_S′(x_i)|</c> over the probe set after the last step.</param>
+    /// <param name="Divergence"><c>max_i |f_S(x_i) − f_S′(x_i)|</c> over the probe set after the last step, the largest over the replacements.</param>
+    /// <param name="DivergencePerReplacement">The same for each replacement.</param>
     /// <param name="CheckpointSteps">The steps after which the divergence and the bound's parts were also measured, 0 (the initialization) first.</param>
-    /// <param name="DivergenceAtCheckpoints">The divergence after each of those steps.</param>
+    /// <param name="DivergenceAtCheckpoints">The divergence (largest over the replacements) after each of those steps.</param>
     /// <param name="TrainingLoss">Mean <c>½(ŷ − y)²</c> on S after training.</param>
-    /// <param name="Seconds">Wall time of both trainings.</param>
+    /// <param name="Seconds">Wall time of all the trainings and estimates.</param>
     /// <param name="Estimate">The stability bound and its parts for the model trained on S (the library's answer for the trained model).</param>
     /// <param name="EstimatesAtCheckpoints">The same for S's network at each checkpoint.</param>
     /// <param name="TrajectoryBound">The bound from the largest κ and L and the smallest ξ over the checkpoints.</param>
-    internal sealed record PairResult(string Trainer, TrainerKind Kind, double Mass, int N, double Divergence,
+    internal sealed record PairResult(string Trainer, TrainerKind Kind, double Mass, int N, double Divergence, double[] DivergencePerReplacement,
         int[] CheckpointSteps, double[] DivergenceAtCheckpoints, double TrainingLoss, double Seconds, StabilityBoundEstimate Estimate,
         StabilityBoundEstimate[] EstimatesAtCheckpoints, double TrajectoryBound);
 
@@ -54,7 +55,7 @@ namespace MLNetRiemannian.Samples.Stability
 
         public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
 
-        /// <summary>The slopes in n of the divergence and of the bound for every trainer setting, and in μ of both at every n.</summary>
+        /// <summary>The slopes in n of the divergence, the bound and ξ for every trainer setting, and in μ of the divergence and the bound at every n.</summary>
         public static List<PowerLawFit> Fit(IReadOnlyList<PairResult> pairs)
         {
             var fits = new List<PowerLawFit>();
@@ -63,6 +64,8 @@ namespace MLNetRiemannian.Samples.Stability
                 fits.Add(PowerLawFit.Of($"{series.Key}: divergence", "n", series.Select(p => ((double)p.N, p.Divergence)).ToList()));
                 fits.Add(PowerLawFit.Of($"{series.Key}: bound", "n", series.Select(p => ((double)p.N, p.Estimate.Bound)).ToList()));
                 fits.Add(PowerLawFit.Of($"{series.Key}: bound along training", "n", series.Select(p => ((double)p.N, p.TrajectoryBound)).ToList()));
+                fits.Add(PowerLawFit.Of($"{series.Key}: ξ", "n", series.Select(p => ((double)p.N, p.Estimate.Xi)).ToList()));
+                fits.Add(PowerLawFit.Of($"{series.Key}: smallest ξ along training", "n", series.Select(p => ((double)p.N, p.EstimatesAtCheckpoints.Min(e => e.Xi))).ToList()));
             }
             var riemannian = pairs.Where(p => p.Kind == TrainerKind.Riemannian).ToList();
             foreach (var atN in riemannian.GroupBy(p => p.N))

@@ -41,6 +41,11 @@ namespace MLNetRiemannian.Theory
     /// pullback, without power iteration or a dense Jacobian.
     /// </para>
     /// <para>
+    /// A floor. <c>N_a (I + N_a)⁻¹ ≼ N_a ≼ J_a J_aᵀ/(nμ)</c>, so <c>ξ ≤ λ_min(J Jᵀ)/(nμ) ≤ κ²/(nμ)</c> (a smallest eigenvalue
+    /// is at most any diagonal entry, and each is at most some <c>‖J_i‖₂²</c>): the bound is never below <c>2L√n</c>, and
+    /// so cannot fall with n like <c>n^{-1/2}</c> unless L does.
+    /// </para>
+    /// <para>
     /// Where. All parts are measured at the network's current weights, while the theorem's argument needs them along the
     /// whole training path: L in particular shrinks as the model fits its data (it is 0 at interpolation). For the
     /// theorem's constants, estimate at several checkpoints from the initialization on and combine the largest κ and L

@@ -74,6 +74,22 @@ namespace MLNetRiemannian.Tests.Theory
         }
 
         [TestMethod]
+        [DynamicData(nameof(Cases))]
+        public void TheBoundIsNeverBelowTwiceLTimesRootN(MassKind massKind, int outputs)
+        {
+            // ξ ≤ λ_min(J Jᵀ)/(nμ) ≤ κ²/(nμ), so 2κ²L/(ξμ√n) ≥ 2L√n, with equality only in degenerate cases.
+            foreach (long n in new long[] { 1, 4, 9 })
+            {
+                using var scope = NewDisposeScope();
+                using var network = Network(true, outputs, massKind, 30 + (int)n);
+                var (input, target) = Data(n, outputs, 40 + (int)n);
+                var estimate = StabilityBound.Estimate(network, new SquaredErrorLoss(), input, target);
+                double floor = 2 * estimate.LossLipschitz * Math.Sqrt(n);
+                Assert.IsTrue(estimate.Bound >= floor, $"bound {estimate.Bound:E3} < 2L√n = {floor:E3} ({massKind} mass, d = {outputs}, n = {n})");
+            }
+        }
+
+        [TestMethod]
         public void SoftmaxCrossEntropyLipschitzConstantIsTheLargestProbabilityResidual()
         {
             using var scope = NewDisposeScope();
