@@ -28,7 +28,8 @@ namespace MLNetRiemannian.Samples.Stability
             int[] sizes = quick ? new[] { 250, 500 } : new[] { 250, 500, 1000, 2000, 4000 };
             double[] masses = quick ? new[] { 0.1, 1.0 } : new[] { 0.03, 0.3, 3.0 };
             int steps = int.TryParse(Option(args, "--steps"), out int t) ? t : quick ? 40 : 500;
-            int probeSize = quick ? 200 : 1000, xiSamples = quick ? 250 : 1000, replacements = quick ? 1 : Replacements;
+            int probeSize = quick ? 200 : 1000, xiSamples = quick ? 250 : 1000;
+            int replacements = int.TryParse(Option(args, "--replacements"), out int count) ? count : quick ? 1 : Replacements;
             int[] checkpoints = { steps / 8, steps / 4, steps / 2, steps };
             var settings = masses.Select(mu => new TrainerSetting(TrainerKind.Riemannian, 0.5, mu))
                 .Append(new TrainerSetting(TrainerKind.Sgd, 0.2))
