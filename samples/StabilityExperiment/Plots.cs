@@ -22,12 +22,14 @@ namespace MLNetRiemannian.Samples.Stability
             divergence.ShowLegend(Alignment.LowerLeft);
             divergence.SavePng(Path.Combine(folder, "divergence-vs-n.png"), 900, 600);
 
-            var bound = LogLog(sizes, "Theorem 3's bound 2κ²L/(ξμ√n) (dashed) against the measured divergence (solid)", "output difference");
+            var bound = LogLog(sizes, "Theorem 3's bound 2κ²L/(ξμ√n) against the measured divergence", "output difference");
             var riemannian = series.Where(s => s.First().Kind == TrainerKind.Riemannian).ToList();
             for (int i = 0; i < riemannian.Count; i++)
             {
-                Line(bound, riemannian[i].Select(p => (p.N, p.Estimate.Bound)), palette.GetColor(i), $"{riemannian[i].Key}: bound", LinePattern.Dashed);
-                Line(bound, riemannian[i].Select(p => (p.N, p.Divergence)), palette.GetColor(i), $"{riemannian[i].Key}: measured", LinePattern.Solid);
+                string mu = riemannian[i].Key.Replace("Riemannian ", "");
+                Line(bound, riemannian[i].Select(p => (p.N, p.TrajectoryBound)), palette.GetColor(i), $"{mu}: bound along training (dotted)", LinePattern.Dotted);
+                Line(bound, riemannian[i].Select(p => (p.N, p.Estimate.Bound)), palette.GetColor(i), $"{mu}: bound at the trained model (dashed)", LinePattern.Dashed);
+                Line(bound, riemannian[i].Select(p => (p.N, p.Divergence)), palette.GetColor(i), $"{mu}: measured (solid)", LinePattern.Solid);
             }
             bound.ShowLegend(Alignment.MiddleRight);
             bound.SavePng(Path.Combine(folder, "bound-vs-n.png"), 900, 600);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Samples.Stability
 {
@@ -39,10 +40,12 @@ namespace MLNetRiemannian.Samples.Stability
             Directory.CreateDirectory(output);
             var data = ShirtRegression.Load(dataDirectory, sizes.Max() + 1000, probeSize, PoolSeed);
             // Rows 0, 1, … of S are replaced, one at a time, each by the next pool row outside every S of the other class.
+            double[] classes;
+            using (NewDisposeScope()) classes = data.PoolTargets.flatten().data<double>().ToArray();
             var spare = Enumerable.Range(sizes.Max(), 1000).ToList();
             var pairs = Enumerable.Range(0, replacements).Select(row =>
             {
-                long replacement = spare.First(j => data.PoolTargets[j, 0].item<double>() != data.PoolTargets[row, 0].item<double>());
+                long replacement = spare.First(j => classes[j] != classes[row]);
                 spare.Remove((int)replacement);
                 return ((long)row, replacement);
             }).ToArray();
@@ -50,21 +53,21 @@ namespace MLNetRiemannian.Samples.Stability
                               $"{probeSize} probe images; S′ replaces row{(replacements > 1 ? "s" : "")} {string.Join(", ", pairs.Select(p => $"{p.Item1} by pool row {p.Item2}"))}.");
 
             var measurement = new Measurement(data, pairs, steps, checkpoints, xiSamples);
-            var results = new List<PairResult>();
+            var measured = new List<PairResult>();
             var clock = Stopwatch.StartNew();
             foreach (var setting in settings)
             foreach (int n in sizes)
             {
                 var r = measurement.Run(setting, n);
-                results.Add(r);
+                measured.Add(r);
                 var e = r.Estimate;
                 Console.WriteLine($"{setting.Name,-18} n={n,5}: divergence {r.Divergence:E2} (at steps {string.Join("/", r.CheckpointSteps.Skip(1))}: " +
                                   $"{string.Join(" ", r.DivergenceAtCheckpoints.Skip(1).Select(v => v.ToString("E1")))}), loss {r.TrainingLoss:F4}, " +
                                   $"κ={e.Kappa:F2} L={e.LossLipschitz:F2} ξ={e.Xi:E2} bound {e.Bound:E2} (along training {r.TrajectoryBound:E2}), {r.Seconds:F1} s");
             }
 
-            var fits = ExperimentResults.Fit(results);
-            new ExperimentResults(new Dictionary<string, object>
+            var fits = ExperimentResults.Fit(measured);
+            var results = new ExperimentResults(new Dictionary<string, object>
             {
                 ["task"] = "Fashion-MNIST T-shirt/top (−1) vs Shirt (+1), 4×4-averaged to 49 standardized features, squared error ½(ŷ − y)²",
                 ["network"] = $"49 → {Training.HiddenWidth} tanh → 1, Float64, initialization seed {Measurement.Seed}",
@@ -73,13 +76,15 @@ namespace MLNetRiemannian.Samples.Stability
                 ["riemannian"] = $"RiemannianSgd, identity output metric, η = 0.5, no momentum, full batch, metric from the first {Training.CurvatureSamples} samples",
                 ["sgd"] = "torch.optim.SGD, lr 0.2, full batch", ["adam"] = "torch.optim.Adam, lr 0.003, full batch",
                 ["boundMassForSgdAndAdam"] = 1.0, ["xiSampleCount"] = xiSamples,
-                ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1), ["threads"] = TorchSharp.torch.get_num_threads(),
-            }, results, fits).Save(Path.Combine(output, "results.json"));
-            Plots.Save(results, output);
+                ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1), ["threads"] = get_num_threads(),
+            }, measured, fits);
+            results.Save(Path.Combine(output, "results.json"));
+            results.SaveTables(Path.Combine(output, "tables.md"));
+            Plots.Save(measured, output);
 
             Console.WriteLine();
             foreach (var fit in fits) Console.WriteLine($"slope in {fit.Variable} of {fit.Series}: {fit.Slope:F3} ({fit.Points} points)");
-            Console.WriteLine($"Wrote {output}/results.json and the plots in {clock.Elapsed.TotalSeconds:F0} s.");
+            Console.WriteLine($"Wrote {output}/results.json, tables.md and the plots in {clock.Elapsed.TotalSeconds:F0} s.");
             return 0;
         }
 

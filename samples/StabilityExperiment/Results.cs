@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MLNetRiemannian.Theory;
@@ -54,6 +55,25 @@ namespace MLNetRiemannian.Samples.Stability
         };
 
         public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+
+        /// <summary>The measurements and the fitted slopes as Markdown tables (docs/stability/README.md quotes them).</summary>
+        public void SaveTables(string path)
+        {
+            var text = new StringBuilder();
+            text.AppendLine("| trainer | n | measured divergence | bound at the trained model | ratio | bound along training | ratio | ξ (trained) | κ | L | training loss |");
+            text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var p in Pairs)
+            {
+                var e = p.Estimate;
+                text.AppendLine($"| {p.Trainer} | {p.N} | {p.Divergence:G3} | {e.Bound:E2} | {e.Bound / p.Divergence:E1} | {p.TrajectoryBound:E2} | {p.TrajectoryBound / p.Divergence:E1} | " +
+                                $"{e.Xi:E2} | {e.Kappa:F1} | {e.LossLipschitz:F2} | {p.TrainingLoss:F4} |");
+            }
+            text.AppendLine();
+            text.AppendLine("| fitted series | variable | slope | points |");
+            text.AppendLine("| --- | --- | ---: | ---: |");
+            foreach (var f in Fits) text.AppendLine($"| {f.Series} | {f.Variable} | {f.Slope:F2} | {f.Points} |");
+            File.WriteAllText(path, text.ToString());
+        }
 
         /// <summary>The slopes in n of the divergence, the bound and ξ for every trainer setting, and in μ of the divergence and the bound at every n.</summary>
         public static List<PowerLawFit> Fit(IReadOnlyList<PairResult> pairs)

@@ -22,6 +22,9 @@ namespace MLNetRiemannian.Samples.Stability
         /// <summary>Reads the two classes, pools and standardizes them, and draws the pool's order from <paramref name="seed"/>.</summary>
         public static ShirtRegression Load(string directory, int poolSize, int probeSize, int seed)
         {
+            // Every temporary is freed here: left to the finalizer thread, tensors freed concurrently with training can
+            // corrupt libtorch's heap.
+            using var scope = NewDisposeScope();
             var (trainX, trainY) = Read(directory, "train");
             var (testX, _) = Read(directory, "t10k");
             if (trainX.shape[0] < poolSize || testX.shape[0] < probeSize)
