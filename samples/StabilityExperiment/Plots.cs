@@ -31,8 +31,8 @@ namespace MLNetRiemannian.Samples.Stability
                 Line(bound, riemannian[i].Select(p => (p.N, p.Estimate.Bound)), palette.GetColor(i), $"{mu}: bound at the trained model (dashed)", LinePattern.Dashed);
                 Line(bound, riemannian[i].Select(p => (p.N, p.Divergence)), palette.GetColor(i), $"{mu}: measured (solid)", LinePattern.Solid);
             }
-            bound.ShowLegend(Alignment.MiddleRight);
-            bound.SavePng(Path.Combine(folder, "bound-vs-n.png"), 900, 600);
+            bound.ShowLegend(Edge.Right);
+            bound.SavePng(Path.Combine(folder, "bound-vs-n.png"), 1200, 600);
         }
 
         /// <summary>A plot whose axes show log10 of the data with decade labels (ScottPlot has no native log axis).</summary>

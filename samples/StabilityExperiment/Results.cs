@@ -75,7 +75,7 @@ namespace MLNetRiemannian.Samples.Stability
             File.WriteAllText(path, text.ToString());
         }
 
-        /// <summary>The slopes in n of the divergence, the bound and ξ for every trainer setting, and in μ of the divergence and the bound at every n.</summary>
+        /// <summary>The slopes in n of the divergence, the bound and ξ for every trainer setting, and in μ of the divergence and both bounds at every n.</summary>
         public static List<PowerLawFit> Fit(IReadOnlyList<PairResult> pairs)
         {
             var fits = new List<PowerLawFit>();
@@ -92,6 +92,7 @@ namespace MLNetRiemannian.Samples.Stability
             {
                 fits.Add(PowerLawFit.Of($"Riemannian n={atN.Key}: divergence", "μ", atN.Select(p => (p.Mass, p.Divergence)).ToList()));
                 fits.Add(PowerLawFit.Of($"Riemannian n={atN.Key}: bound", "μ", atN.Select(p => (p.Mass, p.Estimate.Bound)).ToList()));
+                fits.Add(PowerLawFit.Of($"Riemannian n={atN.Key}: bound along training", "μ", atN.Select(p => (p.Mass, p.TrajectoryBound)).ToList()));
             }
             return fits;
         }
