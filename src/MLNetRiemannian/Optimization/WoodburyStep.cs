@@ -131,7 +131,7 @@ namespace MLNetRiemannian.Optimization
         }
 
         /// <summary>K D⁻¹ Kᵀ for scalar and Kronecker masses, from the two Gram matrices.</summary>
-        private static Tensor FactorizedGram(MassInverse mass, Tensor r, Tensor x)
+        internal static Tensor FactorizedGram(MassInverse mass, Tensor r, Tensor x)
         {
             long batch = r.shape[0], rows = r.shape[1], outputs = r.shape[2], inputs = x.shape[1], n = batch * rows;
             var flat = r.view(n, outputs);
@@ -152,7 +152,7 @@ namespace MLNetRiemannian.Optimization
         }
 
         /// <summary>K D⁻¹ Kᵀ for a general diagonal mass, with K formed explicitly (small layers only).</summary>
-        private static Tensor ExplicitGram(MassInverse mass, Tensor r, Tensor x)
+        internal static Tensor ExplicitGram(MassInverse mass, Tensor r, Tensor x)
         {
             long batch = r.shape[0], rows = r.shape[1], outputs = r.shape[2], inputs = x.shape[1], n = batch * rows;
             var xTilde = cat(new[] { x, ones(batch, 1, dtype: x.dtype) }, 1);
