@@ -6,6 +6,7 @@ return args.Length > 0 && args[0] == "step"
     : args.Length > 0 && args[0] == "make-models" ? ModelZips.Run(args[1..])
     : args.Length > 0 && args[0] == "large-data" ? LargeDataMemory.Run(args[1..])
     : args.Length > 0 && args[0] == "curvature-sweep" ? CurvatureSweep.Run(args[1..])
+    : args.Length > 0 && args[0] == "scaling" ? ScalingBenchmark.Run(args[1..])
     : args.Length > 0 && ScoringBenchmark.Handles(args[0]) ? ScoringBenchmark.Run(args)
     : Usage();
 
@@ -16,5 +17,6 @@ static int Usage()
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks make-models --out DIR");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks large-data [--rows 1000000] [--features 100] [--file PATH]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks curvature-sweep [--configs \"batch,curvature,lr,epochs;...\"] [--data-dir DIR]");
+    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks scaling --out DIR [--quick] [--threads N]");
     return 2;
 }
