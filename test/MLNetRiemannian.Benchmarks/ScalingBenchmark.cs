@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Text.Json;
+using MLNetRiemannian.Optimization;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Benchmarks
@@ -33,35 +34,12 @@ namespace MLNetRiemannian.Benchmarks
             var agreement = new[] { ScalarType.Float32, ScalarType.Float64 }.Select(Agreement).ToList();
             foreach (var a in agreement) Console.WriteLine($"agreement at n = {a.N}, B = {a.Batch}, d = {a.D}, {a.Precision}: relative difference {a.RelativeDifference:E2}");
 
-            double gemmBefore = ScalingClock.GemmGflops(plan.GemmSize, ScalarType.Float32, 5);
-            int innerSize = plan.Batches.Max() * plan.Ds.Max(), denseSize = (int)plan.InputSizes.Select(i => N(plan, i)).Where(n => n <= plan.DenseLimit).Max();
-            double innerCholesky = ScalingClock.CholeskyGflops(innerSize, ScalarType.Float32, 5);
-            double denseCholesky = ScalingClock.CholeskyGflops(denseSize, ScalarType.Float32, plan.DenseRepetitions);
-            Console.WriteLine($"GEMM {plan.GemmSize}³: {gemmBefore:F1} GFLOP/s; Cholesky {innerSize}: {innerCholesky:F1} GFLOP/s, {denseSize}: {denseCholesky:F1} GFLOP/s");
-
-            var measured = new List<(int Inputs, int Batch, int D, double[] Woodbury, double[]? Dense)>();
-            int retries = 0, fallbacks = 0;
-            Console.WriteLine("| n | B | d | Woodbury ms | dense ms |");
-            foreach (int d in plan.Ds)
-                foreach (int batch in plan.Batches)
-                    foreach (int inputs in plan.InputSizes)
-                    {
-                        using var problem = new ScalingProblem(inputs, plan.Outputs, batch, d, ScalarType.Float32, seed: inputs + batch + d);
-                        var woodbury = ScalingClock.Milliseconds(() => problem.Woodbury(), 2, plan.WoodburyRepetitions);
-                        var dense = problem.N <= plan.DenseLimit ? ScalingClock.Milliseconds(() => problem.Dense(), 0, plan.DenseRepetitions) : null;
-                        retries += problem.Events.JitterRetries;
-                        fallbacks += problem.Events.DoublePrecisionFallbacks;
-                        measured.Add((inputs, batch, d, woodbury, dense));
-                        Console.WriteLine($"| {problem.N} | {batch} | {d} | {ScoringTimers.Median(woodbury):F3} | {(dense is null ? "—" : ScoringTimers.Median(dense).ToString("F1"))} |");
-                    }
-
-            double gemmAfter = ScalingClock.GemmGflops(plan.GemmSize, ScalarType.Float32, 5);
-            var rates = new ScalingRates(plan.GemmSize, gemmBefore, gemmAfter, innerSize, innerCholesky, denseSize, denseCholesky);
-            var rows = measured.Select(m => Row(plan, m.Inputs, m.Batch, m.D, m.Woodbury, m.Dense, rates.GemmGflops)).ToList();
+            var (rates, rows, events) = Measure(plan);
             var slopes = ScalingReport.Slopes(rows);
             string torchSharp = typeof(TorchSharp.torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
             var results = new ScalingResults(ScoringReport.Machine(started, loadAtStart), plan, threads, torchSharp, rates, agreement, rows, slopes,
-                retries, fallbacks, ScalingReport.Targets(plan, rows, slopes, rates));
+                events.JitterRetries, events.DoublePrecisionFallbacks,
+                ScalingReport.Targets(plan, rows, slopes, rates));
 
             Directory.CreateDirectory(directory);
             File.WriteAllText(Path.Combine(directory, "scaling.json"), JsonSerializer.Serialize(results, ScoringReport.Json));
@@ -71,6 +49,45 @@ namespace MLNetRiemannian.Benchmarks
             Console.WriteLine();
             Console.WriteLine(markdown);
             return 0;
+        }
+
+        // Registers the baselines and every (n, B, d) problem with one clock, runs it, and turns the times into rates and rows.
+        private static (ScalingRates Rates, List<ScalingRow> Rows, NumericalEvents Events) Measure(ScalingPlan plan)
+        {
+            int innerSize = plan.Batches.Max() * plan.Ds.Max(), denseSize = (int)plan.InputSizes.Select(i => N(plan, i)).Where(n => n <= plan.DenseLimit).Max();
+            var clock = new ScalingClock();
+            using var baselines = new ScalingBaselines(plan.GemmSize, innerSize, denseSize);
+            var gemm = clock.Add(baselines.Gemm, 2, plan.WoodburyRepetitions);
+            var innerCholesky = clock.Add(baselines.InnerCholesky, 2, plan.WoodburyRepetitions);
+            var denseCholesky = clock.Add(baselines.DenseCholesky, 0, plan.DenseRepetitions);
+            var problems = new List<(ScalingProblem Problem, int Inputs, int Batch, int D, double[] Woodbury, double[]? Dense)>();
+            try
+            {
+                foreach (int d in plan.Ds)
+                    foreach (int batch in plan.Batches)
+                        foreach (int inputs in plan.InputSizes)
+                        {
+                            var problem = new ScalingProblem(inputs, plan.Outputs, batch, d, ScalarType.Float32, seed: inputs + batch + d);
+                            problems.Add((problem, inputs, batch, d, clock.Add(() => problem.Woodbury(), 2, plan.WoodburyRepetitions),
+                                problem.N <= plan.DenseLimit ? clock.Add(() => problem.Dense(), 0, plan.DenseRepetitions) : null));
+                        }
+                Console.WriteLine($"timing {problems.Count} problems and the baselines in {plan.WoodburyRepetitions} rounds ...");
+                clock.Run();
+            }
+            finally
+            {
+                foreach (var p in problems) p.Problem.Dispose();
+            }
+            var rates = new ScalingRates(plan.GemmSize, ScalingClock.Gflops(ScalingFlops.Gemm(plan.GemmSize, plan.GemmSize, plan.GemmSize), gemm),
+                innerSize, ScalingClock.Gflops(ScalingFlops.Cholesky(innerSize), innerCholesky),
+                denseSize, ScalingClock.Gflops(ScalingFlops.Cholesky(denseSize), denseCholesky), gemm);
+            var rows = problems.Select(p => Row(plan, p.Inputs, p.Batch, p.D, p.Woodbury, p.Dense, rates.GemmGflops)).ToList();
+            var events = new NumericalEvents
+            {
+                JitterRetries = problems.Sum(p => p.Problem.Events.JitterRetries),
+                DoublePrecisionFallbacks = problems.Sum(p => p.Problem.Events.DoublePrecisionFallbacks),
+            };
+            return (rates, rows, events);
         }
 
         private static long N(ScalingPlan plan, int inputs) => (long)plan.Outputs * (inputs + 1);

@@ -1,48 +1,50 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Benchmarks
 {
     /// <summary>
-    /// The scaling benchmark's clock: untimed warm-up calls, then timed repetitions, each in a dispose scope of its own
-    /// (so every repetition allocates and frees as the training step does), and the GEMM and Cholesky FLOP rates
-    /// that the solves are compared with.
+    /// The scaling benchmark's clock. Every call to time is registered first; <see cref="Run"/> makes the untimed
+    /// warm-up calls, then times the calls in rounds, each call once per round while it has repetitions left. Load from
+    /// other processes (the machine is shared) then falls on all sizes and on the reference GEMM alike, instead of on
+    /// whichever sizes happened to run while it lasted. Each call runs in a dispose scope of its own, so it allocates and
+    /// frees as the training step does.
     /// </summary>
-    internal static class ScalingClock
+    internal sealed class ScalingClock
     {
-        /// <summary>Milliseconds of each timed call of <paramref name="solve"/>, after <paramref name="warmUps"/> untimed calls.</summary>
-        public static double[] Milliseconds(Action solve, int warmUps, int repetitions)
+        private readonly List<(Action Call, int WarmUps, double[] Milliseconds)> _calls = new();
+
+        /// <summary>Registers <paramref name="call"/>; the returned array receives its times in ms when <see cref="Run"/> has run.</summary>
+        public double[] Add(Action call, int warmUps, int repetitions)
         {
-            var times = new double[repetitions];
-            for (int r = -warmUps; r < repetitions; r++)
-            {
-                using var scope = NewDisposeScope();
-                long start = Stopwatch.GetTimestamp();
-                solve();
-                if (r >= 0) times[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            }
-            return times;
+            var milliseconds = new double[repetitions];
+            _calls.Add((call, warmUps, milliseconds));
+            return milliseconds;
         }
 
-        /// <summary>GFLOP/s of a plain <c>mm</c> of two random <paramref name="size"/>-square matrices, the median of the repetitions.</summary>
-        public static double GemmGflops(int size, ScalarType dtype, int repetitions)
+        /// <summary>The warm-up calls, then the timed rounds.</summary>
+        public void Run()
         {
-            using var a = randn(size, size, dtype);
-            using var b = randn(size, size, dtype);
-            return Gflops(ScalingFlops.Gemm(size, size, size), Milliseconds(() => a.mm(b), 1, repetitions));
-        }
-
-        /// <summary>GFLOP/s of <c>linalg.cholesky</c> of a random <paramref name="size"/>-square positive definite matrix <c>A Aᵀ/size + I</c>.</summary>
-        public static double CholeskyGflops(int size, ScalarType dtype, int repetitions)
-        {
-            using var a = randn(size, size, dtype);
-            using var spd = a.mm(a.t()).div_(size);
-            spd.diagonal().add_(1);
-            return Gflops(ScalingFlops.Cholesky(size), Milliseconds(() => linalg.cholesky(spd), 1, repetitions));
+            foreach (var (call, warmUps, _) in _calls)
+                for (int w = 0; w < warmUps; w++) Time(call);
+            int rounds = _calls.Max(c => c.Milliseconds.Length);
+            for (int round = 0; round < rounds; round++)
+                foreach (var (call, _, milliseconds) in _calls)
+                    if (round < milliseconds.Length) milliseconds[round] = Time(call);
         }
 
         /// <summary>FLOP per nanosecond at the median time.</summary>
         public static double Gflops(double flops, double[] milliseconds) => flops / (ScoringTimers.Median(milliseconds) * 1e6);
+
+        private static double Time(Action call)
+        {
+            using var scope = NewDisposeScope();
+            long start = Stopwatch.GetTimestamp();
+            call();
+            return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
     }
 }

@@ -76,8 +76,9 @@ namespace MLNetRiemannian.Benchmarks
             text.AppendLine();
             text.AppendLine("## The machine's FLOP rates (same process, Float32)");
             text.AppendLine();
-            text.AppendLine($"- GEMM (`mm`, {rates.GemmSize}×{rates.GemmSize} by {rates.GemmSize}×{rates.GemmSize}): {rates.GemmGflopsBefore:F1} GFLOP/s before the sweep, " +
-                            $"{rates.GemmGflopsAfter:F1} after; the solves are compared with {rates.GemmGflops:F1}.");
+            double gemmFlops = ScalingFlops.Gemm(rates.GemmSize, rates.GemmSize, rates.GemmSize);
+            text.AppendLine($"- GEMM (`mm`, {rates.GemmSize}×{rates.GemmSize} by {rates.GemmSize}×{rates.GemmSize}): {rates.GemmGflops:F1} GFLOP/s " +
+                            $"(rounds from {gemmFlops / (rates.GemmRepetitionsMs.Max() * 1e6):F1} to {gemmFlops / (rates.GemmRepetitionsMs.Min() * 1e6):F1}; a wide spread means other processes took the cores).");
             text.AppendLine($"- Cholesky (`linalg.cholesky`, n³/3): {rates.InnerCholeskyGflops:F1} GFLOP/s at {rates.InnerCholeskySize} (the largest B·d), " +
                             $"{rates.DenseCholeskyGflops:F1} GFLOP/s at {rates.DenseCholeskySize} (the largest dense n).");
             text.AppendLine();
@@ -109,10 +110,11 @@ namespace MLNetRiemannian.Benchmarks
             text.AppendLine();
             text.AppendLine($"- One dense layer with out = {p.Outputs} and in ∈ {{{string.Join(", ", p.InputSizes)}}}, so n = out·(in + 1); B ∈ {{{string.Join(", ", p.Batches)}}}, " +
                             $"d (rows of the factor per sample) ∈ {{{string.Join(", ", p.Ds)}}}. Random Float32 data: x ~ N(0, 1), R ~ N(0, 1/B), g ~ N(0, 1); scalar mass D = I.");
-            text.AppendLine("- Woodbury: `WoodburyStep.Direction` as the training step calls it (Float32 inner system), after 2 warm-up calls; " +
-                            $"the median of {p.WoodburyRepetitions} calls, each in its own dispose scope.");
+            text.AppendLine($"- Timing: every call below is registered first, then timed in {p.WoodburyRepetitions} rounds, each call once per round (while it has " +
+                            "repetitions left), each in its own dispose scope; medians. So load from other processes falls on all sizes and on the GEMM alike.");
+            text.AppendLine($"- Woodbury: `WoodburyStep.Direction` as the training step calls it (Float32 inner system), 2 untimed warm-up calls, {p.WoodburyRepetitions} timed.");
             text.AppendLine($"- Dense: K formed explicitly (B·d × n, rows R_b[i,:] ⊗ x̃_b), G = Kᵀ K + D as an n × n Float32 matrix, `linalg.cholesky`, `cholesky_solve`; " +
-                            $"the median of {p.DenseRepetitions} timed call(s), no warm-up, for n ≤ {p.DenseLimit:N0} only. Larger n is skipped: G takes 4n² bytes " +
+                            $"no warm-up, {p.DenseRepetitions} timed call(s), for n ≤ {p.DenseLimit:N0} only. Larger n is skipped: G takes 4n² bytes " +
                             "(1 GB at n = 16,000, 4 TB at n = 1,000,000) and its factorization n³/3 FLOPs (a minute at n = 32,000 at the Cholesky rate above).");
             text.AppendLine("- FLOPs (a multiply-add is 2): S's two Grams 2(B·d)²·out + 2B²·in and their product (B·d)²; the Cholesky factorization (B·d)³/3; " +
                             "two triangular solves 2(B·d)²; K A as 2B·in·out + 2B·d·out; Kᵀ v as 2B·d·out + 2B·in·out. Dense: 2n²·B·d for Kᵀ K, n³/3, 2n².");

@@ -16,16 +16,11 @@ namespace MLNetRiemannian.Benchmarks
     internal sealed record ScalingSlope(int Batch, int D, long FromN, long ToN, double Slope);
 
     /// <summary>
-    /// The machine's own FLOP rates, measured in the same process: a square <c>mm</c> before and after the sweep
-    /// (the solves are compared with the higher), and <c>linalg.cholesky</c> at the largest inner size B·d and at the
-    /// largest dense n.
+    /// The machine's own FLOP rates, timed in the same rounds as the solves: a square <c>mm</c>, and
+    /// <c>linalg.cholesky</c> at the largest inner size B·d and at the largest dense n; medians.
     /// </summary>
-    internal sealed record ScalingRates(int GemmSize, double GemmGflopsBefore, double GemmGflopsAfter, int InnerCholeskySize,
-        double InnerCholeskyGflops, int DenseCholeskySize, double DenseCholeskyGflops)
-    {
-        /// <summary>The GEMM rate the solves are compared with.</summary>
-        public double GemmGflops => System.Math.Max(GemmGflopsBefore, GemmGflopsAfter);
-    }
+    internal sealed record ScalingRates(int GemmSize, double GemmGflops, int InnerCholeskySize, double InnerCholeskyGflops,
+        int DenseCholeskySize, double DenseCholeskyGflops, double[] GemmRepetitionsMs);
 
     /// <summary>Everything scaling.json holds.</summary>
     internal sealed record ScalingResults(MachineInfo Machine, ScalingPlan Plan, int Threads, string TorchSharp, ScalingRates Rates,
