@@ -27,9 +27,12 @@ namespace MLNetRiemannian.Benchmarks
             var plan = args.Contains("--quick") ? ScalingPlan.QuickPlan : ScalingPlan.Full;
             int threads = int.Parse(StepTiming.Option(args, "--threads", Environment.ProcessorCount.ToString()));
             set_num_threads(threads);
+            // As the optimizer does: MLNETRIEMANNIAN_MALLOPT=1 fixes glibc's malloc state (see scaling.md, Allocation).
+            Interop.GlibcAllocator.Configure();
+            bool mallocTuning = Environment.GetEnvironmentVariable("MLNETRIEMANNIAN_MALLOPT") == "1";
             var started = DateTime.UtcNow;
             string loadAtStart = ScoringReport.LoadAverage();
-            Console.WriteLine($"# scaling: {(plan.Quick ? "quick" : "full")} sweep, Float32, {threads} threads, load average {loadAtStart}");
+            Console.WriteLine($"# scaling: {(plan.Quick ? "quick" : "full")} sweep, Float32, {threads} threads, malloc tuning {(mallocTuning ? "on" : "off")}, load average {loadAtStart}");
 
             var agreement = new[] { ScalarType.Float32, ScalarType.Float64 }.Select(Agreement).ToList();
             foreach (var a in agreement) Console.WriteLine($"agreement at n = {a.N}, B = {a.Batch}, d = {a.D}, {a.Precision}: relative difference {a.RelativeDifference:E2}");
@@ -37,7 +40,7 @@ namespace MLNetRiemannian.Benchmarks
             var (rates, rows, events) = Measure(plan);
             var slopes = ScalingReport.Slopes(rows);
             string torchSharp = typeof(TorchSharp.torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
-            var results = new ScalingResults(ScoringReport.Machine(started, loadAtStart), plan, threads, torchSharp, rates, agreement, rows, slopes,
+            var results = new ScalingResults(ScoringReport.Machine(started, loadAtStart), plan, threads, mallocTuning, torchSharp, rates, agreement, rows, slopes,
                 events.JitterRetries, events.DoublePrecisionFallbacks,
                 ScalingReport.Targets(plan, rows, slopes, rates));
 

@@ -48,7 +48,7 @@ namespace MLNetRiemannian.Benchmarks
                 plot.Axes.Bottom.TickGenerator = LogTicks(nLow, nHigh);
                 plot.Axes.Left.TickGenerator = LogTicks(timeLow, timeHigh);
                 plot.Axes.SetLimits(nLow - 0.1, nHigh + 0.1, timeLow, timeHigh);
-                plot.ShowLegend(Alignment.UpperLeft);
+                plot.ShowLegend(Alignment.UpperRight);
             }
             multiplot.SavePng(path, 700 * ds.Length, 600);
         }

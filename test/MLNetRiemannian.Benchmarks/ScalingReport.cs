@@ -50,9 +50,10 @@ namespace MLNetRiemannian.Benchmarks
             var fastest = rows.OrderBy(r => r.Gflops).Last();
             targets.Add(new($"The Woodbury direction at least {MinimumGemmFraction:P0} of the GEMM FLOP rate measured in the same run, at the sweep's largest problem",
                 heaviest.FractionOfGemm >= MinimumGemmFraction,
-                $"{heaviest.Gflops:F1} GFLOP/s at {Shape(heaviest)} ({heaviest.Flops / 1e9:F2} GFLOP in {heaviest.WoodburyMs:F1} ms) = {heaviest.FractionOfGemm:P0} of " +
-                $"{rates.GemmGflops:F1} GFLOP/s; fastest row {fastest.Gflops:F1} GFLOP/s ({fastest.FractionOfGemm:P0}) at {Shape(fastest)}; " +
-                $"Cholesky alone {rates.InnerCholeskyGflops:F1} GFLOP/s at {rates.InnerCholeskySize}"));
+                $"{heaviest.Gflops:F1} GFLOP/s at {Shape(heaviest)} ({heaviest.Flops / 1e9:F2} GFLOP in {heaviest.WoodburyMs:F1} ms) = {heaviest.FractionOfGemm:P1} of " +
+                $"{rates.GemmGflops:F1} GFLOP/s; fastest row {fastest.Gflops:F1} GFLOP/s ({fastest.FractionOfGemm:P1}) at {Shape(fastest)}; " +
+                $"the Cholesky factorization alone runs at {rates.InnerCholeskyGflops:F1} GFLOP/s at {rates.InnerCholeskySize} ({rates.InnerCholeskyGflops / rates.GemmGflops:P0} of GEMM), " +
+                "which bounds the direction's rate wherever the factorization of S dominates (large B·d)"));
             return targets;
         }
 
@@ -67,7 +68,8 @@ namespace MLNetRiemannian.Benchmarks
             text.AppendLine();
             text.AppendLine($"`dotnet run -c Release --project test/MLNetRiemannian.Benchmarks -- scaling --out DIR{(p.Quick ? " --quick" : "")} --threads {results.Threads}` " +
                             $"on {m.Cpu}, {m.LogicalCores} logical cores, {m.OperatingSystem}, {m.Runtime}, TorchSharp {results.TorchSharp}, {results.Threads} torch threads, " +
-                            $"commit {m.Commit}, {m.StartedUtc}. Load average at start {m.LoadAverageAtStart}, at end {m.LoadAverageAtEnd}.");
+                            $"glibc malloc tuning (MLNETRIEMANNIAN_MALLOPT) {(results.MallocTuning ? "on" : "off")}, commit {m.Commit}, {m.StartedUtc}. " +
+                            $"Load average at start {m.LoadAverageAtStart}, at end {m.LoadAverageAtEnd}.");
             text.AppendLine();
             text.AppendLine("## Targets");
             text.AppendLine();
@@ -116,6 +118,10 @@ namespace MLNetRiemannian.Benchmarks
             text.AppendLine($"- Dense: K formed explicitly (B·d × n, rows R_b[i,:] ⊗ x̃_b), G = Kᵀ K + D as an n × n Float32 matrix, `linalg.cholesky`, `cholesky_solve`; " +
                             $"no warm-up, {p.DenseRepetitions} timed call(s), for n ≤ {p.DenseLimit:N0} only. Larger n is skipped: G takes 4n² bytes " +
                             "(1 GB at n = 16,000, 4 TB at n = 1,000,000) and its factorization n³/3 FLOPs (a minute at n = 32,000 at the Cholesky rate above).");
+            text.AppendLine("- Allocation: each call allocates its temporaries afresh, as the training step does. Several are n-sized (D⁻¹g, Pᵀ X, D⁻¹Kᵀv, the result), " +
+                            "so at large n and small B·d the time depends on glibc's malloc state: whether freed blocks stay in the heap or go back to the system and " +
+                            "fault in again. The process's allocation history (here: the dense solves') sets that state, so the same call can differ by a few times " +
+                            "between processes; MLNETRIEMANNIAN_MALLOPT=1 fixes it as it does for training.");
             text.AppendLine("- FLOPs (a multiply-add is 2): S's two Grams 2(B·d)²·out + 2B²·in and their product (B·d)²; the Cholesky factorization (B·d)³/3; " +
                             "two triangular solves 2(B·d)²; K A as 2B·in·out + 2B·d·out; Kᵀ v as 2B·d·out + 2B·in·out. Dense: 2n²·B·d for Kᵀ K, n³/3, 2n².");
             return text.ToString();

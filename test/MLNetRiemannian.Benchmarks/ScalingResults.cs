@@ -23,7 +23,7 @@ namespace MLNetRiemannian.Benchmarks
         int DenseCholeskySize, double DenseCholeskyGflops, double[] GemmRepetitionsMs);
 
     /// <summary>Everything scaling.json holds.</summary>
-    internal sealed record ScalingResults(MachineInfo Machine, ScalingPlan Plan, int Threads, string TorchSharp, ScalingRates Rates,
+    internal sealed record ScalingResults(MachineInfo Machine, ScalingPlan Plan, int Threads, bool MallocTuning, string TorchSharp, ScalingRates Rates,
         IReadOnlyList<ScalingAgreement> Agreement, IReadOnlyList<ScalingRow> Rows, IReadOnlyList<ScalingSlope> Slopes,
         int InnerJitterRetries, int InnerDoublePrecisionFallbacks, IReadOnlyList<TargetResult> Targets);
 }
