@@ -23,6 +23,7 @@ namespace MLNetRiemannian.Benchmarks
             var time = rows.SelectMany(r => r.DenseMs is { } dense ? new[] { r.WoodburyMs, dense } : new[] { r.WoodburyMs }).ToArray();
             var (nLow, nHigh) = Decades(rows.Select(r => (double)r.N));
             var (timeLow, timeHigh) = Decades(time);
+            long denseLargest = rows.Where(r => r.DenseMs is not null).Max(r => r.N);
             for (int panel = 0; panel < ds.Length; panel++)
             {
                 var plot = multiplot.GetPlot(panel);
@@ -43,7 +44,7 @@ namespace MLNetRiemannian.Benchmarks
                     dense.MarkerSize = 7;
                 }
                 plot.Title($"one dense layer (out = {rows[0].Outputs}), d = {ds[panel]} row{(ds[panel] == 1 ? "" : "s")} of the factor per sample");
-                plot.XLabel("n = out·(in + 1) parameters");
+                plot.XLabel($"n = out·(in + 1) parameters (dense solve up to n = {denseLargest:N0}: its n × n metric)");
                 plot.YLabel("ms per solve (median)");
                 plot.Axes.Bottom.TickGenerator = LogTicks(nLow, nHigh);
                 plot.Axes.Left.TickGenerator = LogTicks(timeLow, timeHigh);
