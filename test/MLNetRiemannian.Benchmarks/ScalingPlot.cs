@@ -44,7 +44,7 @@ namespace MLNetRiemannian.Benchmarks
                     dense.MarkerSize = 7;
                 }
                 plot.Title($"one dense layer (out = {rows[0].Outputs}), d = {ds[panel]} row{(ds[panel] == 1 ? "" : "s")} of the factor per sample");
-                plot.XLabel($"n = out·(in + 1) parameters (dense solve up to n = {denseLargest:N0}: its n × n metric)");
+                plot.XLabel($"n = out·(in + 1) parameters (dense solve: n ≤ {denseLargest:N0})");
                 plot.YLabel("ms per solve (median)");
                 plot.Axes.Bottom.TickGenerator = LogTicks(nLow, nHigh);
                 plot.Axes.Left.TickGenerator = LogTicks(timeLow, timeHigh);
