@@ -6,6 +6,7 @@ return args.Length > 0 && args[0] == "step"
     : args.Length > 0 && args[0] == "make-models" ? ModelZips.Run(args[1..])
     : args.Length > 0 && args[0] == "large-data" ? LargeDataMemory.Run(args[1..])
     : args.Length > 0 && args[0] == "curvature-sweep" ? CurvatureSweep.Run(args[1..])
+    : args.Length > 0 && args[0] == "scaling" ? ScalingBenchmark.Run(args[1..])
     : args.Length > 0 && ScoringBenchmark.Handles(args[0]) ? ScoringBenchmark.Run(args)
     : args.Length > 0 && Compare.Handles(args[0]) ? Compare.Run(args)
     : Usage();
@@ -18,5 +19,6 @@ static int Usage()
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks large-data [--rows 1000000] [--features 100] [--file PATH]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks curvature-sweep [--configs \"batch,curvature,lr,epochs[,mass[,momentum]];...\"] [--data-dir DIR]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks compare --out DIR [--dataset fashion-mnist|digits] [--epochs 20] [--seeds 3] [--quick] [--data-dir DIR]");
+    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks scaling --out DIR [--quick] [--threads N]");
     return 2;
 }
