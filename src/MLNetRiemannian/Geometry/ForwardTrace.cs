@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -20,6 +21,18 @@ namespace MLNetRiemannian.Geometry
         public Tensor Pop() => _inputs.Pop();
 
         public void Record(Dense atom, Tensor input, Tensor factor) => _atoms.Add(new AtomPullback(atom, input, factor));
+
+        /// <summary>
+        /// A second trace of the same forward pass restricted to its first <paramref name="rows"/> samples (views, no
+        /// copies), for pulling back a factor that only those samples carry. Take it before the first pullback pops.
+        /// </summary>
+        public ForwardTrace Narrowed(long rows)
+        {
+            var narrowed = new ForwardTrace();
+            foreach (var input in _inputs.Reverse()) // bottom of the stack first, so the copy pops in the same order
+                narrowed.Push(input.narrow(0, 0, rows));
+            return narrowed;
+        }
     }
 
     /// <summary>

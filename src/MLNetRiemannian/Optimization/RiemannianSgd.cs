@@ -154,25 +154,42 @@ namespace MLNetRiemannian.Optimization
             var root = (wc / wc.sum()).sqrt_();
             var factor = _metric.Factor(output.narrow(0, 0, curvature), target.narrow(0, 0, curvature), Events) * root.view(-1, 1, 1);
             long rank = factor.shape[1];
-            if (curvature < batch)
-                factor = cat(new[] { factor, zeros(new[] { batch - curvature, rank, factor.shape[2] }, dtype: factor.dtype) }, 0);
-            var pulled = cat(new[] { factor, gradient.unsqueeze(1) }, 1);
-            _network.Pullback(pulled, trace, toInput: false);
             bool identity = _metric is IdentityMetric;
-
-            var layers = new List<LayerStep>(trace.Atoms.Count);
+            var layers = new List<LayerStep>(_network.Atoms.Count);
             var diagnostics = Diagnostics;
-            foreach (var (atom, x, rows) in trace.Atoms)
+
+            // One pullback carries the factor rows and the gradient row together when every sample is in the metric;
+            // with a curvature subset, the factor rows go back through a trace of those samples only, so the other
+            // samples carry their gradient row alone instead of rows of zeros.
+            IReadOnlyList<AtomPullback> gradients, factors;
+            Tensor pulledFactor;
+            if (curvature == batch)
             {
-                var delta = rows.select(1, rank); // ∂ℓ/∂z, [B, out]
+                pulledFactor = cat(new[] { factor, gradient.unsqueeze(1) }, 1);
+                _network.Pullback(pulledFactor, trace, toInput: false);
+                gradients = factors = trace.Atoms;
+            }
+            else
+            {
+                var curvatureTrace = trace.Narrowed(curvature);
+                _network.Pullback(gradient.unsqueeze(1), trace, toInput: false);
+                pulledFactor = factor;
+                _network.Pullback(pulledFactor, curvatureTrace, toInput: false);
+                (gradients, factors) = (trace.Atoms, curvatureTrace.Atoms);
+            }
+
+            for (int i = 0; i < gradients.Count; i++)
+            {
+                var (atom, x, rows) = gradients[i];
+                var (_, curvatureInput, curvatureRows) = factors[i];
+                var delta = rows.select(1, rows.shape[1] - 1); // ∂ℓ/∂z, [B, out]: the last row
                 var gradientWeight = delta.t().mm(x);
                 if (_l2 > 0) gradientWeight.add_(atom.Weight, _l2);
                 var gradientBias = delta.sum(dim: 0);
-                var curvatureInput = x.narrow(0, 0, curvature);
-                var curvatureFactor = rows.narrow(0, 0, curvature).narrow(1, 0, rank);
+                var curvatureFactor = curvatureRows.narrow(1, 0, rank);
                 Action<double>? report = diagnostics is null ? null : c => diagnostics.AddCondition(atom, c);
                 // The output layer under the identity metric receives the metric's factor untouched: R_b = √ω_b·I.
-                var (uWeight, uBias) = identity && ReferenceEquals(rows, pulled) && !atom.MassInverse.IsExplicit
+                var (uWeight, uBias) = identity && ReferenceEquals(curvatureRows, pulledFactor) && !atom.MassInverse.IsExplicit
                     ? WoodburyStep.DirectionForIdentityFactor(atom, curvatureInput, root, gradientWeight, gradientBias, Precision, Events, report)
                     : WoodburyStep.Direction(atom, curvatureInput, curvatureFactor, gradientWeight, gradientBias, Precision, Events, report);
                 layers.Add(new LayerStep(atom, gradientWeight, gradientBias, uWeight, uBias, curvatureInput, curvatureFactor));

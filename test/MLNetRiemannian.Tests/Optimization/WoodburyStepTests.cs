@@ -115,6 +115,37 @@ namespace MLNetRiemannian.Tests.Optimization
         }
 
         [TestMethod]
+        [DataRow(MetricKind.Identity, MassKind.Scalar)]
+        [DataRow(MetricKind.Identity, MassKind.Kronecker)]
+        [DataRow(MetricKind.GaussNewtonSoftmax, MassKind.Diagonal)]
+        [DataRow(MetricKind.Custom, MassKind.Scalar)]
+        public void ACurvatureSubsetGivesTheDenseSolveOfItsMetricAppliedToTheWholeBatchsGradient(MetricKind metricKind, MassKind massKind)
+        {
+            const int batch = 7, curvature = 3, outputs = 3;
+            foreach (var (name, build) in Networks())
+            {
+                using var scope = NewDisposeScope();
+                var generator = new Generator(77);
+                var input = randn(new long[] { batch, TestNetworks.InputSize }, dtype: ScalarType.Float64, generator: generator);
+                var target = MetricCase.Target(metricKind, batch, outputs, generator);
+                var weights = rand(new long[] { batch }, dtype: ScalarType.Float64, generator: generator) + 0.2;
+                var loss = MetricCase.Loss(metricKind);
+                using var network = build(outputs, massKind, ScalarType.Float64, 5);
+                // G from the first samples (their weights renormalized among themselves), g from the whole batch.
+                var metrics = DenseMetricReference.Solve(network, metricKind, input.narrow(0, 0, curvature), target.narrow(0, 0, curvature), weights.narrow(0, 0, curvature));
+                var gradients = DenseMetricReference.Solve(network, metricKind, input, target, weights);
+                var optimizer = new RiemannianSgd(network, loss, MetricCase.Metric(metricKind, loss), 1) { CurvatureBatchSize = curvature };
+                var ours = Flattened(network, optimizer, input, target, weights);
+                for (int a = 0; a < ours.Count; a++)
+                {
+                    var expected = linalg.solve(metrics[a].Metric, gradients[a].Gradient.unsqueeze(1)).squeeze(1);
+                    double error = TestNetworks.RelativeError(ours[a].Direction, expected);
+                    Assert.IsTrue(error <= 1e-9, $"{name}, {metricKind}, {massKind}, layer {a}: relative error {error:E2}");
+                }
+            }
+        }
+
+        [TestMethod]
         [DataRow(MassKind.Scalar)]
         [DataRow(MassKind.Kronecker)]
         public void TheOutputLayersBlockSolveEqualsTheFullSolveWithAnIdentityFactor(MassKind massKind)
