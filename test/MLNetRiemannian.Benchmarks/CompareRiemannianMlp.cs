@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using Microsoft.ML;
 using MLNetRiemannian.Data;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Model;
 using MLNetRiemannian.Optimization;
 using MLNetRiemannian.Trainers;
 using static TorchSharp.torch;
@@ -34,8 +35,8 @@ namespace MLNetRiemannian.Benchmarks
             _data = CompareData.ReadTensors(train);
             var columns = CompareData.Columns(train);
             _network = CompareNetwork.Create(_options, columns.FeatureCount, columns.ClassCount, _generator);
-            var loss = new SoftmaxCrossEntropyLoss();
-            OutputMetric metric = outputMetric == OutputMetricKind.GaussNewton ? new GaussNewtonMetric(loss, _options.GaussNewtonEpsilon) : new IdentityMetric();
+            var loss = RiemannianMlpNetwork.Loss(PredictionTask.MulticlassClassification);
+            var metric = RiemannianMlpNetwork.Metric(_options, loss);
             (_batchSize, int curvatureBatchSize) = BatchDefaults.Resolve(_options, _data.Count);
             _optimizer = new RiemannianSgd(_network, loss, metric, _options.LearningRate, _options.Momentum, _options.SolvePrecision)
             {

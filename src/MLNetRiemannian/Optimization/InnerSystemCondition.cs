@@ -23,11 +23,12 @@ namespace MLNetRiemannian.Optimization
             var basis = zeros(n, steps, dtype: ScalarType.Float64);
             // A fixed, generic start (not orthogonal to any eigenvector in practice) keeps the estimate deterministic.
             var q = linspace(1, 2, n, dtype: ScalarType.Float64);
+            double negligible = 1e-10 * matrix.diagonal().abs().max().item<double>();
             int k = 0;
             while (k < steps)
             {
                 double norm = q.norm().item<double>();
-                if (k > 0 && norm <= 1e-10 * matrix.diagonal().abs().max().item<double>()) break; // the Krylov space is invariant: done
+                if (k > 0 && norm <= negligible) break; // the Krylov space is invariant: done
                 basis[.., k] = q / norm;
                 var previous = basis.narrow(1, 0, ++k);
                 var w = matrix.mv(previous[.., k - 1]);

@@ -127,7 +127,11 @@ namespace MLNetRiemannian.Optimization
                 Diagnostics?.AddLayer(layer, appliedWeight, appliedBias, LearningRate);
             }
             if (Diagnostics is { } diagnostics)
-                diagnostics.AddLossChange(loss.to_type(ScalarType.Float64).item<double>(), BatchLoss(_network.Forward(input), target, weights).to_type(ScalarType.Float64).item<double>());
+            {
+                var after = _network.Forward(input);
+                var w = ExampleWeights(weights, after);
+                diagnostics.AddLossChange(loss.to_type(ScalarType.Float64).item<double>(), BatchLoss(after, target, w / w.sum()).to_type(ScalarType.Float64).item<double>());
+            }
             // Freed step buffers otherwise accumulate in the OpenMP threads' malloc arenas (see GlibcAllocator).
             if (++_steps % StepsBetweenHeapTrims == 0) Interop.GlibcAllocator.ReleaseFreeMemory();
             return (loss, output);
@@ -143,10 +147,10 @@ namespace MLNetRiemannian.Optimization
             var output = _network.Forward(input, trace);
             long batch = output.shape[0];
             long curvature = _curvatureBatchSize > 0 ? Math.Min(_curvatureBatchSize, batch) : batch;
-            var w = weights?.to_type(output.dtype) ?? ones(batch, dtype: output.dtype);
+            var w = ExampleWeights(weights, output);
             var omega = w / w.sum();
 
-            var loss = BatchLoss(output, target, weights);
+            var loss = BatchLoss(output, target, omega);
             if (!loss.isfinite().item<bool>()) throw new NonFiniteStepException("loss");
             var gradient = _loss.Gradient(output, target) * omega.unsqueeze(1);
             // The metric is the weighted mean over the curvature samples (paper.md section 2: K = B^{-1/2} L J).
@@ -197,12 +201,12 @@ namespace MLNetRiemannian.Optimization
             return (loss, output, layers);
         }
 
+        /// <summary>The example weights in the output's dtype, ones when there are none.</summary>
+        private static Tensor ExampleWeights(Tensor? weights, Tensor output) =>
+            weights?.to_type(output.dtype) ?? ones(output.shape[0], dtype: output.dtype);
+
         /// <summary>The weighted mean loss <c>Σ_b ω_b l(ŷ_b, y_b)</c>, <c>ω_b = w_b / Σ w</c>.</summary>
-        private Tensor BatchLoss(Tensor output, Tensor target, Tensor? weights)
-        {
-            var w = weights?.to_type(output.dtype) ?? ones(output.shape[0], dtype: output.dtype);
-            return (_loss.Value(output, target) * (w / w.sum())).sum();
-        }
+        private Tensor BatchLoss(Tensor output, Tensor target, Tensor omega) => (_loss.Value(output, target) * omega).sum();
 
         private static void CheckFinite(List<LayerStep> layers)
         {

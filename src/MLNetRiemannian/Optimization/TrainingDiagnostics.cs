@@ -31,8 +31,9 @@ namespace MLNetRiemannian.Optimization
         {
             using var scope = NewDisposeScope();
             double dualNorm = Dot(layer.GradientWeight, layer.DirectionWeight) + Dot(layer.GradientBias, layer.DirectionBias);
-            double metricNorm = MetricNorm(layer, layer.DirectionWeight, layer.DirectionBias);
-            double applied = MetricNorm(layer, appliedWeight, appliedBias);
+            var metric = new LayerMetric(layer);
+            double metricNorm = metric.Norm(layer.DirectionWeight, layer.DirectionBias);
+            double applied = metric.Norm(appliedWeight, appliedBias);
             var totals = _totals[layer.Atom];
             totals.Steps++;
             totals.DualNorm += dualNorm;
@@ -58,19 +59,31 @@ namespace MLNetRiemannian.Optimization
             return result;
         }
 
-        /// <summary><c>vᵀ G v = |K v|² + vᵀ D v</c> with K's rows <c>R_b ⊗ x̃_b</c> (<see cref="WoodburyStep"/>), never forming K.</summary>
-        private static double MetricNorm(LayerStep layer, Tensor weight, Tensor bias)
+        /// <summary>
+        /// One step's <c>G = KᵀK + D</c> of a layer in Float64, with K's rows <c>R_b ⊗ x̃_b</c> (<see cref="WoodburyStep"/>)
+        /// never formed: <c>vᵀ G v = |K v|² + vᵀ D v</c>.
+        /// </summary>
+        private readonly struct LayerMetric
         {
-            var w = weight.to_type(ScalarType.Float64);
-            var b = bias.to_type(ScalarType.Float64);
-            var x = layer.Input.to_type(ScalarType.Float64);
-            var r = layer.Factor.to_type(ScalarType.Float64);
-            var kv = r.bmm(x.mm(w.t()).add_(b).unsqueeze(2));
-            // D is diagonal: its entries are the reciprocals of D⁻¹ applied to ones.
-            var (inverseWeight, inverseBias) = layer.Atom.MassInverse.Apply(ones_like(w), ones_like(b));
-            double mass = (w.square() / inverseWeight.to_type(ScalarType.Float64)).sum().item<double>()
-                        + (b.square() / inverseBias.to_type(ScalarType.Float64)).sum().item<double>();
-            return kv.square().sum().item<double>() + mass;
+            private readonly Tensor _input, _factor, _massWeight, _massBias;
+
+            public LayerMetric(LayerStep layer)
+            {
+                _input = layer.Input.to_type(ScalarType.Float64);
+                _factor = layer.Factor.to_type(ScalarType.Float64);
+                // D is diagonal: its entries are the reciprocals of D⁻¹ applied to ones.
+                var (inverseWeight, inverseBias) = layer.Atom.MassInverse.Apply(ones_like(layer.DirectionWeight), ones_like(layer.DirectionBias));
+                _massWeight = inverseWeight.to_type(ScalarType.Float64).reciprocal();
+                _massBias = inverseBias.to_type(ScalarType.Float64).reciprocal();
+            }
+
+            public double Norm(Tensor weight, Tensor bias)
+            {
+                var w = weight.to_type(ScalarType.Float64);
+                var b = bias.to_type(ScalarType.Float64);
+                var kv = _factor.bmm(_input.mm(w.t()).add_(b).unsqueeze(2));
+                return kv.square().sum().item<double>() + (w.square() * _massWeight).sum().item<double>() + (b.square() * _massBias).sum().item<double>();
+            }
         }
 
         private static double Dot(Tensor a, Tensor b) =>

@@ -86,7 +86,6 @@ namespace MLNetRiemannian.Optimization
             var solveType = precision == SolvePrecision.Double ? ScalarType.Float64 : layerType;
             var mass = atom.MassInverse;
             if (mass.IsExplicit) throw new ArgumentException("A general diagonal mass has no block structure; use Direction.", nameof(atom));
-            long inputs = input.shape[1];
             var x = input.to_type(solveType);
             var root = scale.to_type(solveType).unsqueeze(1);
 
@@ -94,9 +93,8 @@ namespace MLNetRiemannian.Optimization
             // (K A)_{b,i} = √ω_b (A_W x_b + A_b)_i, [B, d].
             var rhs = x.mm(aWeight.to_type(solveType).t()).add_(aBias.to_type(solveType)).mul_(root);
             // Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}, with γ = 1/μ for a scalar mass (then ρ = 1).
-            var gram = mass.RowInverse is null
-                ? x.mm(x.t()).add_(1).mul_(mass.ScalarInverse)
-                : (x * mass.ColumnInverse!.to_type(solveType).narrow(0, 0, inputs)).mm(x.t()).add_(mass.ColumnInverse![inputs].to_type(solveType));
+            var gram = InputGram(mass, x);
+            if (mass.RowInverse is null) gram.mul_(mass.ScalarInverse);
             gram.mul_(root).mul_(root.t());
 
             string what = $"inner system of the {atom.InputSize}→{atom.OutputSize} layer";
@@ -133,22 +131,20 @@ namespace MLNetRiemannian.Optimization
         /// <summary>K D⁻¹ Kᵀ for scalar and Kronecker masses, from the two Gram matrices.</summary>
         internal static Tensor FactorizedGram(MassInverse mass, Tensor r, Tensor x)
         {
-            long batch = r.shape[0], rows = r.shape[1], outputs = r.shape[2], inputs = x.shape[1], n = batch * rows;
+            long batch = r.shape[0], rows = r.shape[1], outputs = r.shape[2], n = batch * rows;
             var flat = r.view(n, outputs);
-            Tensor rr, xx;
-            if (mass.RowInverse is null)
-            {
-                rr = flat.mm(flat.t()).mul_(mass.ScalarInverse);
-                xx = x.mm(x.t()).add_(1);
-            }
-            else
-            {
-                var rows1 = mass.RowInverse.to_type(r.dtype);
-                var columns = mass.ColumnInverse!.to_type(r.dtype);
-                rr = (flat * rows1).mm(flat.t());
-                xx = (x * columns.narrow(0, 0, inputs)).mm(x.t()).add_(columns[inputs]);
-            }
-            return rr.view(batch, rows, batch, rows).mul_(xx.view(batch, 1, batch, 1)).view(n, n);
+            var rr = mass.RowInverse is null
+                ? flat.mm(flat.t()).mul_(mass.ScalarInverse)
+                : (flat * mass.RowInverse.to_type(r.dtype)).mm(flat.t());
+            return rr.view(batch, rows, batch, rows).mul_(InputGram(mass, x).view(batch, 1, batch, 1)).view(n, n);
+        }
+
+        /// <summary><c>X̃ diag(γ) X̃ᵀ</c> with <c>x̃ = [x; 1]</c>: γ the Kronecker mass's column factor, 1 for a scalar mass.</summary>
+        private static Tensor InputGram(MassInverse mass, Tensor x)
+        {
+            if (mass.RowInverse is null) return x.mm(x.t()).add_(1);
+            var columns = mass.ColumnInverse!.to_type(x.dtype);
+            return (x * columns.narrow(0, 0, x.shape[1])).mm(x.t()).add_(columns[x.shape[1]]);
         }
 
         /// <summary>K D⁻¹ Kᵀ for a general diagonal mass, with K formed explicitly (small layers only).</summary>

@@ -1,11 +1,11 @@
 using System;
-using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML.Data;
 using MLNetRiemannian.Data;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
 using MLNetRiemannian.Theory;
+using MLNetRiemannian.Trainers;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML
@@ -91,7 +91,7 @@ namespace Microsoft.ML
             using var scope = NewDisposeScope();
             using var training = TrainingData.Read(data, columns, task);
             using var network = Network(model, masses);
-            return StabilityBound.Estimate(network, Loss(task), training.Features, training.Labels, xiSampleCount);
+            return StabilityBound.Estimate(network, RiemannianMlpNetwork.Loss(task), training.Features, training.Labels, xiSampleCount);
         }
 
         private static double[] Masses(double mass, double[]? layerMasses, int layers)
@@ -111,25 +111,15 @@ namespace Microsoft.ML
         /// <summary>The model's network as Float64 modules with scalar masses (the trainer builds the same with Float32).</summary>
         private static Sequential Network(RiemannianMlpModelParameters model, double[] masses)
         {
-            var sizes = model.LayerSizes;
             using var generator = new Generator(0); // the initialization is overwritten; this keeps torch's global generator untouched
-            var modules = new List<RiemannianModule>();
-            for (int l = 0; l + 1 < sizes.Count; l++)
+            var network = RiemannianMlpNetwork.Create(model.LayerSizes, model.Activation, masses, generator, ScalarType.Float64);
+            for (int l = 0; l < network.Atoms.Count; l++)
             {
-                var dense = new Dense(sizes[l], sizes[l + 1], new ScalarMass(masses[l]), ScalarType.Float64, generator);
-                dense.Weight.copy_(tensor(model.GetWeights(l).ToArray(), new long[] { sizes[l + 1], sizes[l] }));
+                var dense = network.Atoms[l];
+                dense.Weight.copy_(tensor(model.GetWeights(l).ToArray(), new long[] { dense.OutputSize, dense.InputSize }));
                 dense.Bias.copy_(tensor(model.GetBias(l).ToArray()));
-                modules.Add(dense);
-                if (l + 2 < sizes.Count) modules.Add(Activation.Create(model.Activation, sizes[l + 1]));
             }
-            return new Sequential(modules.ToArray());
+            return network;
         }
-
-        private static Loss Loss(PredictionTask task) => task switch
-        {
-            PredictionTask.MulticlassClassification => new SoftmaxCrossEntropyLoss(),
-            PredictionTask.BinaryClassification => new SigmoidCrossEntropyLoss(),
-            _ => new SquaredErrorLoss(),
-        };
     }
 }

@@ -95,10 +95,10 @@ namespace MLNetRiemannian.Trainers
                 var (trainX, trainY, trainW, validation) = SplitValidation(data, validationData, columns, generator);
                 int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
                 var sizes = new[] { columns.FeatureCount }.Concat(_options.HiddenLayerSizes).Append(outputs).ToArray();
-                using var network = Network(sizes, generator);
-                var loss = Loss();
+                using var network = RiemannianMlpNetwork.Create(_options, sizes, generator);
+                var loss = RiemannianMlpNetwork.Loss(_task);
                 var (batchSize, curvatureBatchSize) = BatchDefaults.Resolve(_options, trainX.shape[0]);
-                using var optimizer = new RiemannianSgd(network, loss, Metric(loss), _options.LearningRate, _options.Momentum, _options.SolvePrecision)
+                using var optimizer = new RiemannianSgd(network, loss, RiemannianMlpNetwork.Metric(_options, loss), _options.LearningRate, _options.Momentum, _options.SolvePrecision)
                 {
                     CurvatureBatchSize = curvatureBatchSize,
                     L2Regularization = _options.L2Regularization,
@@ -159,32 +159,6 @@ namespace MLNetRiemannian.Trainers
                     $"step length |Δw|_G {layer.StepLength:G4}, action {layer.Action:G4}, cond(S) {layer.InnerSystemCondition:G3}");
             }
         }
-
-        private Sequential Network(int[] sizes, Generator generator)
-        {
-            var modules = new List<RiemannianModule>();
-            for (int i = 0; i + 1 < sizes.Length; i++)
-            {
-                double mu = _options.LayerMasses?[i] ?? _options.Mass;
-                modules.Add(new Dense(sizes[i], sizes[i + 1], new ScalarMass(mu), generator: generator));
-                if (i + 2 < sizes.Length) modules.Add(Activation.Create(_options.Activation, sizes[i + 1]));
-            }
-            return new Sequential(modules.ToArray());
-        }
-
-        private Loss Loss() => _task switch
-        {
-            PredictionTask.MulticlassClassification => new SoftmaxCrossEntropyLoss(),
-            PredictionTask.BinaryClassification => new SigmoidCrossEntropyLoss(),
-            _ => new SquaredErrorLoss(),
-        };
-
-        private OutputMetric Metric(Loss loss) => _options.OutputMetric switch
-        {
-            OutputMetricKind.GaussNewton => new GaussNewtonMetric(loss, _options.GaussNewtonEpsilon),
-            OutputMetricKind.Custom => new CustomOutputMetric(_options.CustomOutputMetric!),
-            _ => new IdentityMetric(),
-        };
 
         private string MetricDescription() => _options.OutputMetric switch
         {

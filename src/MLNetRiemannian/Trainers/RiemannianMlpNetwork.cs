@@ -1,0 +1,55 @@
+using System.Collections.Generic;
+using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Model;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Trainers
+{
+    /// <summary>
+    /// The pieces a RiemannianMlp is made of, in one place for the trainer, the stability bound and the benchmarks:
+    /// the network (dense layers with scalar masses, the activation between them), the task's loss and the options'
+    /// output metric.
+    /// </summary>
+    internal static class RiemannianMlpNetwork
+    {
+        /// <summary>
+        /// <c>sizes[0] → … → sizes[^1]</c>: a <see cref="Dense"/> layer per pair with mass <c>masses[l]</c>, initialized in
+        /// order from <paramref name="generator"/>, and <paramref name="activation"/> after every layer but the last.
+        /// </summary>
+        public static Sequential Create(IReadOnlyList<int> sizes, ActivationKind activation, IReadOnlyList<double> masses, Generator generator,
+            ScalarType dtype = ScalarType.Float32)
+        {
+            var modules = new List<RiemannianModule>();
+            for (int l = 0; l + 1 < sizes.Count; l++)
+            {
+                modules.Add(new Dense(sizes[l], sizes[l + 1], new ScalarMass(masses[l]), dtype, generator));
+                if (l + 2 < sizes.Count) modules.Add(Activation.Create(activation, sizes[l + 1]));
+            }
+            return new Sequential(modules.ToArray());
+        }
+
+        /// <summary>The network the options describe for <paramref name="sizes"/> (input, hidden layers, outputs).</summary>
+        public static Sequential Create(RiemannianMlpTrainerOptions options, IReadOnlyList<int> sizes, Generator generator)
+        {
+            var masses = new double[sizes.Count - 1];
+            for (int l = 0; l < masses.Length; l++) masses[l] = options.LayerMasses?[l] ?? options.Mass;
+            return Create(sizes, options.Activation, masses, generator);
+        }
+
+        /// <summary>Softmax cross-entropy, sigmoid cross-entropy or squared error.</summary>
+        public static Loss Loss(PredictionTask task) => task switch
+        {
+            PredictionTask.MulticlassClassification => new SoftmaxCrossEntropyLoss(),
+            PredictionTask.BinaryClassification => new SigmoidCrossEntropyLoss(),
+            _ => new SquaredErrorLoss(),
+        };
+
+        /// <summary>The output metric M the options choose, for <paramref name="loss"/>.</summary>
+        public static OutputMetric Metric(RiemannianMlpTrainerOptions options, Loss loss) => options.OutputMetric switch
+        {
+            OutputMetricKind.GaussNewton => new GaussNewtonMetric(loss, options.GaussNewtonEpsilon),
+            OutputMetricKind.Custom => new CustomOutputMetric(options.CustomOutputMetric!),
+            _ => new IdentityMetric(),
+        };
+    }
+}
