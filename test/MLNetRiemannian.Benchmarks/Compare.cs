@@ -66,7 +66,7 @@ namespace MLNetRiemannian.Benchmarks
             string loadAtStart = ScoringReport.LoadAverage();
             var seeds = Enumerable.Range(1, seedCount).ToArray();
             // The batch RiemannianMlp's defaults choose for this data, which the baselines use too.
-            int batchSize = BatchDefaults.BatchSize(CompareData.Load(dataset, dataDirectory, seeds[0]).TrainingRows());
+            int batchSize = Defaults.BatchSize(CompareData.Load(dataset, dataDirectory, seeds[0]).TrainingRows());
             var settings = new CompareSettings(dataset, epochs, seeds, batchSize, CompareData.TargetAccuracy(dataset),
                 CompareReport.BudgetSeconds, quick, CompareOne.Trainers, ChildOpenMpWaiting());
             Console.WriteLine($"# compare on {dataset}: {epochs} epochs, seeds {string.Join(",", seeds)}, batch {settings.BatchSize}, {get_num_threads()} torch threads");

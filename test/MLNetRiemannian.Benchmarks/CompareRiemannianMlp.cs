@@ -37,7 +37,8 @@ namespace MLNetRiemannian.Benchmarks
             _network = CompareNetwork.Create(_options, columns.FeatureCount, columns.ClassCount, _generator);
             var loss = RiemannianMlpNetwork.Loss(PredictionTask.MulticlassClassification);
             var metric = RiemannianMlpNetwork.Metric(_options, loss);
-            (_batchSize, int curvatureBatchSize) = BatchDefaults.Resolve(_options, _data.Count);
+            (_batchSize, int curvatureBatchSize, _) = Defaults.Resolve(_options,
+                new TableShape(_data.Count, columns.FeatureCount, columns.FeatureCount, columns.ClassCount));
             _optimizer = new RiemannianSgd(_network, loss, metric, _options.LearningRate, _options.Momentum, _options.SolvePrecision)
             {
                 CurvatureBatchSize = curvatureBatchSize,

@@ -21,7 +21,7 @@ namespace Microsoft.ML
         /// <param name="learningRate">η; default 0.2.</param>
         public static RiemannianMlpMulticlassTrainer RiemannianMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
-            string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double learningRate = 0.2) =>
+            string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double learningRate = Defaults.LearningRate) =>
             catalog.RiemannianMlp(Simple(new RiemannianMlpMulticlassTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, numberOfEpochs, learningRate));
 
         /// <summary>A multiclass RiemannianMlp trainer with every option.</summary>
@@ -41,7 +41,7 @@ namespace Microsoft.ML
         /// <param name="learningRate">η; default 0.2.</param>
         public static RiemannianMlpBinaryTrainer RiemannianMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
-            string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double learningRate = 0.2) =>
+            string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double learningRate = Defaults.LearningRate) =>
             catalog.RiemannianMlp(Simple(new RiemannianMlpBinaryTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, numberOfEpochs, learningRate));
 
         /// <summary>A binary RiemannianMlp trainer with every option.</summary>
@@ -58,7 +58,7 @@ namespace Microsoft.ML
         /// <param name="learningRate">η; default 0.2.</param>
         public static RiemannianMlpRegressionTrainer RiemannianMlp(this RegressionCatalog.RegressionTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
-            string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double learningRate = 0.2) =>
+            string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double learningRate = Defaults.LearningRate) =>
             catalog.RiemannianMlp(Simple(new RiemannianMlpRegressionTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, numberOfEpochs, learningRate));
 
         /// <summary>A regression RiemannianMlp trainer with every option.</summary>

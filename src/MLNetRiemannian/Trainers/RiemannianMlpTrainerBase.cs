@@ -97,7 +97,8 @@ namespace MLNetRiemannian.Trainers
                 var sizes = new[] { columns.FeatureCount }.Concat(_options.HiddenLayerSizes).Append(outputs).ToArray();
                 using var network = RiemannianMlpNetwork.Create(_options, sizes, generator);
                 var loss = RiemannianMlpNetwork.Loss(_task);
-                var (batchSize, curvatureBatchSize) = BatchDefaults.Resolve(_options, trainX.shape[0]);
+                var (batchSize, curvatureBatchSize, epochs) = Defaults.Resolve(_options,
+                    new TableShape(trainX.shape[0], columns.FeatureCount, columns.FeatureCount, outputs));
                 using var optimizer = new RiemannianSgd(network, loss, RiemannianMlpNetwork.Metric(_options, loss), _options.LearningRate, _options.Momentum, _options.SolvePrecision)
                 {
                     CurvatureBatchSize = curvatureBatchSize,
@@ -105,7 +106,6 @@ namespace MLNetRiemannian.Trainers
                     Diagnostics = _options.RecordDiagnostics ? new TrainingDiagnostics(network.Atoms) : null,
                 };
                 TrainingMetric metric = _task == PredictionTask.Regression ? new TrainingMetric.RootMeanSquaredError() : new TrainingMetric.Accuracy();
-                int epochs = _options.NumberOfEpochs ?? Math.Clamp((int)Math.Ceiling(1000.0 * batchSize / trainX.shape[0]), 5, 200);
                 ch.Info(MessageSensitivity.None,
                     $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {trainX.shape[0]} training rows" +
                     $"{(validation is { } v ? $", {v.X.shape[0]} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +

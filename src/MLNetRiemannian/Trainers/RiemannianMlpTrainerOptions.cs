@@ -25,7 +25,7 @@ namespace MLNetRiemannian.Trainers
         public string? ExampleWeightColumnName;
 
         /// <summary>Widths of the hidden layers, input side first. Default one layer of 256.</summary>
-        public int[] HiddenLayerSizes = { 256 };
+        public int[] HiddenLayerSizes = { Defaults.HiddenLayerSize };
 
         /// <summary>The hidden layers' nonlinearity. Default ReLU.</summary>
         public ActivationKind Activation = ActivationKind.ReLU;
@@ -34,7 +34,7 @@ namespace MLNetRiemannian.Trainers
         public OutputMetricKind OutputMetric = OutputMetricKind.Identity;
 
         /// <summary>ε added to the Gauss-Newton metric's diagonal (the softmax Hessian is singular). Default 0.1.</summary>
-        public double GaussNewtonEpsilon = 0.1;
+        public double GaussNewtonEpsilon = Defaults.GaussNewtonEpsilon;
 
         /// <summary>
         /// For <see cref="OutputMetricKind.Custom"/>: maps outputs <c>[B, d]</c> and targets to symmetric positive
@@ -47,7 +47,7 @@ namespace MLNetRiemannian.Trainers
         /// μ, the scalar mass of every layer (paper.md section 2). Larger is more conservative: directions the batch's
         /// metric does not see move like plain SGD with rate <c>η/μ</c>. Default 1.
         /// </summary>
-        public double Mass = 1;
+        public double Mass = Defaults.Mass;
 
         /// <summary>Per-layer masses, input side first (hidden layers then the output layer); overrides <see cref="Mass"/>. Default none.</summary>
         public double[]? LayerMasses;
@@ -58,10 +58,10 @@ namespace MLNetRiemannian.Trainers
         /// gradient, and with momentum 0.9 ten times that in the long run. The metric is averaged over the batch
         /// (paper.md section 2), so η needs no rescaling with the batch size.
         /// </summary>
-        public double LearningRate = 0.2;
+        public double LearningRate = Defaults.LearningRate;
 
         /// <summary>Heavy-ball momentum on the Riemannian direction, in [0, 1). Default 0.9.</summary>
-        public double Momentum = 0.9;
+        public double Momentum = Defaults.Momentum;
 
         /// <summary>
         /// Rows per step. Default null: 64 up to 6,400 training rows, then 64 per 6,400 rows (rounded), at most 512.
@@ -101,7 +101,7 @@ namespace MLNetRiemannian.Trainers
         public double ValidationFraction;
 
         /// <summary>With validation: stop after this many epochs without improvement and keep the best epoch's parameters; 0 never stops early. Default 5.</summary>
-        public int EarlyStoppingPatience = 5;
+        public int EarlyStoppingPatience = Defaults.EarlyStoppingPatience;
 
         /// <summary>Precision of the Woodbury inner solve. Default <see cref="Optimization.SolvePrecision.Single"/>.</summary>
         public SolvePrecision SolvePrecision = SolvePrecision.Single;

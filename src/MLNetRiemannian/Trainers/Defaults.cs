@@ -1,0 +1,71 @@
+using System;
+
+namespace MLNetRiemannian.Trainers
+{
+    /// <summary>
+    /// Every default of the RiemannianMlp trainers in one place (ML.NET's <c>Options.Defaults</c> convention): the
+    /// constants the catalog overloads and <see cref="RiemannianMlpTrainerOptions"/> start from, and the rules that
+    /// derive the sizes the options leave open (batch, curvature rows, output rank, epochs) from the table's shape.
+    /// </summary>
+    internal static class Defaults
+    {
+        /// <summary>η (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/> for the η/μ rule).</summary>
+        public const double LearningRate = 0.2;
+
+        /// <summary>μ, the scalar mass of every layer.</summary>
+        public const double Mass = 1;
+
+        /// <summary>Heavy-ball momentum β.</summary>
+        public const double Momentum = 0.9;
+
+        /// <summary>One hidden layer of this width.</summary>
+        public const int HiddenLayerSize = 256;
+
+        /// <summary>ε added to the Gauss-Newton output metric's diagonal.</summary>
+        public const double GaussNewtonEpsilon = 0.1;
+
+        /// <summary>Epochs without validation improvement before early stopping.</summary>
+        public const int EarlyStoppingPatience = 5;
+
+        /// <summary>Rows of each batch in the metric when the options leave it open.</summary>
+        public const int CurvatureRows = 64;
+
+        /// <summary>Training steps the automatic epoch count aims at.</summary>
+        public const int TargetSteps = 1000;
+
+        /// <summary>Bounds of the automatic epoch count.</summary>
+        public const int MinimumEpochs = 5, MaximumEpochs = 200;
+
+        /// <summary>64 rows per step up to 6,400 training rows, then 64 per 6,400 rows (rounded), at most 512.</summary>
+        public static int BatchSize(long rows) => (int)Math.Clamp(64 * Math.Round(rows / 6400.0), 64, 512);
+
+        /// <summary>Enough epochs for about <see cref="TargetSteps"/> steps, within [<see cref="MinimumEpochs"/>, <see cref="MaximumEpochs"/>].</summary>
+        public static int Epochs(long rows, int batchSize) =>
+            (int)Math.Clamp((long)Math.Ceiling((double)TargetSteps * batchSize / Math.Max(rows, 1)), MinimumEpochs, MaximumEpochs);
+
+        /// <summary>
+        /// The sizes <paramref name="options"/> ask for on a table of <paramref name="shape"/>: each one the options
+        /// leave open (null) is derived here; the ones they set are kept.
+        /// </summary>
+        public static TrainingSizes Resolve(RiemannianMlpTrainerOptions options, TableShape shape)
+        {
+            int batch = options.BatchSize ?? BatchSize(shape.Rows);
+            int curvature = options.CurvatureBatchSize ?? Math.Min(batch, CurvatureRows);
+            int epochs = options.NumberOfEpochs ?? Epochs(shape.Rows, batch);
+            return new TrainingSizes(batch, curvature, epochs);
+        }
+    }
+
+    /// <summary>What the defaults are derived from: the training table's shape, known once the data has been read.</summary>
+    /// <param name="Rows">Training rows (after any validation split).</param>
+    /// <param name="Slots">Feature slots (the feature vector's length).</param>
+    /// <param name="NonZerosPerRow">Mean stored non-zeros per row (equal to <paramref name="Slots"/> for dense data).</param>
+    /// <param name="Outputs">Network outputs: classes for multiclass, 1 otherwise.</param>
+    internal readonly record struct TableShape(long Rows, int Slots, double NonZerosPerRow, int Outputs);
+
+    /// <summary>The sizes training runs with, options and defaults resolved.</summary>
+    /// <param name="BatchSize">Rows per step.</param>
+    /// <param name="CurvatureRows">Rows of each batch in the metric (0 = the whole batch).</param>
+    /// <param name="Epochs">Passes over the training rows.</param>
+    internal readonly record struct TrainingSizes(int BatchSize, int CurvatureRows, int Epochs);
+}
