@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -36,26 +37,21 @@ namespace MLNetRiemannian.Data
         {
             var featureType = Find(schema, feature, "feature").Type;
             if (featureType is not VectorDataViewType { ItemType: NumberDataViewType number } vector || number != NumberDataViewType.Single || !vector.IsKnownSize)
-                throw new ArgumentOutOfRangeException(nameof(schema),
-                    $"Feature column '{feature}' must be a known-size vector of Single; it is {featureType}. " +
-                    "Use mlContext.Transforms.Concatenate to build one from numeric columns.");
+                throw WrongFeatureType(feature, featureType);
 
             var labelType = Find(schema, label, "label").Type;
+            bool labelFits = task switch
+            {
+                PredictionTask.MulticlassClassification => labelType is KeyDataViewType { Count: > 0 and <= int.MaxValue },
+                PredictionTask.BinaryClassification => labelType == BooleanDataViewType.Instance,
+                _ => labelType == NumberDataViewType.Single,
+            };
+            if (!labelFits) throw WrongLabelType(label, labelType, task);
             int classes = task switch
             {
-                PredictionTask.MulticlassClassification => labelType is KeyDataViewType key && key.Count is > 0 and <= int.MaxValue
-                    ? (int)key.Count
-                    : throw new ArgumentOutOfRangeException(nameof(schema),
-                        $"Label column '{label}' must be a key type for multiclass classification; it is {labelType}. " +
-                        "Use mlContext.Transforms.Conversion.MapValueToKey on it first."),
-                PredictionTask.BinaryClassification => labelType == BooleanDataViewType.Instance
-                    ? 2
-                    : throw new ArgumentOutOfRangeException(nameof(schema),
-                        $"Label column '{label}' must be Boolean for binary classification; it is {labelType}."),
-                _ => labelType == NumberDataViewType.Single
-                    ? 0
-                    : throw new ArgumentOutOfRangeException(nameof(schema),
-                        $"Label column '{label}' must be Single for regression; it is {labelType}. Convert it with mlContext.Transforms.Conversion.ConvertType."),
+                PredictionTask.MulticlassClassification => (int)((KeyDataViewType)labelType).Count,
+                PredictionTask.BinaryClassification => 2,
+                _ => 0,
             };
             if (task == PredictionTask.MulticlassClassification && classes < 2)
                 throw new ArgumentOutOfRangeException(nameof(schema), $"Label column '{label}' has {classes} class; at least 2 are needed.");
@@ -63,17 +59,66 @@ namespace MLNetRiemannian.Data
             if (weight is not null)
             {
                 var weightType = Find(schema, weight, "example weight").Type;
-                if (weightType != NumberDataViewType.Single)
-                    throw new ArgumentOutOfRangeException(nameof(schema), $"Example weight column '{weight}' must be Single; it is {weightType}.");
+                if (weightType != NumberDataViewType.Single) throw WrongWeightType(weight, weightType);
             }
             return new ColumnChecks(feature, label, weight, vector.Size, classes);
         }
 
+        /// <summary>
+        /// The same checks on an estimator's input <see cref="SchemaShape"/> (what <c>GetOutputSchema</c> sees), with the
+        /// same messages as <see cref="Check"/>. A shape does not know a vector's size or a key's count, so those wait for Fit.
+        /// </summary>
+        /// <returns>The label column's shape, from which the output columns take their annotations.</returns>
+        public static SchemaShape.Column CheckShape(SchemaShape schema, string feature, string label, string? weight, PredictionTask task)
+        {
+            var featureColumn = Find(schema, feature, "feature");
+            if (featureColumn.Kind != SchemaShape.Column.VectorKind.Vector || featureColumn.ItemType != NumberDataViewType.Single || featureColumn.IsKey)
+                throw WrongFeatureType(feature, featureColumn.GetTypeString());
+
+            var labelColumn = Find(schema, label, "label");
+            bool scalar = labelColumn.Kind == SchemaShape.Column.VectorKind.Scalar;
+            bool labelFits = task switch
+            {
+                PredictionTask.MulticlassClassification => scalar && labelColumn.IsKey,
+                PredictionTask.BinaryClassification => scalar && !labelColumn.IsKey && labelColumn.ItemType == BooleanDataViewType.Instance,
+                _ => scalar && !labelColumn.IsKey && labelColumn.ItemType == NumberDataViewType.Single,
+            };
+            if (!labelFits) throw WrongLabelType(label, labelColumn.GetTypeString(), task);
+
+            if (weight is not null)
+            {
+                var weightColumn = Find(schema, weight, "example weight");
+                if (weightColumn.Kind != SchemaShape.Column.VectorKind.Scalar || weightColumn.IsKey || weightColumn.ItemType != NumberDataViewType.Single)
+                    throw WrongWeightType(weight, weightColumn.GetTypeString());
+            }
+            return labelColumn;
+        }
+
+        private static ArgumentOutOfRangeException WrongFeatureType(string feature, object? type) =>
+            new("schema", $"Feature column '{feature}' must be a known-size vector of Single; it is {type}. " +
+                "Use mlContext.Transforms.Concatenate to build one from numeric columns.");
+
+        private static ArgumentOutOfRangeException WrongLabelType(string label, object? type, PredictionTask task) => new("schema", task switch
+        {
+            PredictionTask.MulticlassClassification =>
+                $"Label column '{label}' must be a key type for multiclass classification; it is {type}. Use mlContext.Transforms.Conversion.MapValueToKey on it first.",
+            PredictionTask.BinaryClassification => $"Label column '{label}' must be Boolean for binary classification; it is {type}.",
+            _ => $"Label column '{label}' must be Single for regression; it is {type}. Convert it with mlContext.Transforms.Conversion.ConvertType.",
+        });
+
+        private static ArgumentOutOfRangeException WrongWeightType(string weight, object? type) =>
+            new("schema", $"Example weight column '{weight}' must be Single; it is {type}.");
+
+        private static SchemaShape.Column Find(SchemaShape schema, string name, string role) =>
+            schema.TryFindColumn(name, out var column) ? column : throw Missing(role, name, schema.Select(c => c.Name));
+
+        private static ArgumentOutOfRangeException Missing(string role, string name, IEnumerable<string> present) =>
+            new("schema", $"The {role} column '{name}' is not in the data. Columns present: {string.Join(", ", present.Select(c => $"'{c}'"))}.");
+
         private static DataViewSchema.Column Find(DataViewSchema schema, string name, string role)
         {
             if (schema.GetColumnOrNull(name) is { } column) return column;
-            throw new ArgumentOutOfRangeException(nameof(schema),
-                $"The {role} column '{name}' is not in the data. Columns present: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
+            throw Missing(role, name, schema.Where(c => !c.IsHidden).Select(c => c.Name));
         }
     }
 }

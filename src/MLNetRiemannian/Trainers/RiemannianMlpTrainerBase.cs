@@ -55,12 +55,7 @@ namespace MLNetRiemannian.Trainers
         public SchemaShape GetOutputSchema(SchemaShape inputSchema)
         {
             ArgumentNullException.ThrowIfNull(inputSchema);
-            if (!inputSchema.TryFindColumn(_options.FeatureColumnName, out var feature))
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The feature column '{_options.FeatureColumnName}' is not in the input schema.");
-            if (feature.Kind != SchemaShape.Column.VectorKind.Vector || feature.ItemType != NumberDataViewType.Single)
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Feature column '{_options.FeatureColumnName}' must be a known-size vector of Single; it is {feature.GetTypeString()}.");
-            if (!inputSchema.TryFindColumn(_options.LabelColumnName, out var label))
-                throw new ArgumentOutOfRangeException(nameof(inputSchema), $"The label column '{_options.LabelColumnName}' is not in the input schema.");
+            var label = ColumnChecks.CheckShape(inputSchema, _options.FeatureColumnName, _options.LabelColumnName, _options.ExampleWeightColumnName, _task);
             var columns = inputSchema.ToDictionary(c => c.Name);
             foreach (var column in OutputColumns(label))
                 columns[column.Name] = column;
