@@ -9,6 +9,7 @@ using Microsoft.ML.Transforms;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
+using MLNetRiemannian.Tests.Model;
 using MLNetRiemannian.Trainers;
 
 namespace MLNetRiemannian.Tests.Onnx
@@ -64,6 +65,56 @@ namespace MLNetRiemannian.Tests.Onnx
             var prices = data.GetColumn<float>("Price").ToArray();
             Assert.IsTrue(prices.Average() > 5e4, $"the labels average {prices.Average()}, not the magnitude this test is about");
             TestContext.WriteLine($"Regression, prices {prices.Min():F0} to {prices.Max():F0}: largest Score difference {largest:E2} relative to 1 + |Score|");
+        }
+
+        [TestMethod]
+        public void ConvertedNetworkScoresLikeTheDoubleReferenceForEveryTaskAndActivation()
+        {
+            // Unit-scale random weights (4-16-8-K): larger pre-activations than a briefly trained network, so every
+            // activation's curved part is reached; the reference is written independently of both scorers.
+            var ml = new MLContext(seed: 1);
+            var rows = ModelFixtures.Rows(50);
+            var data = ml.Data.LoadFromEnumerable(rows);
+            var trainSchema = ModelFixtures.KeyedData(ml, rows).Schema;
+            double largest = 0;
+            foreach (var task in Enum.GetValues<PredictionTask>())
+                foreach (var activation in Enum.GetValues<ActivationKind>())
+                {
+                    string context = $"{task}, {activation}";
+                    var (sizes, weights, biases) = ModelFixtures.RandomNetwork(task == PredictionTask.MulticlassClassification ? 3 : 1, seed: 5, 16, 8);
+                    var model = new RiemannianMlpModelParameters(ml, task, activation, sizes, weights, biases, "Identity", Array.Empty<EpochSummary>());
+                    var transformer = PredictionTransformerFactory.Create(ml, model, trainSchema, "Features", "Label");
+                    var onnx = ml.Transforms.ApplyOnnxModel(new MemoryStream(ConvertToOnnx(ml, transformer, data))).Fit(data).Transform(data);
+                    var scores = onnx.GetColumn<float[]>("Score").ToArray();
+                    var probabilities = task == PredictionTask.BinaryClassification ? onnx.GetColumn<float[]>("Probability").ToArray() : null;
+                    // Without MapKeyToValue the multiclass label stays a key: raw value = class index + 1.
+                    var predicted = task switch
+                    {
+                        PredictionTask.MulticlassClassification => onnx.GetColumn<VBuffer<uint>>("PredictedLabel").Select(v => (double)Single(v)).ToArray(),
+                        PredictionTask.BinaryClassification => onnx.GetColumn<VBuffer<bool>>("PredictedLabel").Select(v => Single(v) ? 1.0 : 0.0).ToArray(),
+                        _ => null,
+                    };
+                    for (int i = 0; i < rows.Count; i++)
+                    {
+                        var z = ModelFixtures.ReferenceForward(model, rows[i].Features);
+                        if (task == PredictionTask.MulticlassClassification)
+                        {
+                            var p = ModelFixtures.Softmax(z);
+                            for (int k = 0; k < p.Length; k++) largest = Math.Max(largest, Check(p[k], scores[i][k], $"{context}, row {i}, Score[{k}]"));
+                            Assert.AreEqual(Array.IndexOf(p, p.Max()) + 1, predicted![i], $"{context}, row {i}: PredictedLabel key");
+                        }
+                        else
+                        {
+                            largest = Math.Max(largest, Check(z[0], Single(scores[i]), $"{context}, row {i}, Score"));
+                            if (probabilities is not null)
+                            {
+                                largest = Math.Max(largest, Check(1 / (1 + Math.Exp(-z[0])), Single(probabilities[i]), $"{context}, row {i}, Probability"));
+                                Assert.AreEqual(z[0] > 0 ? 1.0 : 0.0, predicted![i], $"{context}, row {i}: PredictedLabel (z = {z[0]})");
+                            }
+                        }
+                    }
+                }
+            TestContext.WriteLine($"Random unit-scale networks, every task and activation: largest difference from the double reference {largest:E2} relative to 1 + |value|");
         }
 
         [TestMethod]
