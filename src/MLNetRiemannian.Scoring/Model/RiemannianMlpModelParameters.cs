@@ -27,6 +27,9 @@ namespace MLNetRiemannian.Model
     /// logit) with Probability = 1 / (1 + e^{−z}), regression Score = z.
     /// It lives in the MLNetRiemannian.Scoring package, which the trainer package depends on: saved zips name that assembly
     /// as their loader, so an app that only scores references MLNetRiemannian.Scoring alone (no TorchSharp, no libtorch).
+    /// A pipeline holding the model converts to ONNX as a whole with <c>mlContext.Model.ConvertToOnnx</c> (package
+    /// Microsoft.ML.OnnxConverter), with the columns above under ML.NET's names; the graph is described in
+    /// Onnx/RiemannianMlpOnnxNodes.cs.
     /// </remarks>
     public sealed class RiemannianMlpModelParameters :
         IDistPredictorProducing<float, float>, IPredictorProducing<VBuffer<float>>, IValueMapperDist, ISchemaBindableMapper, ICanSaveModel,
