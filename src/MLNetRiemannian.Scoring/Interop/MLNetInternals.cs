@@ -11,9 +11,11 @@
 //     ModelLoadContext, VersionInfo, [LoadableClass], SignatureLoadModel) and scoring through ML.NET's scorers
 //     (IValueMapper, IPredictorProducing<T>, PredictionKind), in MLNetRiemannian.Scoring; the host
 //     (IHostEnvironmentInternal, the short IChannel.Info overloads in HostExtensions), in MLNetRiemannian.
-//   Microsoft.ML.Data: the trainer's output, MulticlassPredictionTransformer<T> and its binary and regression
-//     siblings (internal constructors; give Score slot names and a key-typed PredictedLabel), built in
-//     MLNetRiemannian.Scoring's Model/PredictionTransformerFactory.cs; MLContext.CancelExecution, in MLNetRiemannian.
+//   Microsoft.ML.Data: the ONNX form of the model for ConvertToOnnx (IBindableCanSaveOnnx, OnnxContext, OnnxNode), in
+//     MLNetRiemannian.Scoring's Model/RiemannianMlpModelParameters.cs and Onnx/RiemannianMlpOnnxNodes.cs; the trainer's
+//     output, MulticlassPredictionTransformer<T> and its binary and regression siblings (internal constructors; give
+//     Score slot names and a key-typed PredictedLabel), built in MLNetRiemannian.Scoring's
+//     Model/PredictionTransformerFactory.cs; MLContext.CancelExecution, in MLNetRiemannian.
 //
 // Binding to internal signatures is why the Microsoft.ML dependency is pinned to exactly one version
 // (Directory.Packages.props); a new Microsoft.ML version means re-reading the uses listed above.

@@ -4,9 +4,11 @@ using System.Collections.ObjectModel;
 using System.IO;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Runtime;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
+using MLNetRiemannian.Onnx;
 
 [assembly: LoadableClass(typeof(RiemannianMlpModelParameters), null, typeof(SignatureLoadModel),
     "Riemannian MLP", RiemannianMlpModelParameters.LoaderSignature)]
@@ -25,9 +27,13 @@ namespace MLNetRiemannian.Model
     /// logit) with Probability = 1 / (1 + e^{−z}), regression Score = z.
     /// It lives in the MLNetRiemannian.Scoring package, which the trainer package depends on: saved zips name that assembly
     /// as their loader, so an app that only scores references MLNetRiemannian.Scoring alone (no TorchSharp, no libtorch).
+    /// A pipeline holding the model converts to ONNX as a whole with <c>mlContext.Model.ConvertToOnnx</c> (package
+    /// Microsoft.ML.OnnxConverter), with the columns above under ML.NET's names; the graph is described in
+    /// Onnx/RiemannianMlpOnnxNodes.cs.
     /// </remarks>
     public sealed class RiemannianMlpModelParameters :
-        IDistPredictorProducing<float, float>, IPredictorProducing<VBuffer<float>>, IValueMapperDist, ISchemaBindableMapper, ICanSaveModel
+        IDistPredictorProducing<float, float>, IPredictorProducing<VBuffer<float>>, IValueMapperDist, ISchemaBindableMapper, ICanSaveModel,
+        IBindableCanSaveOnnx
     {
         /// <summary>
         /// The name ML.NET finds <see cref="Create"/> by, among the loadable classes of the loader assembly a zip names:
@@ -209,6 +215,25 @@ namespace MLNetRiemannian.Model
             string hint = type is VectorDataViewType { Size: 0 } ? $"; give it a known size (e.g. [VectorType({_network.InputSize})] on the input class)" : "";
             throw new ArgumentOutOfRangeException("inputSchema",
                 $"Feature column '{name}' {problem} but the model was trained on {_network.InputSize} slots of type Single{hint}.");
+        }
+
+        // ---- ONNX: mlContext.Model.ConvertToOnnx of a whole pipeline (Onnx/RiemannianMlpOnnxNodes.cs) ----
+
+        // The scorer asks the model (the bindable its bound mapper names) whether and how it writes itself; every network
+        // this class can hold has an ONNX form.
+        bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => true;
+
+        bool IBindableCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, RoleMappedSchema schema, string[] outputNames)
+        {
+            if (ctx is null) throw new ArgumentNullException(nameof(ctx));
+            if (schema?.Feature is not DataViewSchema.Column feature)
+                throw new InvalidOperationException("The RiemannianMlp scorer's schema has no feature column to write the ONNX graph from.");
+            CheckFeatureColumn(feature.Name, feature.Type);
+            // As ML.NET's own models: false when an earlier step of the pipeline could not be written, so the converter
+            // reports the pipeline as not convertible.
+            if (!ctx.ContainsColumn(feature.Name)) return false;
+            RiemannianMlpOnnxNodes.Write(ctx, this, ctx.GetVariableName(feature.Name), outputNames);
+            return true;
         }
 
         // ---- Save and load ----

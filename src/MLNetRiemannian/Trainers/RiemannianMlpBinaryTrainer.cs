@@ -19,7 +19,7 @@ namespace MLNetRiemannian.Trainers
     /// | Is normalization required? | Yes (e.g. NormalizeMinMax) |
     /// | Is caching required? | No (the trainer caches the data in native tensors) |
     /// | Required NuGet in addition to Microsoft.ML | MLNetRiemannian (TorchSharp-cpu for training) |
-    /// | Exportable to ONNX | No |
+    /// | Exportable to ONNX | Yes: the whole pipeline, with `mlContext.Model.ConvertToOnnx` (Microsoft.ML.OnnxConverter) |
     ///
     /// ### Scoring function
     /// `Score = W_L σ(… σ(W_1 x + b_1) …) + b_L` (the logit), `Probability = 1/(1 + e^{−Score})`, PredictedLabel = Score &gt; 0.

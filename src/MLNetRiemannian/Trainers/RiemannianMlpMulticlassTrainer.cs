@@ -20,7 +20,7 @@ namespace MLNetRiemannian.Trainers
     /// | Is normalization required? | Yes (e.g. NormalizeMinMax) |
     /// | Is caching required? | No (the trainer caches the data in native tensors) |
     /// | Required NuGet in addition to Microsoft.ML | MLNetRiemannian (TorchSharp-cpu for training) |
-    /// | Exportable to ONNX | No |
+    /// | Exportable to ONNX | Yes: the whole pipeline, with `mlContext.Model.ConvertToOnnx` (Microsoft.ML.OnnxConverter) |
     ///
     /// ### Scoring function
     /// `Score = softmax(W_L σ(… σ(W_1 x + b_1) …) + b_L)`, the class probabilities; PredictedLabel is the argmax.
