@@ -17,11 +17,13 @@ namespace MLNetRiemannian.Model
     /// <param name="StepLength">The mean over the steps of <c>|Δw_a|_G = √(Δw_aᵀ G_a Δw_a)</c>, the update actually applied (with momentum).</param>
     /// <param name="Action">
     /// The discrete action the layer's steps accumulated, <c>Σ_t ½·|Δw_a|²_G / η + ½·η·g_aᵀ G_a⁻¹ g_a</c> (the Lagrangian of
-    /// paper.md section 1 with pseudo-time step η). Summed over layers it bounds the loss decrease.
+    /// paper.md section 1, each step of <c>−η·u</c> taken as a unit of pseudo-time). Summed over layers it bounds the
+    /// first-order loss decrease.
     /// </param>
     /// <param name="InnerSystemCondition">
     /// The largest over the steps of an estimate of the condition number of the inner system <c>S = I + K_a D_a⁻¹ K_aᵀ</c>
-    /// (power and inverse iteration, so a slight underestimate). Float32 solves lose about log10 of it in digits.
+    /// (a Lanczos estimate, which errs low; exact for the output layer under the identity metric). Float32 solves lose about
+    /// log10 of it in digits.
     /// </param>
     public sealed record LayerDiagnostics(double GradientDualNormSquared, double SolverResidual, double StepLength, double Action, double InnerSystemCondition);
 }

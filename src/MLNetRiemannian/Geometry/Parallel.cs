@@ -6,8 +6,8 @@ namespace MLNetRiemannian.Geometry
 {
     /// <summary>
     /// Parallel composition (paper.md section 4): the input is split into consecutive pieces, child i maps piece i,
-    /// and the outputs are concatenated. The metric is the product of the children's, so the pullback is block
-    /// diagonal.
+    /// and the outputs are concatenated. The Jacobian is block diagonal over the children; the factor rows are shared, so
+    /// the output metric's cross terms between children still reach the layers below.
     /// </summary>
     public sealed class Parallel : CompoundModule
     {
