@@ -45,6 +45,8 @@ namespace MLNetRiemannian.Tests.Model
             Assert.AreEqual(model.OutputMetric, loadedModel.OutputMetric);
             CollectionAssert.AreEqual(model.LayerSizes.ToArray(), loadedModel.LayerSizes.ToArray());
             CollectionAssert.AreEqual(model.History.ToArray(), loadedModel.History.ToArray());
+            Assert.AreEqual(model.LabelStandardization, loadedModel.LabelStandardization);
+            Assert.AreEqual(task == PredictionTask.Regression, loadedModel.LabelStandardization is not null);
             for (int l = 0; l < model.LayerSizes.Count - 1; l++)
             {
                 CollectionAssert.AreEqual(Bits(model.GetWeights(l)), Bits(loadedModel.GetWeights(l)), $"weights {l}");
@@ -106,8 +108,23 @@ namespace MLNetRiemannian.Tests.Model
         public void ANewerFormatVersionAsksForANewerPackage()
         {
             string path = SavedMulticlassModel();
-            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 4); return Reseal(bytes); });
-            AssertLoadFails(path, "has format version 4, but this MLNetRiemannian reads version 3");
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 5); return Reseal(bytes); });
+            AssertLoadFails(path, "has format version 5, but this MLNetRiemannian reads version 4");
+        }
+
+        [TestMethod]
+        public void NonFiniteWeightsOrBiasesAreRefusedNamingTheLayer()
+        {
+            // The fixture is 4-5-3: layer 0's 20 weights and 5 biases come first, then layer 1's 15 weights and 3 biases.
+            int layer0Weights = FirstSizeOffset + 3 * 4;
+            int layer1Biases = layer0Weights + (20 + 5 + 15) * 4;
+            string path = SavedMulticlassModel();
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(layer0Weights + 7 * 4), float.NaN); return Reseal(bytes); });
+            AssertLoadFails(path, "is corrupt: layer 0's 5 x 4 weights hold the non-finite value NaN at index 7");
+
+            path = SavedMulticlassModel();
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(layer1Biases + 2 * 4), float.NegativeInfinity); return Reseal(bytes); });
+            AssertLoadFails(path, "is corrupt: layer 1's 3 biases hold the non-finite value "); // -Infinity, spelled by the culture
         }
 
         [TestMethod]
