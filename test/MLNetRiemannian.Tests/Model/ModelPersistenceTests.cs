@@ -113,6 +113,32 @@ namespace MLNetRiemannian.Tests.Model
         }
 
         [TestMethod]
+        public void AVersion3RegressionModelLoadsWithoutStandardizationAndScoresAsWhenMade()
+        {
+            string path = Path.Combine(AppContext.BaseDirectory, "data", "models", "boston-v3.zip");
+            using (var zip = ZipFile.OpenRead(path))
+            using (var stream = zip.Entries.Single(e => e.FullName.EndsWith("RiemannianMlp.bin", StringComparison.Ordinal)).Open())
+            {
+                var version = new byte[4];
+                stream.ReadExactly(version);
+                Assert.AreEqual(3, BinaryPrimitives.ReadInt32LittleEndian(version), "the fixture must stay a version 3 stream");
+            }
+            var mlContext = new MLContext(seed: 1);
+            var loaded = (TransformerChain<ITransformer>)mlContext.Model.Load(path, out _);
+            var model = ((ISingleFeaturePredictionTransformer<RiemannianMlpModelParameters>)loaded.LastTransformer).Model;
+            Assert.IsNull(model.LabelStandardization, "a model from before version 4 learned the label as given");
+            Assert.AreEqual(40, model.History.Count);
+            Assert.IsTrue(model.History.All(e => e.ZeroWeightBatches == 0));
+
+            // The held-out lines (data line index a multiple of 4), scored as data/models/README.md says they scored when made.
+            var held = mlContext.Data.LoadFromEnumerable(File.ReadLines(Tests.Reference.SampleData.DataPath("boston_house_prices.csv")).Skip(2)
+                .Where((_, i) => i % 4 == 0).Select(line => line.Split(',').Select(float.Parse).ToArray())
+                .Select(v => new Tests.Reference.SampleData.HouseRow { Attributes = v[..11].Append(v[12]).ToArray(), Label = v[13] }).ToList());
+            double r2 = mlContext.Regression.Evaluate(loaded.Transform(held)).RSquared;
+            Assert.AreEqual(0.7902, r2, 1e-4);
+        }
+
+        [TestMethod]
         public void NonFiniteWeightsOrBiasesAreRefusedNamingTheLayer()
         {
             // The fixture is 4-5-3: layer 0's 20 weights and 5 biases come first, then layer 1's 15 weights and 3 biases.

@@ -72,6 +72,33 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
+        public void TheLabelIsStandardizedWithTheWeightedMeanAndDeviationOfTheTrainingRows()
+        {
+            var houses = Houses("c12_min_15rows.csv");
+            var weights = houses.Select((_, i) => (float)(i % 3)).ToArray(); // 0, 1, 2, 0, 1, 2, ...
+            var ml = new MLContext(seed: 1);
+            var data = ml.Data.LoadFromEnumerable(houses.Select((h, i) => new WeightedHouse { Size = h.Size, Rooms = h.Rooms, Age = h.Age, Price = h.Price, Weight = weights[i] }));
+            var model = ml.Regression.Trainers.RiemannianMlp(labelColumnName: "Price", exampleWeightColumnName: "Weight")
+                .Fit(Featurize(ml, data)).Model;
+            double total = weights.Sum(w => (double)w);
+            double mean = houses.Select((h, i) => weights[i] * (double)h.Price).Sum() / total;
+            double deviation = Math.Sqrt(houses.Select((h, i) => weights[i] * Math.Pow(h.Price - mean, 2)).Sum() / total);
+            Assert.AreEqual(mean, model.LabelStandardization!.Mean, 1e-9 * mean);
+            Assert.AreEqual(deviation, model.LabelStandardization.Scale, 1e-9 * deviation);
+
+            // A constant label keeps the scale 1 (nothing to divide by) and is predicted as itself.
+            var constant = ml.Data.LoadFromEnumerable(houses.Select(h => new House { Size = h.Size, Rooms = h.Rooms, Age = h.Age, Price = 250000 }));
+            var flat = ml.Regression.Trainers.RiemannianMlp(labelColumnName: "Price").Fit(Featurize(ml, constant));
+            Assert.AreEqual(new LabelStandardization(250000, 1), flat.Model.LabelStandardization);
+            Assert.IsTrue(flat.Transform(Featurize(ml, constant)).GetColumn<float>("Score").All(p => Math.Abs(p - 250000) < 1), "a constant label is predicted as itself");
+        }
+
+        public sealed class WeightedHouse
+        {
+            public float Size, Rooms, Age, Price, Weight;
+        }
+
+        [TestMethod]
         public void ALabelOfMagnitude1e30TrainsLikeTheSameLabelInDollars()
         {
             var houses = Houses("c12_min_15rows.csv");
