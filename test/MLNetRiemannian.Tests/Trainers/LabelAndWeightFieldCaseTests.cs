@@ -72,6 +72,22 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
+        public void TheValidationRmseInTheHistoryIsInDollars()
+        {
+            var ml = new MLContext(seed: 1);
+            var (train, test) = Split(ml, Houses("c12_house_prices.csv"));
+            var validation = Featurize(ml, ml.Data.LoadFromEnumerable(test));
+            var model = ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options { LabelColumnName = "Price", ValidationSet = validation })
+                .Fit(Featurize(ml, ml.Data.LoadFromEnumerable(train)));
+            // Early stopping keeps the epoch of the best validation RMSE, so ML.NET's own RMSE of the returned model on the
+            // validation rows is that history entry (up to Single rounding of the folded weights).
+            double best = model.Model.History.Min(e => e.ValidationMetric!.Value);
+            double evaluated = ml.Regression.Evaluate(model.Transform(validation), labelColumnName: "Price").RootMeanSquaredError;
+            TestContext.WriteLine($"best validation RMSE in the history {best:F2}, ML.NET's RMSE of the returned model {evaluated:F2}");
+            Assert.AreEqual(evaluated, best, 1e-4 * evaluated);
+        }
+
+        [TestMethod]
         public void TheLabelIsStandardizedWithTheWeightedMeanAndDeviationOfTheTrainingRows()
         {
             var houses = Houses("c12_min_15rows.csv");
