@@ -154,6 +154,28 @@ namespace MLNetRiemannian.Tests.Model
         }
 
         [TestMethod]
+        public void TheModelHeaderStaysReadableByOlderPackagesSoTheyReachTheFormatsOwnMessage()
+        {
+            // ML.NET's header (Microsoft.ML.Core, ModelHeader): ModelSignature at 0x40, ModelVerWritten at 0x48 and
+            // ModelVerReadable at 0x4C. A reader refuses a header whose verReadable exceeds its own verWrittenCur with a
+            // generic "model is too new"; every package so far has verWrittenCur 0x00010001 or more, so a verReadable of
+            // 0x00010001 lets an older package reach RiemannianMlpFormat's "update the package" instead.
+            string path = SavedMulticlassModel();
+            using var zip = ZipFile.OpenRead(path);
+            byte[]? header = null;
+            foreach (var entry in zip.Entries.Where(e => e.FullName.EndsWith("Model.key", StringComparison.Ordinal)))
+            {
+                using var stream = entry.Open();
+                var bytes = new byte[0x50];
+                stream.ReadExactly(bytes);
+                if (System.Text.Encoding.ASCII.GetString(bytes, 0x40, 8) == "RIEMNMLP") header = bytes;
+            }
+            Assert.IsNotNull(header, "no model header with the signature RIEMNMLP");
+            Assert.AreEqual(0x00010004u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x48)), "verWritten: format version 4");
+            Assert.AreEqual(0x00010001u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x4C)), "verReadable: the first version");
+        }
+
+        [TestMethod]
         public void AnIntactChecksumOverImpossibleContentsStillFailsTheLoad()
         {
             string path = SavedMulticlassModel();
