@@ -9,9 +9,10 @@ namespace MLNetRiemannian.Model
     /// </remarks>
     /// <param name="Epoch">The epoch's number, counting from 1.</param>
     /// <param name="TrainingLoss">
-    /// The mean training loss over the epoch (cross-entropy for classification, squared error for regression).
+    /// The mean training loss over the epoch, weighted by the example weights when there are any (cross-entropy for
+    /// classification, half the squared error for regression, in the label's units squared).
     /// </param>
-    /// <param name="TrainingMetric">Accuracy (classification) or root mean squared error (regression) on the training rows.</param>
+    /// <param name="TrainingMetric">Accuracy (classification) or root mean squared error in the label's units (regression) on the training rows.</param>
     /// <param name="ValidationMetric">The same metric on the validation rows; <see langword="null"/> when training used no validation set.</param>
     /// <param name="Seconds">Wall-clock seconds the epoch took.</param>
     public sealed record EpochSummary(int Epoch, double TrainingLoss, double TrainingMetric, double? ValidationMetric, double Seconds)
@@ -24,6 +25,12 @@ namespace MLNetRiemannian.Model
 
         /// <summary>Factorizations in this epoch redone in Float64 after the parameters' precision failed even with jitter.</summary>
         public int DoublePrecisionFallbacks { get; init; }
+
+        /// <summary>
+        /// Steps of this epoch skipped because the example weights of the batch, or of its curvature rows, sum to 0: such a
+        /// step carries no information, so it changed neither the parameters nor the momentum.
+        /// </summary>
+        public int ZeroWeightBatches { get; init; }
 
         /// <summary>The epoch's training diagnostics when the trainer recorded them (option <c>RecordDiagnostics</c>); otherwise <see langword="null"/>.</summary>
         public EpochDiagnostics? Diagnostics { get; init; }

@@ -15,27 +15,32 @@ namespace MLNetRiemannian.Model
     /// The binary stream a <see cref="RiemannianMlpModelParameters"/> saves inside ML.NET's model zip. Everything is
     /// little-endian (<see cref="BinaryWriter"/>'s encoding):
     /// <code>
-    /// int32   format version (3; versions 1 and 2, which lack the later fields marked below, are still read)
+    /// int32   format version (4; versions 1 to 3, which lack the later fields marked below, are still read)
     /// int64   payload length in bytes
     /// payload:
     ///   int32   task (PredictionTask), int32 activation (ActivationKind)
     ///   int32   number of layer sizes n, then n × int32 sizes, input first
     ///   per dense layer l: float32[sizes[l+1] · sizes[l]] weights, row-major [out, in]; float32[sizes[l+1]] bias
     ///   string  output metric (BinaryWriter's length-prefixed UTF-8)
+    ///   from version 4: bool has label standardization, and when true float64 mean, float64 scale (LabelStandardization)
     ///   int32   number of epochs, then per epoch: int32 epoch, float64 training loss, float64 training metric,
     ///           bool has validation metric, float64 validation metric (0 when absent), float64 seconds,
     ///           from version 2: int32 non-finite steps, int32 jitter retries, int32 Float64 fallbacks,
     ///           from version 3: int32 diagnosed layers m (0 when the epoch has no diagnostics), and when m &gt; 0
-    ///           float64 action, float64 loss decrease, then per layer 5 × float64 (the fields of LayerDiagnostics in order)
+    ///           float64 action, float64 loss decrease, then per layer 5 × float64 (the fields of LayerDiagnostics in order),
+    ///           from version 4: int32 zero-weight batches
     /// byte[32] SHA-256 of everything above
     /// </code>
     /// The checksum is there because a flipped bit in a weight still parses: without it a damaged file would load and
-    /// predict wrongly instead of failing. Floats are copied as their bit patterns, so a model loads back bit-identically.
+    /// predict wrongly instead of failing. A checksum anyone can recompute does not stop a deliberate edit, so the reader
+    /// also refuses what no trainer writes: impossible sizes, unknown names, and non-finite weights or biases.
+    /// Version history: 1, the first release; 2 adds the numerical-event counts; 3 the per-epoch diagnostics; 4 the
+    /// label standardization and the zero-weight batch counts. Floats are copied as their bit patterns, so a model loads back bit-identically.
     /// </summary>
     internal static class RiemannianMlpFormat
     {
         /// <summary>The format version this code writes; it reads this one and every older one.</summary>
-        public const int Version = 3;
+        public const int Version = 4;
 
         /// <summary>The first released format (no numerical-event counts in the history).</summary>
         private const int FirstVersion = 1;
@@ -62,6 +67,12 @@ namespace MLNetRiemannian.Model
                     WriteFloats(w, model.GetBias(l));
                 }
                 w.Write(model.OutputMetric);
+                w.Write(model.LabelStandardization is not null);
+                if (model.LabelStandardization is { } standardization)
+                {
+                    w.Write(standardization.Mean);
+                    w.Write(standardization.Scale);
+                }
                 w.Write(model.History.Count);
                 foreach (var epoch in model.History)
                 {
@@ -75,6 +86,7 @@ namespace MLNetRiemannian.Model
                     w.Write(epoch.JitterRetries);
                     w.Write(epoch.DoublePrecisionFallbacks);
                     WriteDiagnostics(w, epoch.Diagnostics);
+                    w.Write(epoch.ZeroWeightBatches);
                 }
             }
 
@@ -130,6 +142,11 @@ namespace MLNetRiemannian.Model
             {
                 throw new InvalidDataException(Message("is corrupt", "its payload ends early"), e);
             }
+            catch (FormatException e)
+            {
+                // BinaryReader.ReadString on bytes that are no length prefix (a payload whose sizes were edited).
+                throw new InvalidDataException(Message("is corrupt", "its output metric's name is not a valid string"), e);
+            }
             catch (ArgumentException e)
             {
                 // The constructor's shape checks, for a payload that is intact but describes an impossible network.
@@ -158,13 +175,16 @@ namespace MLNetRiemannian.Model
             var biases = new float[count - 1][];
             for (int l = 0; l < count - 1; l++)
             {
-                weights[l] = ReadFloats(reader, (long)sizes[l + 1] * sizes[l], $"layer {l}'s {sizes[l + 1]} x {sizes[l]} weights");
-                biases[l] = ReadFloats(reader, sizes[l + 1], $"layer {l}'s {sizes[l + 1]} biases");
+                weights[l] = ReadFiniteFloats(reader, (long)sizes[l + 1] * sizes[l], $"layer {l}'s {sizes[l + 1]} x {sizes[l]} weights");
+                biases[l] = ReadFiniteFloats(reader, sizes[l + 1], $"layer {l}'s {sizes[l + 1]} biases");
             }
 
             string outputMetric = reader.ReadString();
+            LabelStandardization? standardization = version >= 4 && reader.ReadBoolean()
+                ? new LabelStandardization(reader.ReadDouble(), reader.ReadDouble())
+                : null;
             int epochs = reader.ReadInt32();
-            int epochBytes = FirstVersionEpochBytes + (version >= 2 ? EventBytes : 0) + (version >= 3 ? sizeof(int) : 0);
+            int epochBytes = FirstVersionEpochBytes + (version >= 2 ? EventBytes : 0) + (version >= 3 ? sizeof(int) : 0) + (version >= 4 ? sizeof(int) : 0);
             if (epochs < 0 || epochs > Remaining(reader) / epochBytes)
                 throw Corrupt($"it gives {epochs} epochs of history but holds {Remaining(reader)} bytes for them");
             var history = new List<EpochSummary>(epochs);
@@ -179,12 +199,14 @@ namespace MLNetRiemannian.Model
                     summary = summary with { NonFiniteSteps = reader.ReadInt32(), JitterRetries = reader.ReadInt32(), DoublePrecisionFallbacks = reader.ReadInt32() };
                 if (version >= 3)
                     summary = summary with { Diagnostics = ReadDiagnostics(reader, epoch) };
+                if (version >= 4)
+                    summary = summary with { ZeroWeightBatches = reader.ReadInt32() };
                 history.Add(summary);
             }
             if (Remaining(reader) != 0)
                 throw Corrupt($"{Remaining(reader)} bytes of its payload are left over after the history");
 
-            return new RiemannianMlpModelParameters(env, task, activation, sizes, weights, biases, outputMetric, history);
+            return new RiemannianMlpModelParameters(env, task, activation, sizes, weights, biases, outputMetric, history, standardization);
         }
 
         private static void WriteDiagnostics(BinaryWriter writer, EpochDiagnostics? diagnostics)
@@ -236,6 +258,19 @@ namespace MLNetRiemannian.Model
             if (!BitConverter.IsLittleEndian)
                 for (int i = 0; i < values.Length; i++)
                     values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.Slice(i * sizeof(float)));
+            return values;
+        }
+
+        /// <summary>
+        /// <see cref="ReadFloats"/>, refusing NaN and infinities: training refuses every non-finite step, so such a value
+        /// means an edited file, and a model holding one would score every row NaN without a word.
+        /// </summary>
+        private static float[] ReadFiniteFloats(BinaryReader reader, long count, string what)
+        {
+            var values = ReadFloats(reader, count, what);
+            int bad = Array.FindIndex(values, v => !float.IsFinite(v));
+            if (bad >= 0)
+                throw Corrupt($"{what} hold the non-finite value {values[bad]} at index {bad}; a trained network's parameters are finite");
             return values;
         }
 

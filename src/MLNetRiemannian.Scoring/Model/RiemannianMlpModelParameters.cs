@@ -62,8 +62,13 @@ namespace MLNetRiemannian.Model
         /// <param name="biases">Per layer <c>l</c>, b of length <c>layerSizes[l + 1]</c>.</param>
         /// <param name="outputMetric">How the output metric used in training is described, e.g. "Identity".</param>
         /// <param name="history">The training history, one entry per epoch (may be empty).</param>
+        /// <param name="labelStandardization">
+        /// Regression only: the label standardization already folded into the last layer's weights and bias; null when
+        /// the network was trained on the label as given.
+        /// </param>
         internal RiemannianMlpModelParameters(IHostEnvironment env, PredictionTask task, ActivationKind activation, int[] layerSizes,
-            float[][] weights, float[][] biases, string outputMetric, IReadOnlyList<EpochSummary> history)
+            float[][] weights, float[][] biases, string outputMetric, IReadOnlyList<EpochSummary> history,
+            LabelStandardization? labelStandardization = null)
         {
             if (env is null) throw new ArgumentNullException(nameof(env));
             if (!Enum.IsDefined(task)) throw new ArgumentOutOfRangeException(nameof(task), task, "Unknown prediction task.");
@@ -73,9 +78,17 @@ namespace MLNetRiemannian.Model
             if (history is null) throw new ArgumentNullException(nameof(history));
             for (int i = 0; i < history.Count; i++)
                 if (history[i] is null) throw new ArgumentException($"History entry {i} is null.", nameof(history));
+            if (labelStandardization is { } standardization)
+            {
+                if (task != PredictionTask.Regression)
+                    throw new ArgumentException($"A {task} model has no label standardization; only regression standardizes its label.", nameof(labelStandardization));
+                if (!double.IsFinite(standardization.Mean) || !(standardization.Scale > 0) || !double.IsFinite(standardization.Scale))
+                    throw new ArgumentException($"The label standardization needs a finite mean and a positive, finite scale; got mean {standardization.Mean}, scale {standardization.Scale}.", nameof(labelStandardization));
+            }
 
             Task = task;
             OutputMetric = outputMetric;
+            LabelStandardization = labelStandardization;
             History = new ReadOnlyCollection<EpochSummary>(new List<EpochSummary>(history));
             var sizes = (int[])layerSizes.Clone();
             LayerSizes = Array.AsReadOnly(sizes);
@@ -100,6 +113,13 @@ namespace MLNetRiemannian.Model
 
         /// <summary>The output metric the optimizer used, as text (e.g. "Identity", "GaussNewton(ε=0.1)").</summary>
         public string OutputMetric { get; }
+
+        /// <summary>
+        /// Regression: the mean and scale the trainer standardized the label with, already folded into the last layer
+        /// (its <see cref="GetWeights"/> and <see cref="GetBias"/> and every score are in the label's units). Null for
+        /// classification and for models saved before format version 4, which trained on the label as given.
+        /// </summary>
+        public LabelStandardization? LabelStandardization { get; }
 
         /// <summary>The training history, one entry per epoch in order.</summary>
         public IReadOnlyList<EpochSummary> History { get; }
@@ -238,9 +258,14 @@ namespace MLNetRiemannian.Model
 
         // ---- Save and load ----
 
+        // ML.NET's header check: a reader refuses a model whose verReadable exceeds its own verWrittenCur, or whose
+        // verWritten is below its verWeCanReadBack. verReadableCur stays at the first version so that an older package
+        // gets past ML.NET's generic "model is too new" and reaches RiemannianMlpFormat's own version check, which says
+        // which format the stream holds and to update the package.
         private static VersionInfo GetVersionInfo() => new VersionInfo(
             modelSignature: "RIEMNMLP",
-            verWrittenCur: 0x00010001, // Initial: RiemannianMlpFormat version 1.
+            //verWrittenCur: 0x00010001, // Initial: RiemannianMlpFormat versions 1 to 3 (the header was not raised for 2 and 3).
+            verWrittenCur: 0x00010004, // RiemannianMlpFormat version 4: label standardization, zero-weight batch counts.
             verReadableCur: 0x00010001,
             verWeCanReadBack: 0x00010001,
             loaderSignature: LoaderSignature,

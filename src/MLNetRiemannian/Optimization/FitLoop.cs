@@ -34,11 +34,22 @@ namespace MLNetRiemannian.Optimization
             _metric = metric;
         }
 
-        /// <summary>One epoch's numbers. The training metric is accumulated over the epoch's batches, each scored just before its step.</summary>
+        /// <summary>
+        /// One epoch's numbers. The training metric is accumulated over the epoch's batches, each scored just before its
+        /// step; the loss is the mean of the batch losses weighted by the batches' example-weight sums.
+        /// </summary>
         public readonly record struct EpochResult(int Epoch, double Loss, double TrainingMetric, double? ValidationMetric, double Seconds, double StepsPerSecond,
-            NumericalEvents Events, Model.EpochDiagnostics? Diagnostics);
+            NumericalEvents Events, Model.EpochDiagnostics? Diagnostics)
+        {
+            /// <summary>Steps of the epoch skipped because their example weights summed to 0 (see <see cref="RiemannianSgd.ZeroWeightBatches"/>).</summary>
+            public int ZeroWeightBatches { get; init; }
+        }
 
-        public sealed record Settings(int Epochs, int BatchSize, bool Shuffle, int EarlyStoppingPatience);
+        public sealed record Settings(int Epochs, int BatchSize, bool Shuffle, int EarlyStoppingPatience)
+        {
+            /// <summary>What the exception says to do when a step stays non-finite: the trainer names the column its statistics point at.</summary>
+            public string NonFiniteAdvice { get; init; } = "Check the features and the label for extreme values or lower the learning rate.";
+        }
 
         /// <summary>Trains; returns one result per epoch run. <paramref name="checkAlive"/> runs before every step (cancellation).</summary>
         public List<EpochResult> Run(Tensor x, Tensor y, Tensor? weights, (Tensor X, Tensor Y)? validation, Settings settings,
@@ -58,7 +69,8 @@ namespace MLNetRiemannian.Optimization
                 {
                     var clock = Stopwatch.StartNew();
                     var eventsBefore = _optimizer.Events.Snapshot();
-                    double lossSum = 0, metricSum = 0;
+                    int zeroWeightBefore = _optimizer.ZeroWeightBatches;
+                    double lossSum = 0, weightSum = 0, metricSum = 0;
                     int steps = 0;
                     using (var epochScope = NewDisposeScope())
                     {
@@ -69,16 +81,22 @@ namespace MLNetRiemannian.Optimization
                             using var stepScope = NewDisposeScope();
                             var index = order.narrow(0, start, Math.Min(settings.BatchSize, rows - start));
                             var batchY = y.index_select(0, index);
-                            var (loss, output) = StepWithRecovery(x.index_select(0, index), batchY, weights?.index_select(0, index), epoch, steps + 1, lastGood, log);
+                            var batchWeights = weights?.index_select(0, index);
+                            var (loss, output) = StepWithRecovery(x.index_select(0, index), batchY, batchWeights, epoch, steps + 1, settings, lastGood, log);
                             if (++totalSteps % SnapshotInterval == 0) Snapshot(lastGood);
-                            lossSum += loss.to_type(ScalarType.Float64).item<double>() * index.shape[0];
+                            double batchWeight = batchWeights?.sum().to_type(ScalarType.Float64).item<double>() ?? index.shape[0];
+                            lossSum += loss.to_type(ScalarType.Float64).item<double>() * batchWeight;
+                            weightSum += batchWeight;
                             metricSum += _metric.BatchSum(output, batchY).item<double>();
                         }
                     }
                     double? validationMetric = validation is { } v ? Evaluate(v.X, v.Y) : null;
                     double seconds = clock.Elapsed.TotalSeconds;
-                    var result = new EpochResult(epoch, lossSum / rows, _metric.Finish(metricSum, rows * Outputs(y)), validationMetric, seconds, steps / seconds,
-                        _optimizer.Events.Since(eventsBefore), _optimizer.Diagnostics?.Finish());
+                    var result = new EpochResult(epoch, lossSum / weightSum, _metric.Finish(metricSum, rows * Outputs(y)), validationMetric, seconds, steps / seconds,
+                        _optimizer.Events.Since(eventsBefore), _optimizer.Diagnostics?.Finish())
+                    {
+                        ZeroWeightBatches = _optimizer.ZeroWeightBatches - zeroWeightBefore,
+                    };
                     history.Add(result);
                     onEpoch(result);
 
@@ -106,7 +124,7 @@ namespace MLNetRiemannian.Optimization
             }
         }
 
-        private (Tensor Loss, Tensor Output) StepWithRecovery(Tensor x, Tensor y, Tensor? weights, int epoch, int step, List<Tensor> lastGood, Action<string> log)
+        private (Tensor Loss, Tensor Output) StepWithRecovery(Tensor x, Tensor y, Tensor? weights, int epoch, int step, Settings settings, List<Tensor> lastGood, Action<string> log)
         {
             for (int attempt = 0; ; attempt++)
             {
@@ -120,7 +138,7 @@ namespace MLNetRiemannian.Optimization
                         throw new ArithmeticException(
                             $"Training stopped in epoch {epoch}, step {step}: the {e.Quantity} stayed non-finite after {MaximumRetries} retries " +
                             $"(each restored the last good parameters and halved the learning rate, now {_optimizer.LearningRate:G3}). " +
-                            "Check the features for extreme values (normalize them) or lower the learning rate.", e);
+                            settings.NonFiniteAdvice, e);
                     Restore(lastGood);
                     _optimizer.ResetMomentum();
                     _optimizer.LearningRate /= 2;

@@ -67,6 +67,13 @@ namespace MLNetRiemannian.Optimization
         public NumericalEvents Events { get; } = new();
 
         /// <summary>
+        /// Steps skipped so far because the batch's example weights, or those of its curvature rows, sum to 0: the weighted
+        /// mean <c>ω = w / Σw</c> does not exist there, and such a batch carries no information, so the step changes
+        /// nothing (neither the parameters nor the momentum).
+        /// </summary>
+        public int ZeroWeightBatches { get; private set; }
+
+        /// <summary>
         /// How many samples of each batch enter the metric (the first ones; batches are shuffled): the gradient uses
         /// the whole batch, the Woodbury system only <c>b·r</c> rows (curvature subsampling). 0, the default, uses the
         /// whole batch.
@@ -95,7 +102,10 @@ namespace MLNetRiemannian.Optimization
         /// <exception cref="NonFiniteStepException">The loss or a direction was non-finite; nothing was changed.</exception>
         /// <param name="input">Features <c>[B, in]</c>.</param>
         /// <param name="target">Targets in the form the loss takes.</param>
-        /// <param name="weights">Optional example weights <c>[B]</c>, non-negative with a positive sum.</param>
+        /// <param name="weights">
+        /// Optional example weights <c>[B]</c>, finite and non-negative. When they, or those of the curvature rows, sum to 0
+        /// the step is skipped (counted in <see cref="ZeroWeightBatches"/>) and returns 0.
+        /// </param>
         public double Step(Tensor input, Tensor target, Tensor? weights = null)
         {
             using var scope = NewDisposeScope();
@@ -109,6 +119,12 @@ namespace MLNetRiemannian.Optimization
         internal (Tensor Loss, Tensor Output) StepCore(Tensor input, Tensor target, Tensor? weights)
         {
             using var noGrad = no_grad();
+            if (weights is not null && !HasWeight(weights))
+            {
+                ZeroWeightBatches++;
+                var forward = _network.Forward(input);
+                return (zeros(new long[0], dtype: forward.dtype), forward);
+            }
             (Tensor Loss, Tensor Output, List<LayerStep> Layers) step;
             try
             {
@@ -146,7 +162,7 @@ namespace MLNetRiemannian.Optimization
             var trace = new ForwardTrace();
             var output = _network.Forward(input, trace);
             long batch = output.shape[0];
-            long curvature = _curvatureBatchSize > 0 ? Math.Min(_curvatureBatchSize, batch) : batch;
+            long curvature = CurvatureRows(batch);
             var w = ExampleWeights(weights, output);
             var omega = w / w.sum();
 
@@ -199,6 +215,15 @@ namespace MLNetRiemannian.Optimization
                 layers.Add(new LayerStep(atom, gradientWeight, gradientBias, uWeight, uBias, curvatureInput, curvatureFactor));
             }
             return (loss, output, layers);
+        }
+
+        private long CurvatureRows(long batch) => _curvatureBatchSize > 0 ? Math.Min(_curvatureBatchSize, batch) : batch;
+
+        /// <summary>Whether the batch's weights and its curvature rows' weights both have a positive sum (one synchronization).</summary>
+        private bool HasWeight(Tensor weights)
+        {
+            using var scope = NewDisposeScope();
+            return stack(new[] { weights.sum(), weights.narrow(0, 0, CurvatureRows(weights.shape[0])).sum() }).min().to_type(ScalarType.Float64).item<double>() > 0;
         }
 
         /// <summary>The example weights in the output's dtype, ones when there are none.</summary>

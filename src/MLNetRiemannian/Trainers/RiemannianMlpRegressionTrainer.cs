@@ -16,13 +16,15 @@ namespace MLNetRiemannian.Trainers
     /// |  |  |
     /// | -- | -- |
     /// | Machine learning task | Regression |
-    /// | Is normalization required? | Yes (features; a label of order 1 trains best) |
+    /// | Is normalization required? | Yes for the features (e.g. NormalizeMinMax); the label is standardized inside the trainer, any units |
     /// | Is caching required? | No (the trainer caches the data in native tensors) |
     /// | Required NuGet in addition to Microsoft.ML | MLNetRiemannian (TorchSharp-cpu for training) |
     /// | Exportable to ONNX | Yes: the whole pipeline, with `mlContext.Model.ConvertToOnnx` (Microsoft.ML.OnnxConverter) |
     ///
     /// ### Scoring function
-    /// `Score = W_L σ(… σ(W_1 x + b_1) …) + b_L`.
+    /// `Score = W_L σ(… σ(W_1 x + b_1) …) + b_L`, in the label's units: the trainer learns `(label − m) / s`, with m and s
+    /// the weighted mean and standard deviation of the training labels (s = 1 for a constant label), and folds them into
+    /// the last layer (`W_L ← s·W_L`, `b_L ← s·b_L + m`); `RiemannianMlpModelParameters.LabelStandardization` records them.
     /// ]]></format>
     /// </remarks>
     public sealed class RiemannianMlpRegressionTrainer : RiemannianMlpTrainerBase<RegressionPredictionTransformer<RiemannianMlpModelParameters>>

@@ -26,7 +26,9 @@ namespace Microsoft.ML
     {
         /// <summary>
         /// Estimates <c>2κ²L / (ξ·μ·√n)</c> for a RiemannianMlp regression model (squared error <c>½(ŷ − y)²</c>, so L is
-        /// the largest absolute residual on <paramref name="data"/>).
+        /// the largest absolute residual on <paramref name="data"/>). For a model with a
+        /// <see cref="RiemannianMlpModelParameters.LabelStandardization"/> the bound is that of the standardized problem
+        /// the trainer solved (label <c>(y − Mean) / Scale</c>, residuals in those units).
         /// </summary>
         /// <param name="catalog">The catalog of the model's task (<c>mlContext.Regression</c>, <c>mlContext.MulticlassClassification</c> or <c>mlContext.BinaryClassification</c>).</param>
         /// <param name="predictionTransformer">The trained model, as the trainer's <c>Fit</c> returned it; its feature column is read.</param>
@@ -91,7 +93,10 @@ namespace Microsoft.ML
             using var scope = NewDisposeScope();
             using var training = TrainingData.Read(data, columns, task);
             using var network = Network(model, masses);
-            return StabilityBound.Estimate(network, RiemannianMlpNetwork.Loss(task), training.Features, training.Labels, xiSampleCount);
+            // The bound is about the problem the trainer stepped on: with a standardized label, (y − m) / s and the last
+            // layer before the map back was folded in.
+            var targets = model.LabelStandardization is { } st ? (training.Labels.to_type(ScalarType.Float64) - st.Mean) / st.Scale : training.Labels;
+            return StabilityBound.Estimate(network, RiemannianMlpNetwork.Loss(task), training.Features, targets, xiSampleCount);
         }
 
         private static double[] Masses(double mass, double[]? layerMasses, int layers)
@@ -118,6 +123,12 @@ namespace Microsoft.ML
                 var dense = network.Atoms[l];
                 dense.Weight.copy_(tensor(model.GetWeights(l).ToArray(), new long[] { dense.OutputSize, dense.InputSize }));
                 dense.Bias.copy_(tensor(model.GetBias(l).ToArray()));
+            }
+            if (model.LabelStandardization is { } st)
+            {
+                var last = network.Atoms[^1];
+                last.Weight.div_(st.Scale);
+                last.Bias.sub_(st.Mean).div_(st.Scale);
             }
             return network;
         }

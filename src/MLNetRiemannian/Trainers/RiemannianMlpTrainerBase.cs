@@ -85,9 +85,21 @@ namespace MLNetRiemannian.Trainers
                 if (data.SkippedRows > 0)
                     ch.Info(MessageSensitivity.None, $"Skipped {data.SkippedRows} rows with a missing label in column '{columns.LabelColumn}'.");
                 CheckClassesPresent(data, columns);
-                WarnIfUnnormalized(data, columns, ch);
 
                 var (trainX, trainY, trainW, validation) = SplitValidation(data, validationData, columns, generator);
+                var statistics = TrainingStatistics.Compute(trainX, trainY, trainW, columns, _task);
+                WarnIfUnnormalized(statistics, columns, ch);
+                // ω = w / Σw does not change when every weight is divided by the largest, and Σw can no longer overflow.
+                if (trainW is not null) trainW = trainW / statistics.WeightMax;
+                // Regression learns (y − mean) / scale, so the defaults (made for targets of order 1) fit any label's units;
+                // the map back is folded into the last layer at the end, and every number reported is in the label's units.
+                var standardization = statistics.Standardization;
+                if (standardization is { } st)
+                {
+                    trainY = (trainY - st.Mean) / st.Scale;
+                    if (validation is { } held) validation = (held.X, (held.Y - st.Mean) / st.Scale);
+                }
+                double lossUnit = standardization is { } su ? su.Scale * su.Scale : 1, metricUnit = standardization?.Scale ?? 1;
                 int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
                 var sizes = new[] { columns.FeatureCount }.Concat(_options.HiddenLayerSizes).Append(outputs).ToArray();
                 using var network = RiemannianMlpNetwork.Create(_options, sizes, generator);
@@ -105,41 +117,70 @@ namespace MLNetRiemannian.Trainers
                     $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {trainX.shape[0]} training rows" +
                     $"{(validation is { } v ? $", {v.X.shape[0]} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +
                     $"{(curvatureBatchSize is > 0 && curvatureBatchSize < batchSize ? $" (metric on {curvatureBatchSize} of them)" : "")}, " +
-                    $"η = {_options.LearningRate}, μ = {_options.Mass}, output metric {_options.OutputMetric}.");
+                    $"η = {_options.LearningRate}, μ = {_options.Mass}, output metric {_options.OutputMetric}" +
+                    $"{(standardization is { } ls ? $"; label '{columns.LabelColumn}' standardized with mean {ls.Mean:G6} and scale {ls.Scale:G6}" : "")}.");
 
                 var history = new List<EpochSummary>();
                 var loop = new FitLoop(network, optimizer, metric);
-                loop.Run(trainX, trainY, trainW, validation,
-                    new FitLoop.Settings(epochs, batchSize, _options.Shuffle, _options.EarlyStoppingPatience), generator,
+                var results = loop.Run(trainX, trainY, trainW, validation,
+                    new FitLoop.Settings(epochs, batchSize, _options.Shuffle, _options.EarlyStoppingPatience) { NonFiniteAdvice = statistics.NonFiniteAdvice() }, generator,
                     e =>
                     {
-                        var summary = new EpochSummary(e.Epoch, e.Loss, e.TrainingMetric, e.ValidationMetric, e.Seconds)
+                        var summary = new EpochSummary(e.Epoch, e.Loss * lossUnit, e.TrainingMetric * metricUnit, e.ValidationMetric * metricUnit, e.Seconds)
                         {
                             NonFiniteSteps = e.Events.NonFiniteSteps,
                             JitterRetries = e.Events.JitterRetries,
                             DoublePrecisionFallbacks = e.Events.DoublePrecisionFallbacks,
                             Diagnostics = e.Diagnostics,
+                            ZeroWeightBatches = e.ZeroWeightBatches,
                         };
                         history.Add(summary);
                         ch.Info(MessageSensitivity.None,
-                            $"Epoch {e.Epoch}/{epochs}: loss {e.Loss:F4}, training {metric.Name} {e.TrainingMetric:F4}" +
-                            $"{(e.ValidationMetric is { } m ? $", validation {metric.Name} {m:F4}" : "")}, {e.Seconds:F2} s, {e.StepsPerSecond:F1} steps/s" +
+                            $"Epoch {e.Epoch}/{epochs}: loss {summary.TrainingLoss:G5}, training {metric.Name} {summary.TrainingMetric:G5}" +
+                            $"{(summary.ValidationMetric is { } m ? $", validation {metric.Name} {m:G5}" : "")}, {e.Seconds:F2} s, {e.StepsPerSecond:F1} steps/s" +
+                            (e.ZeroWeightBatches == 0 ? "" : $"; {e.ZeroWeightBatches} steps skipped for example weights summing to 0") +
                             (e.Events.IsEmpty ? "" : $"; numerical events: {e.Events.NonFiniteSteps} refused steps, {e.Events.JitterRetries} jitter retries, {e.Events.DoublePrecisionFallbacks} Float64 fallbacks"));
                         if (e.Diagnostics is { } d) LogDiagnostics(ch, sizes, d);
                         _options.Progress?.Report(summary);
                     },
                     () => Host.CheckAlive(),
                     message => ch.Warning(MessageSensitivity.None, message));
+                WarnIfTrainedBadly(results, statistics, lossUnit, ch);
 
-                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes,
-                    network.Atoms.Select(a => a.Weight.contiguous().data<float>().ToArray()).ToArray(),
-                    network.Atoms.Select(a => a.Bias.contiguous().data<float>().ToArray()).ToArray(),
-                    MetricDescription(), history);
+                var weights = network.Atoms.Select(a => a.Weight.contiguous().data<float>().ToArray()).ToArray();
+                var biases = network.Atoms.Select(a => a.Bias.contiguous().data<float>().ToArray()).ToArray();
+                if (standardization is { } fold) Unstandardize(weights[^1], biases[^1], fold);
+                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes, weights, biases, MetricDescription(), history, standardization);
             }
             finally
             {
                 if (_options.NumberOfThreads is not null) set_num_threads(previousThreads);
             }
+        }
+
+        /// <summary>
+        /// Folds the label's map back, <c>y = Scale·z + Mean</c>, into the last layer (<c>W ← Scale·W</c>,
+        /// <c>b ← Scale·b + Mean</c>, in Float64 then rounded once), so every scoring path works in the label's units.
+        /// </summary>
+        private static void Unstandardize(float[] weight, float[] bias, LabelStandardization standardization)
+        {
+            for (int i = 0; i < weight.Length; i++) weight[i] = (float)(standardization.Scale * weight[i]);
+            for (int i = 0; i < bias.Length; i++) bias[i] = (float)(standardization.Scale * bias[i] + standardization.Mean);
+        }
+
+        /// <summary>
+        /// A model that trained badly must say so: when the last epoch's mean training loss is no better than that of the
+        /// best constant prediction (the mean label, or the class frequencies), the network learned nothing usable.
+        /// </summary>
+        private void WarnIfTrainedBadly(List<FitLoop.EpochResult> results, TrainingStatistics statistics, double lossUnit, IChannel ch)
+        {
+            // "No better": within 1 % of the constant's loss, which a network whose outputs barely moved from 0 matches.
+            if (results.Count == 0 || !(statistics.ConstantPredictorLoss > 0) || results[^1].Loss < 0.99 * statistics.ConstantPredictorLoss) return;
+            string constant = _task == PredictionTask.Regression ? $"always predicting the mean label, {statistics.LabelMean:G4}" : "always predicting the class frequencies";
+            ch.Warning(MessageSensitivity.None,
+                $"RiemannianMlp trained badly: the last epoch's mean training loss, {results[^1].Loss * lossUnit:G4}, is no better than {statistics.ConstantPredictorLoss * lossUnit:G4}, " +
+                $"that of {constant}. Its predictions are no better than that constant: train longer (NumberOfEpochs), change the learning rate " +
+                $"(now {_options.LearningRate}) or check the features. Training statistics: {statistics}.");
         }
 
         private static void LogDiagnostics(IChannel ch, int[] sizes, EpochDiagnostics diagnostics)
@@ -166,13 +207,10 @@ namespace MLNetRiemannian.Trainers
         /// The defaults (η, μ) assume features of order 1: far larger or smaller ones train without overflow (the step
         /// is scale-aware) but slowly or poorly, so say so, with the remedy.
         /// </summary>
-        private static void WarnIfUnnormalized(TrainingData data, ColumnChecks columns, IChannel ch)
+        private static void WarnIfUnnormalized(TrainingStatistics statistics, ColumnChecks columns, IChannel ch)
         {
-            using var scope = NewDisposeScope();
-            // max and min, not abs().max(): no temporary copy of the (possibly very large) feature matrix.
-            double largest = Math.Max(Math.Abs(data.Features.max().to_type(ScalarType.Float64).item<double>()),
-                                      Math.Abs(data.Features.min().to_type(ScalarType.Float64).item<double>()));
-            if (largest is > 0 and (> 1e3 or < 1e-3))
+            double largest = statistics.FeatureMagnitude;
+            if (largest > 0 && (largest > TrainingStatistics.LargeFeature || largest < 1 / TrainingStatistics.LargeFeature))
                 ch.Warning(MessageSensitivity.None,
                     $"Feature column '{columns.FeatureColumn}' has values of magnitude up to {largest:G3}; RiemannianMlp's defaults assume features " +
                     $"of order 1. Normalize them, e.g. mlContext.Transforms.NormalizeMinMax(\"{columns.FeatureColumn}\"), for a good fit.");

@@ -21,7 +21,11 @@ namespace MLNetRiemannian.Trainers
         /// <summary>The feature column, a known-size vector of Single. Default "Features".</summary>
         public string FeatureColumnName = "Features";
 
-        /// <summary>An optional Single column of non-negative example weights. Default none.</summary>
+        /// <summary>
+        /// An optional Single column of finite, non-negative example weights. Default none. Rows of weight 0 count for
+        /// nothing: a batch (or its curvature rows) weighing 0 in total is skipped and counted in
+        /// <see cref="EpochSummary.ZeroWeightBatches"/>; training rows that all weigh 0 throw before training.
+        /// </summary>
         public string? ExampleWeightColumnName;
 
         /// <summary>Widths of the hidden layers, input side first. Default one layer of 256.</summary>

@@ -50,6 +50,7 @@ namespace MLNetRiemannian.Tests.Model
                 new EpochSummary(2, 0.7, 0.625, null, 0.125)
                 {
                     JitterRetries = 3,
+                    ZeroWeightBatches = 2,
                     Diagnostics = new EpochDiagnostics(0.375, 0.25, new[]
                     {
                         new LayerDiagnostics(0.5, 1e-7, 0.0625, 0.125, 12.5),
@@ -57,7 +58,9 @@ namespace MLNetRiemannian.Tests.Model
                     }),
                 },
             };
-            return new RiemannianMlpModelParameters(mlContext, task, activation, sizes, weights, biases, "GaussNewton(ε=0.1)", history);
+            // A regression model records the label standardization folded into its last layer (values exact in binary).
+            var standardization = task == PredictionTask.Regression ? new LabelStandardization(3.5, 0.75) : null;
+            return new RiemannianMlpModelParameters(mlContext, task, activation, sizes, weights, biases, "GaussNewton(ε=0.1)", history, standardization);
         }
 
         /// <summary>Rows whose labels depend on the features, so that the built-in trainers have something to fit.</summary>

@@ -45,6 +45,8 @@ namespace MLNetRiemannian.Tests.Model
             Assert.AreEqual(model.OutputMetric, loadedModel.OutputMetric);
             CollectionAssert.AreEqual(model.LayerSizes.ToArray(), loadedModel.LayerSizes.ToArray());
             CollectionAssert.AreEqual(model.History.ToArray(), loadedModel.History.ToArray());
+            Assert.AreEqual(model.LabelStandardization, loadedModel.LabelStandardization);
+            Assert.AreEqual(task == PredictionTask.Regression, loadedModel.LabelStandardization is not null);
             for (int l = 0; l < model.LayerSizes.Count - 1; l++)
             {
                 CollectionAssert.AreEqual(Bits(model.GetWeights(l)), Bits(loadedModel.GetWeights(l)), $"weights {l}");
@@ -106,8 +108,71 @@ namespace MLNetRiemannian.Tests.Model
         public void ANewerFormatVersionAsksForANewerPackage()
         {
             string path = SavedMulticlassModel();
-            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 4); return Reseal(bytes); });
-            AssertLoadFails(path, "has format version 4, but this MLNetRiemannian reads version 3");
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 5); return Reseal(bytes); });
+            AssertLoadFails(path, "has format version 5, but this MLNetRiemannian reads version 4");
+        }
+
+        [TestMethod]
+        public void AVersion3RegressionModelLoadsWithoutStandardizationAndScoresAsWhenMade()
+        {
+            string path = Path.Combine(AppContext.BaseDirectory, "data", "models", "boston-v3.zip");
+            using (var zip = ZipFile.OpenRead(path))
+            using (var stream = zip.Entries.Single(e => e.FullName.EndsWith("RiemannianMlp.bin", StringComparison.Ordinal)).Open())
+            {
+                var version = new byte[4];
+                stream.ReadExactly(version);
+                Assert.AreEqual(3, BinaryPrimitives.ReadInt32LittleEndian(version), "the fixture must stay a version 3 stream");
+            }
+            var mlContext = new MLContext(seed: 1);
+            var loaded = (TransformerChain<ITransformer>)mlContext.Model.Load(path, out _);
+            var model = ((ISingleFeaturePredictionTransformer<RiemannianMlpModelParameters>)loaded.LastTransformer).Model;
+            Assert.IsNull(model.LabelStandardization, "a model from before version 4 learned the label as given");
+            Assert.AreEqual(40, model.History.Count);
+            Assert.IsTrue(model.History.All(e => e.ZeroWeightBatches == 0));
+
+            // The held-out lines (data line index a multiple of 4), scored as data/models/README.md says they scored when made.
+            var held = mlContext.Data.LoadFromEnumerable(File.ReadLines(Tests.Reference.SampleData.DataPath("boston_house_prices.csv")).Skip(2)
+                .Where((_, i) => i % 4 == 0).Select(line => line.Split(',').Select(float.Parse).ToArray())
+                .Select(v => new Tests.Reference.SampleData.HouseRow { Attributes = v[..11].Append(v[12]).ToArray(), Label = v[13] }).ToList());
+            double r2 = mlContext.Regression.Evaluate(loaded.Transform(held)).RSquared;
+            Assert.AreEqual(0.7902, r2, 1e-4);
+        }
+
+        [TestMethod]
+        public void NonFiniteWeightsOrBiasesAreRefusedNamingTheLayer()
+        {
+            // The fixture is 4-5-3: layer 0's 20 weights and 5 biases come first, then layer 1's 15 weights and 3 biases.
+            int layer0Weights = FirstSizeOffset + 3 * 4;
+            int layer1Biases = layer0Weights + (20 + 5 + 15) * 4;
+            string path = SavedMulticlassModel();
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(layer0Weights + 7 * 4), float.NaN); return Reseal(bytes); });
+            AssertLoadFails(path, "is corrupt: layer 0's 5 x 4 weights hold the non-finite value NaN at index 7");
+
+            path = SavedMulticlassModel();
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(layer1Biases + 2 * 4), float.NegativeInfinity); return Reseal(bytes); });
+            AssertLoadFails(path, "is corrupt: layer 1's 3 biases hold the non-finite value "); // -Infinity, spelled by the culture
+        }
+
+        [TestMethod]
+        public void TheModelHeaderStaysReadableByOlderPackagesSoTheyReachTheFormatsOwnMessage()
+        {
+            // ML.NET's header (Microsoft.ML.Core, ModelHeader): ModelSignature at 0x40, ModelVerWritten at 0x48 and
+            // ModelVerReadable at 0x4C. A reader refuses a header whose verReadable exceeds its own verWrittenCur with a
+            // generic "model is too new"; every package so far has verWrittenCur 0x00010001 or more, so a verReadable of
+            // 0x00010001 lets an older package reach RiemannianMlpFormat's "update the package" instead.
+            string path = SavedMulticlassModel();
+            using var zip = ZipFile.OpenRead(path);
+            byte[]? header = null;
+            foreach (var entry in zip.Entries.Where(e => e.FullName.EndsWith("Model.key", StringComparison.Ordinal)))
+            {
+                using var stream = entry.Open();
+                var bytes = new byte[0x50];
+                stream.ReadExactly(bytes);
+                if (System.Text.Encoding.ASCII.GetString(bytes, 0x40, 8) == "RIEMNMLP") header = bytes;
+            }
+            Assert.IsNotNull(header, "no model header with the signature RIEMNMLP");
+            Assert.AreEqual(0x00010004u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x48)), "verWritten: format version 4");
+            Assert.AreEqual(0x00010001u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x4C)), "verReadable: the first version");
         }
 
         [TestMethod]
