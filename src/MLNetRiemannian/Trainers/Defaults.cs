@@ -30,6 +30,22 @@ namespace MLNetRiemannian.Trainers
         /// <summary>Rows of each batch in the metric when the options leave it open.</summary>
         public const int CurvatureRows = 64;
 
+        /// <summary>
+        /// The bound on every inner system's rows, <c>b·k</c> (b curvature rows, k factor rows each), when the defaults
+        /// sample the output factor: the step's cost grows with its cube, and 512 rows keep a step of a 256-wide hidden
+        /// layer at a few milliseconds on two cores.
+        /// </summary>
+        public const int InnerSystemRows = 512;
+
+        /// <summary>
+        /// Up to this many rows (<c>b·d</c>) the defaults keep the exact factor: 64 curvature rows × 10 classes, so
+        /// 10-class problems (digits, Fashion-MNIST) train exactly as before the output rank existed.
+        /// </summary>
+        public const int ExactInnerSystemRows = 640;
+
+        /// <summary>The smallest output rank the defaults choose.</summary>
+        public const int MinimumOutputRank = 4;
+
         /// <summary>Training steps the automatic epoch count aims at.</summary>
         public const int TargetSteps = 1000;
 
@@ -44,6 +60,14 @@ namespace MLNetRiemannian.Trainers
             (int)Math.Clamp((long)Math.Ceiling((double)TargetSteps * batchSize / Math.Max(rows, 1)), MinimumEpochs, MaximumEpochs);
 
         /// <summary>
+        /// k for <paramref name="samples"/> curvature rows and <paramref name="outputs"/> outputs: 0 (the exact factor)
+        /// while <c>b·d ≤ </c><see cref="ExactInnerSystemRows"/>, else the largest k with <c>b·k ≤ </c><see cref="InnerSystemRows"/>,
+        /// at least <see cref="MinimumOutputRank"/>.
+        /// </summary>
+        public static int OutputRank(int samples, int outputs) =>
+            (long)samples * outputs <= ExactInnerSystemRows ? 0 : Math.Clamp(InnerSystemRows / Math.Max(samples, 1), MinimumOutputRank, outputs);
+
+        /// <summary>
         /// The sizes <paramref name="options"/> ask for on a table of <paramref name="shape"/>: each one the options
         /// leave open (null) is derived here; the ones they set are kept.
         /// </summary>
@@ -51,8 +75,13 @@ namespace MLNetRiemannian.Trainers
         {
             int batch = options.BatchSize ?? BatchSize(shape.Rows);
             int curvature = options.CurvatureBatchSize ?? Math.Min(batch, CurvatureRows);
+            int samples = curvature == 0 ? batch : Math.Min(curvature, batch);
+            int rank = options.OutputRank ?? OutputRank(samples, shape.Outputs);
+            if (rank >= shape.Outputs) rank = 0;
+            // A rank the user chose, with curvature rows left open: keep b·k within the bound.
+            if (rank > 0 && options.CurvatureBatchSize is null) curvature = Math.Min(curvature, Math.Max(1, InnerSystemRows / rank));
             int epochs = options.NumberOfEpochs ?? Epochs(shape.Rows, batch);
-            return new TrainingSizes(batch, curvature, epochs);
+            return new TrainingSizes(batch, curvature, rank, epochs);
         }
     }
 
@@ -66,6 +95,7 @@ namespace MLNetRiemannian.Trainers
     /// <summary>The sizes training runs with, options and defaults resolved.</summary>
     /// <param name="BatchSize">Rows per step.</param>
     /// <param name="CurvatureRows">Rows of each batch in the metric (0 = the whole batch).</param>
+    /// <param name="OutputRank">Rows of the output metric's factor per curvature row, k (0 = the exact factor).</param>
     /// <param name="Epochs">Passes over the training rows.</param>
-    internal readonly record struct TrainingSizes(int BatchSize, int CurvatureRows, int Epochs);
+    internal readonly record struct TrainingSizes(int BatchSize, int CurvatureRows, int OutputRank, int Epochs);
 }

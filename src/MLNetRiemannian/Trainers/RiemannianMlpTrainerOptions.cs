@@ -76,6 +76,16 @@ namespace MLNetRiemannian.Trainers
         public int? CurvatureBatchSize;
 
         /// <summary>
+        /// k, the rows of the output metric's factor per curvature sample: each step then uses a random factor R with
+        /// <c>E[Rᵀ R] = M</c> (sampled labels for the softmax Gauss-Newton metric, a random orthogonal sketch of the
+        /// factor otherwise), so every layer's inner system has <c>b·k</c> rows instead of <c>b·d</c> for d outputs.
+        /// 0, or any value ≥ d, uses the exact factor (d rows). Draws come from the trainer's seeded generator.
+        /// Default null: the exact factor while <c>b·d</c> is at most 640, else k chosen so that <c>b·k ≤ 512</c>
+        /// (see the first line of the training log).
+        /// </summary>
+        public int? OutputRank;
+
+        /// <summary>
         /// Passes over the training data. Default null: enough epochs for about 1,000 steps, at least 5 and at most 200.
         /// </summary>
         public int? NumberOfEpochs;
