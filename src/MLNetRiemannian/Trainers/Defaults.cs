@@ -56,9 +56,16 @@ namespace MLNetRiemannian.Trainers
         /// <summary>64 rows per step up to 6,400 training rows, then 64 per 6,400 rows (rounded), at most 512.</summary>
         public static int BatchSize(long rows) => (int)Math.Clamp(64 * Math.Round(rows / 6400.0), 64, 512);
 
-        /// <summary>Enough epochs for about <see cref="TargetSteps"/> steps, within [<see cref="MinimumEpochs"/>, <see cref="MaximumEpochs"/>].</summary>
-        public static int Epochs(long rows, int batchSize) =>
-            (int)Math.Clamp((long)Math.Ceiling((double)TargetSteps * batchSize / Math.Max(rows, 1)), MinimumEpochs, MaximumEpochs);
+        /// <summary>
+        /// Enough epochs for about <see cref="TargetSteps"/> steps per 10 outputs (at least <see cref="TargetSteps"/>),
+        /// within [<see cref="MinimumEpochs"/>, <see cref="MaximumEpochs"/>]. More outputs, more steps: the output
+        /// layer grows with them, and beyond 10 each step's sampled factor sees only k of the d output directions.
+        /// LetterRecognition (26 classes, validation rows of the training split, batch 128) rose from 0.82 at 880 steps
+        /// to 0.90 at 2,640 and 0.92 at 3,520; steps no longer cost more with more classes, so the time stays within
+        /// a few times LightGbm's.
+        /// </summary>
+        public static int Epochs(long rows, int batchSize, int outputs = 1) =>
+            (int)Math.Clamp((long)Math.Ceiling(TargetSteps * Math.Max(1, outputs / 10.0) * batchSize / Math.Max(rows, 1)), MinimumEpochs, MaximumEpochs);
 
         /// <summary>
         /// k for <paramref name="samples"/> curvature rows and <paramref name="outputs"/> outputs: 0 (the exact factor)
@@ -81,7 +88,7 @@ namespace MLNetRiemannian.Trainers
             if (rank >= shape.Outputs) rank = 0;
             // A rank the user chose, with curvature rows left open: keep b·k within the bound.
             if (rank > 0 && options.CurvatureBatchSize is null) curvature = Math.Min(curvature, Math.Max(1, InnerSystemRows / rank));
-            int epochs = options.NumberOfEpochs ?? Epochs(shape.Rows, batch);
+            int epochs = options.NumberOfEpochs ?? Epochs(shape.Rows, batch, shape.Outputs);
             return new TrainingSizes(batch, curvature, rank, epochs);
         }
     }

@@ -88,7 +88,7 @@ namespace MLNetRiemannian.Trainers
         public int? OutputRank;
 
         /// <summary>
-        /// Passes over the training data. Default null: enough epochs for about 1,000 steps, at least 5 and at most 200.
+        /// Passes over the training data. Default null: enough epochs for about 1,000 steps per 10 outputs (1,000 for up to 10), at least 5 and at most 200.
         /// </summary>
         public int? NumberOfEpochs;
 
