@@ -37,11 +37,12 @@ namespace MLNetRiemannian.Benchmarks
             _network = CompareNetwork.Create(_options, columns.FeatureCount, columns.ClassCount, _generator);
             var loss = RiemannianMlpNetwork.Loss(PredictionTask.MulticlassClassification);
             var metric = RiemannianMlpNetwork.Metric(_options, loss);
-            (_batchSize, int curvatureBatchSize, _) = Defaults.Resolve(_options,
+            (_batchSize, int curvatureBatchSize, int outputRank, _) = Defaults.Resolve(_options,
                 new TableShape(_data.Count, columns.FeatureCount, columns.FeatureCount, columns.ClassCount));
             _optimizer = new RiemannianSgd(_network, loss, metric, _options.LearningRate, _options.Momentum, _options.SolvePrecision)
             {
                 CurvatureBatchSize = curvatureBatchSize,
+                OutputFactor = outputRank > 0 ? metric.FactorOfRank(outputRank, _generator) : metric.ExactFactor(),
                 L2Regularization = _options.L2Regularization,
             };
         }

@@ -29,5 +29,9 @@ namespace MLNetRiemannian.Geometry
 
         /// <inheritdoc/>
         public override Tensor Factor(Tensor output, Tensor target) => Loss.GaussNewtonFactor(output, target, Epsilon);
+
+        /// <summary>The loss's own sampling scheme (sampled labels for softmax cross-entropy), else an orthogonal sketch.</summary>
+        private protected override OutputFactor SampledFactor(int rank, Generator generator) =>
+            Loss.SampledGaussNewtonFactor(this, rank, generator) ?? base.SampledFactor(rank, generator);
     }
 }

@@ -20,5 +20,12 @@ namespace MLNetRiemannian.Geometry
         /// <c>L_b</c> <c>[B, r, d]</c> with <c>L_bᵀ L_b = ∂²l/∂ŷ² + ε·I</c>, computed in closed form (no Cholesky).
         /// </summary>
         public abstract Tensor GaussNewtonFactor(Tensor output, Tensor target, double epsilon);
+
+        /// <summary>
+        /// A sampling scheme for <paramref name="metric"/> (this loss's Gauss-Newton metric) that uses the loss's
+        /// structure, with k = <paramref name="rank"/> rows per sample; null (the default) leaves it to the metric's
+        /// generic orthogonal sketch.
+        /// </summary>
+        internal virtual OutputFactor? SampledGaussNewtonFactor(GaussNewtonMetric metric, int rank, Generator generator) => null;
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -18,5 +19,26 @@ namespace MLNetRiemannian.Geometry
 
         /// <summary>The factor, counting any numerical repairs in <paramref name="events"/> (the optimizer calls this one).</summary>
         internal virtual Tensor Factor(Tensor output, Tensor target, Optimization.NumericalEvents events) => Factor(output, target);
+
+        /// <summary>The exact factor <see cref="Factor(Tensor, Tensor)"/>: d rows per sample, no randomness.</summary>
+        public OutputFactor ExactFactor() => new ExactOutputFactor(this);
+
+        /// <summary>
+        /// A factor of at most <paramref name="rank"/> rows per sample with <c>E[Rᵀ R] = M</c>, drawn from
+        /// <paramref name="generator"/>; at <c>rank ≥ d</c> it is the exact factor. By default a random orthogonal
+        /// sketch of the exact factor (<c>√(d/k)·Qᵀ</c> for the identity); the softmax Gauss-Newton metric samples labels.
+        /// </summary>
+        /// <param name="rank">k ≥ 1.</param>
+        /// <param name="generator">The source of every draw (the trainer's seeded generator, so training is reproducible).</param>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="rank"/> is below 1.</exception>
+        public OutputFactor FactorOfRank(int rank, Generator generator)
+        {
+            ArgumentNullException.ThrowIfNull(generator);
+            if (rank < 1) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"Invalid output rank: {rank}. It must be ≥ 1.");
+            return SampledFactor(rank, generator);
+        }
+
+        /// <summary><see cref="FactorOfRank"/> after its checks: the sampling scheme that suits this metric.</summary>
+        private protected virtual OutputFactor SampledFactor(int rank, Generator generator) => new OrthogonalSketchFactor(this, rank, generator);
     }
 }

@@ -40,5 +40,9 @@ namespace MLNetRiemannian.Geometry
             var identity = eye(p.shape[1], dtype: p.dtype);
             return ((identity - qq) * rootDelta.unsqueeze(1)).MoveToOuterDisposeScope();
         }
+
+        /// <summary>Sampled labels: <c>diag(p) − p pᵀ</c> is the covariance of the one-hot label drawn from p.</summary>
+        internal override OutputFactor SampledGaussNewtonFactor(GaussNewtonMetric metric, int rank, Generator generator) =>
+            new SampledLabelFactor(metric, rank, generator);
     }
 }

@@ -22,6 +22,7 @@ namespace MLNetRiemannian.Optimization
         private readonly RiemannianModule _network;
         private readonly Loss _loss;
         private readonly OutputMetric _metric;
+        private OutputFactor _factor;
         private readonly Dictionary<Dense, (Tensor Weight, Tensor Bias)> _velocity = new();
         private const int StepsBetweenHeapTrims = 16;
         private int _curvatureBatchSize;
@@ -48,6 +49,7 @@ namespace MLNetRiemannian.Optimization
             _network = network;
             _loss = loss;
             _metric = metric;
+            _factor = metric.ExactFactor();
             LearningRate = learningRate;
             Momentum = momentum;
             Precision = precision;
@@ -82,6 +84,23 @@ namespace MLNetRiemannian.Optimization
         {
             get => _curvatureBatchSize;
             set => _curvatureBatchSize = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"Invalid curvature batch size: {value}. It must be ≥ 0.");
+        }
+
+        /// <summary>
+        /// How the curvature samples' factor rows are made: the metric's exact factor (the default) or one of fixed rank
+        /// from <see cref="OutputMetric.FactorOfRank"/>, which bounds every inner system at <c>b·k</c> rows whatever the
+        /// number of outputs.
+        /// </summary>
+        /// <exception cref="ArgumentException">The factor belongs to another metric than the optimizer's.</exception>
+        public OutputFactor OutputFactor
+        {
+            get => _factor;
+            set
+            {
+                ArgumentNullException.ThrowIfNull(value);
+                _factor = ReferenceEquals(value.Metric, _metric) ? value
+                    : throw new ArgumentException("The output factor must come from the optimizer's own output metric.", nameof(value));
+            }
         }
 
         /// <summary>λ ≥ 0: adds <c>λ·W</c> to each weight gradient (not to biases). 0 by default.</summary>
@@ -172,9 +191,10 @@ namespace MLNetRiemannian.Optimization
             // The metric is the weighted mean over the curvature samples (paper.md section 2: K = B^{-1/2} L J).
             var wc = w.narrow(0, 0, curvature);
             var root = (wc / wc.sum()).sqrt_();
-            var factor = _metric.Factor(output.narrow(0, 0, curvature), target.narrow(0, 0, curvature), Events) * root.view(-1, 1, 1);
+            var factor = _factor.Draw(output.narrow(0, 0, curvature), target.narrow(0, 0, curvature), Events) * root.view(-1, 1, 1);
             long rank = factor.shape[1];
-            bool identity = _metric is IdentityMetric;
+            // Only the identity metric's exact factor is √ω_b·I at the output layer; a sketch of it is not.
+            bool identity = _metric is IdentityMetric && _factor.IsExact((int)output.shape[1]);
             var layers = new List<LayerStep>(_network.Atoms.Count);
             var diagnostics = Diagnostics;
 
@@ -224,6 +244,26 @@ namespace MLNetRiemannian.Optimization
         {
             using var scope = NewDisposeScope();
             return stack(new[] { weights.sum(), weights.narrow(0, 0, CurvatureRows(weights.shape[0])).sum() }).min().to_type(ScalarType.Float64).item<double>() > 0;
+        }
+
+        /// <summary>
+        /// Each layer's inner system for <paramref name="samples"/> curvature samples and <paramref name="outputs"/>
+        /// outputs, for the log, e.g. "16→256 layer 512×512, 256→26 output layer 64×64 (block solve)". The last atom is
+        /// taken as the output layer (true of the trainers' sequential networks).
+        /// </summary>
+        internal string DescribeInnerSystems(long samples, int outputs)
+        {
+            var atoms = _network.Atoms;
+            long rows = samples * _factor.Rows(outputs);
+            bool identity = _metric is IdentityMetric && _factor.IsExact(outputs);
+            return string.Join(", ", atoms.Select((atom, i) =>
+            {
+                bool output = i == atoms.Count - 1;
+                string layer = $"{atom.InputSize}→{atom.OutputSize} {(output ? "output " : "")}layer";
+                if (output && identity && !atom.MassInverse.IsExplicit)
+                    return $"{layer} {samples}×{samples}{(atom.MassInverse.RowInverse is null ? "" : $" blocks ×{outputs}")} (block solve)";
+                return $"{layer} {rows}×{rows}";
+            }));
         }
 
         /// <summary>The example weights in the output's dtype, ones when there are none.</summary>

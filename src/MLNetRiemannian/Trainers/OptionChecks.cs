@@ -22,6 +22,7 @@ namespace MLNetRiemannian.Trainers
             Require(o.Momentum >= 0 && o.Momentum < 1, nameof(o.Momentum), o.Momentum, "in [0, 1)");
             Require(o.BatchSize is null or > 0, nameof(o.BatchSize), o.BatchSize, "positive (or null for the default)");
             Require(o.CurvatureBatchSize is null or >= 0, nameof(o.CurvatureBatchSize), o.CurvatureBatchSize, "≥ 0 (0 = the whole batch; null for the default)");
+            Require(o.OutputRank is null or >= 0, nameof(o.OutputRank), o.OutputRank, "≥ 0 (0 = the exact factor; null for the default)");
             Require(o.NumberOfEpochs is null or > 0, nameof(o.NumberOfEpochs), o.NumberOfEpochs, "positive, or null for automatic");
             Require(o.L2Regularization >= 0 && double.IsFinite(o.L2Regularization), nameof(o.L2Regularization), o.L2Regularization, "finite and ≥ 0");
             Require(o.GaussNewtonEpsilon >= 0 && double.IsFinite(o.GaussNewtonEpsilon), nameof(o.GaussNewtonEpsilon), o.GaussNewtonEpsilon, "finite and ≥ 0");

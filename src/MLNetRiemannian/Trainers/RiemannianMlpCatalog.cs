@@ -17,7 +17,7 @@ namespace Microsoft.ML
         /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
         /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256.</param>
-        /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps, 5 to 200 epochs).</param>
+        /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000; 5 to 200 epochs).</param>
         /// <param name="learningRate">η; default 0.2.</param>
         public static RiemannianMlpMulticlassTrainer RiemannianMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
@@ -37,7 +37,7 @@ namespace Microsoft.ML
         /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
         /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256.</param>
-        /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps, 5 to 200 epochs).</param>
+        /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000; 5 to 200 epochs).</param>
         /// <param name="learningRate">η; default 0.2.</param>
         public static RiemannianMlpBinaryTrainer RiemannianMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
@@ -54,7 +54,7 @@ namespace Microsoft.ML
         /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
         /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256.</param>
-        /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps, 5 to 200 epochs).</param>
+        /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000; 5 to 200 epochs).</param>
         /// <param name="learningRate">η; default 0.2.</param>
         public static RiemannianMlpRegressionTrainer RiemannianMlp(this RegressionCatalog.RegressionTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,

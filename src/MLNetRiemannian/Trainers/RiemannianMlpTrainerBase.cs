@@ -104,11 +104,13 @@ namespace MLNetRiemannian.Trainers
                 var sizes = new[] { columns.FeatureCount }.Concat(_options.HiddenLayerSizes).Append(outputs).ToArray();
                 using var network = RiemannianMlpNetwork.Create(_options, sizes, generator);
                 var loss = RiemannianMlpNetwork.Loss(_task);
-                var (batchSize, curvatureBatchSize, epochs) = Defaults.Resolve(_options,
+                var (batchSize, curvatureBatchSize, outputRank, epochs) = Defaults.Resolve(_options,
                     new TableShape(trainX.shape[0], columns.FeatureCount, columns.FeatureCount, outputs));
-                using var optimizer = new RiemannianSgd(network, loss, RiemannianMlpNetwork.Metric(_options, loss), _options.LearningRate, _options.Momentum, _options.SolvePrecision)
+                var outputMetric = RiemannianMlpNetwork.Metric(_options, loss);
+                using var optimizer = new RiemannianSgd(network, loss, outputMetric, _options.LearningRate, _options.Momentum, _options.SolvePrecision)
                 {
                     CurvatureBatchSize = curvatureBatchSize,
+                    OutputFactor = outputRank > 0 ? outputMetric.FactorOfRank(outputRank, generator) : outputMetric.ExactFactor(),
                     L2Regularization = _options.L2Regularization,
                     Diagnostics = _options.RecordDiagnostics ? new TrainingDiagnostics(network.Atoms) : null,
                 };
@@ -117,8 +119,11 @@ namespace MLNetRiemannian.Trainers
                     $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {trainX.shape[0]} training rows" +
                     $"{(validation is { } v ? $", {v.X.shape[0]} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +
                     $"{(curvatureBatchSize is > 0 && curvatureBatchSize < batchSize ? $" (metric on {curvatureBatchSize} of them)" : "")}, " +
-                    $"η = {_options.LearningRate}, μ = {_options.Mass}, output metric {_options.OutputMetric}" +
+                    $"η = {_options.LearningRate}, μ = {_options.Mass}, output metric {_options.OutputMetric} " +
+                    (outputRank > 0 ? $"with a sampled factor of rank {outputRank} of {outputs}" : "with its exact factor") +
                     $"{(standardization is { } ls ? $"; label '{columns.LabelColumn}' standardized with mean {ls.Mean:G6} and scale {ls.Scale:G6}" : "")}.");
+                long curvatureSamples = curvatureBatchSize is > 0 ? Math.Min(curvatureBatchSize, batchSize) : batchSize;
+                ch.Info(MessageSensitivity.None, $"Inner systems: {optimizer.DescribeInnerSystems(Math.Min(curvatureSamples, trainX.shape[0]), outputs)}.");
 
                 var history = new List<EpochSummary>();
                 var loop = new FitLoop(network, optimizer, metric);

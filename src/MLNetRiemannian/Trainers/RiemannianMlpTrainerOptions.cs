@@ -80,7 +80,19 @@ namespace MLNetRiemannian.Trainers
         public int? CurvatureBatchSize;
 
         /// <summary>
-        /// Passes over the training data. Default null: enough epochs for about 1,000 steps, at least 5 and at most 200.
+        /// k, the rows of the output metric's factor per curvature sample: each step then uses a random factor R with
+        /// <c>E[Rᵀ R] = M</c> (sampled labels for the softmax Gauss-Newton metric, a random orthogonal sketch of the
+        /// factor otherwise), so every layer's inner system has <c>b·k</c> rows instead of <c>b·d</c> for d outputs.
+        /// 0, or any value ≥ d, uses the exact factor (d rows). Draws come from the trainer's seeded generator.
+        /// Default null: the exact factor while <c>b·d</c> is at most 640 (10 classes at the default 64 curvature rows),
+        /// else the largest k with <c>b·k ≤ 256</c> (4 at 64 curvature rows); with k set and the curvature rows left open,
+        /// the curvature rows are cut to keep <c>b·k ≤ 256</c>. The first lines of the training log say what was chosen
+        /// and how large each layer's inner system is.
+        /// </summary>
+        public int? OutputRank;
+
+        /// <summary>
+        /// Passes over the training data. Default null: enough epochs for about 1,000 steps per 10 outputs (1,000 for up to 10), at least 5 and at most 200.
         /// </summary>
         public int? NumberOfEpochs;
 

@@ -92,6 +92,47 @@ namespace MLNetRiemannian.Tests.Optimization
         }
 
         [TestMethod]
+        [DataRow(MetricKind.Identity)]
+        [DataRow(MetricKind.GaussNewtonSoftmax)]
+        [DataRow(MetricKind.GaussNewtonSquaredError)]
+        [DataRow(MetricKind.Custom)]
+        public void AnOutputRankOfDGivesTheExactFactorsStepAndTheDenseSolve(MetricKind metricKind)
+        {
+            const int batch = 3, outputs = 5;
+            foreach (var (name, build) in Networks())
+            foreach (var massKind in new[] { MassKind.Scalar, MassKind.Diagonal })
+            {
+                using var scope = NewDisposeScope();
+                var generator = new Generator(41);
+                var input = randn(new long[] { batch, TestNetworks.InputSize }, dtype: ScalarType.Float64, generator: generator);
+                var target = MetricCase.Target(metricKind, batch, outputs, generator);
+                var weights = rand(new long[] { batch }, dtype: ScalarType.Float64, generator: generator) + 0.2;
+                var loss = MetricCase.Loss(metricKind);
+                var metric = MetricCase.Metric(metricKind, loss);
+                using var network = build(outputs, massKind, ScalarType.Float64, 7);
+                var reference = DenseMetricReference.Solve(network, metricKind, input, target, weights);
+                var exact = Flattened(network, new RiemannianSgd(network, loss, metric, 1), input, target, weights);
+                var ranked = Flattened(network, new RiemannianSgd(network, loss, metric, 1) { OutputFactor = metric.FactorOfRank(outputs, new Generator(1)) },
+                    input, target, weights);
+                for (int a = 0; a < reference.Count; a++)
+                {
+                    double error = TestNetworks.RelativeError(ranked[a].Direction, reference[a].Direction);
+                    Assert.IsTrue(error <= 1e-9, $"{name}, {metricKind}, {massKind}, layer {a}: relative error {error:E2} against the dense solve");
+                    Assert.IsTrue(ranked[a].Direction.equal(exact[a].Direction).all().item<bool>(), $"{name}, {metricKind}, {massKind}, layer {a}: not the exact factor's step");
+                }
+            }
+        }
+
+        [TestMethod]
+        public void AFactorOfAnotherMetricIsRefused()
+        {
+            using var network = TestNetworks.Stack(ActivationKind.ReLU, ActivationKind.Tanh, 3, MassKind.Scalar, ScalarType.Float64, 1);
+            var optimizer = new RiemannianSgd(network, new SquaredErrorLoss(), new IdentityMetric(), 1);
+            var e = Assert.ThrowsExactly<ArgumentException>(() => optimizer.OutputFactor = new IdentityMetric().FactorOfRank(2, new Generator(1)));
+            StringAssert.Contains(e.Message, "own output metric");
+        }
+
+        [TestMethod]
         public void WithoutThePullbackTheStepIsExactlyTheInverseMassTimesTheGradient()
         {
             foreach (var massKind in Enum.GetValues<MassKind>())

@@ -127,6 +127,7 @@ namespace MLNetRiemannian.Tests.Trainers
             Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.RiemannianMlp(hiddenLayerSizes: new[] { 8, 0 }), "HiddenLayerSizes", "8,0");
             Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options { Momentum = 1 }), "Momentum", "1");
             Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.RiemannianMlp(new RiemannianMlpBinaryTrainer.Options { OutputMetric = OutputMetricKind.Custom }), "CustomOutputMetric");
+            Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options { OutputRank = -3 }), "OutputRank", "-3");
         }
 
         [TestMethod]

@@ -1,0 +1,53 @@
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNetRiemannian.Trainers;
+
+namespace MLNetRiemannian.Tests.Trainers
+{
+    /// <summary>The rules that derive curvature rows and output rank from the table's shape (Defaults.cs).</summary>
+    [TestClass]
+    public sealed class DefaultsTests
+    {
+        private static TrainingSizes Resolve(int outputs, int? curvature = null, int? rank = null, long rows = 14_000) =>
+            Defaults.Resolve(new RiemannianMlpMulticlassTrainer.Options { CurvatureBatchSize = curvature, OutputRank = rank },
+                new TableShape(rows, 16, 16, outputs));
+
+        [TestMethod]
+        [DataRow(2, 64, 0)]     // 128 rows: exact
+        [DataRow(10, 64, 0)]    // 640 rows: exact, as before the output rank (digits, Fashion-MNIST)
+        [DataRow(11, 64, 4)]    // 704 rows exactly: sampled, 64 × 4 = 256
+        [DataRow(26, 64, 4)]    // LetterRecognition
+        [DataRow(120, 64, 4)]   // c17
+        public void TheDefaultRankIsExactUpToTenClassesAndBoundedAbove(int outputs, int curvature, int rank)
+        {
+            var sizes = Resolve(outputs);
+            Assert.AreEqual(curvature, sizes.CurvatureRows);
+            Assert.AreEqual(rank, sizes.OutputRank);
+            int rows = sizes.CurvatureRows * (rank == 0 ? outputs : rank);
+            Assert.IsTrue(rows <= (rank == 0 ? Defaults.ExactInnerSystemRows : Defaults.InnerSystemRows), $"{outputs} outputs: {rows} rows");
+        }
+
+        [TestMethod]
+        public void ChosenSizesAreKeptAndTheOtherFollowsTheBound()
+        {
+            Assert.AreEqual((16, 0), Pair(Resolve(26, curvature: 16)));      // 16 × 26 = 416 ≤ 640: exact
+            Assert.AreEqual((128, 2), Pair(Resolve(26, curvature: 128)));    // 256 / 128
+            Assert.AreEqual((16, 16), Pair(Resolve(26, rank: 16)));          // curvature cut to 256 / 16
+            Assert.AreEqual((64, 0), Pair(Resolve(26, rank: 0)));            // 0: the exact factor, curvature as before
+            Assert.AreEqual((64, 0), Pair(Resolve(26, rank: 26)));           // k ≥ d is the exact factor
+            Assert.AreEqual((32, 8), Pair(Resolve(120, curvature: 32, rank: 8)));
+        }
+
+        [TestMethod]
+        public void StepsGrowWithTheOutputsBeyondTen()
+        {
+            // 16,043 rows in batches of 192: 1,000 steps are 12 epochs; 26 outputs ask for 2,600 steps, 32 epochs.
+            Assert.AreEqual(192, Resolve(10, rows: 16_043).BatchSize);
+            Assert.AreEqual(12, Resolve(2, rows: 16_043).Epochs);
+            Assert.AreEqual(12, Resolve(10, rows: 16_043).Epochs);
+            Assert.AreEqual(32, Resolve(26, rows: 16_043).Epochs);
+            Assert.AreEqual(Defaults.MaximumEpochs, Resolve(120, rows: 480).Epochs);
+        }
+
+        private static (int, int) Pair(TrainingSizes sizes) => (sizes.CurvatureRows, sizes.OutputRank);
+    }
+}
