@@ -91,7 +91,7 @@ namespace Microsoft.ML
             using var scope = NewDisposeScope();
             using var training = TrainingData.Read(data, columns, task);
             using var network = Network(model, masses);
-            return StabilityBound.Estimate(network, RiemannianMlpNetwork.Loss(task), training.Features, training.Labels, xiSampleCount);
+            return StabilityBound.Estimate(network, RiemannianMlpNetwork.Loss(task), training.Features.ToDense(), training.Labels, xiSampleCount);
         }
 
         private static double[] Masses(double mass, double[]? layerMasses, int layers)

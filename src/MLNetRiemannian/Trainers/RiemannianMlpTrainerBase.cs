@@ -8,6 +8,7 @@ using Microsoft.ML.Trainers;
 using MLNetRiemannian.Data;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
+using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
 using static TorchSharp.torch;
 
@@ -86,19 +87,23 @@ namespace MLNetRiemannian.Trainers
                 using var scope = NewDisposeScope();
                 int seed = _options.Seed ?? ((IHostEnvironmentInternal)Host).Seed ?? 0;
                 var generator = new Generator((ulong)seed);
+                int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
+                var sizes = new[] { columns.FeatureCount }.Concat(_options.HiddenLayerSizes).Append(outputs).ToArray();
+                ModelSizeCheck.Check(sizes, _options.NumberOfEpochs ?? Defaults.MaximumEpochs);
                 using var data = TrainingData.Read(trainData, columns, _task);
+                LogFeatureMemory(data, ch);
                 if (data.SkippedRows > 0)
                     ch.Info(MessageSensitivity.None, $"Skipped {data.SkippedRows} rows with a missing label in column '{columns.LabelColumn}'.");
                 CheckClassesPresent(data, columns);
                 WarnIfUnnormalized(data, columns, ch);
 
                 var (trainX, trainY, trainW, validation) = SplitValidation(data, validationData, columns, generator);
-                int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
-                var sizes = new[] { columns.FeatureCount }.Concat(_options.HiddenLayerSizes).Append(outputs).ToArray();
+                using var ownedX = ReferenceEquals(trainX, data.Features) ? null : trainX;
+                using var ownedValidation = validation?.X;
                 using var network = RiemannianMlpNetwork.Create(_options, sizes, generator);
                 var loss = RiemannianMlpNetwork.Loss(_task);
                 var (batchSize, curvatureBatchSize, epochs) = Defaults.Resolve(_options,
-                    new TableShape(trainX.shape[0], columns.FeatureCount, columns.FeatureCount, outputs));
+                    new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs));
                 using var optimizer = new RiemannianSgd(network, loss, RiemannianMlpNetwork.Metric(_options, loss), _options.LearningRate, _options.Momentum, _options.SolvePrecision)
                 {
                     CurvatureBatchSize = curvatureBatchSize,
@@ -107,8 +112,8 @@ namespace MLNetRiemannian.Trainers
                 };
                 TrainingMetric metric = _task == PredictionTask.Regression ? new TrainingMetric.RootMeanSquaredError() : new TrainingMetric.Accuracy();
                 ch.Info(MessageSensitivity.None,
-                    $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {trainX.shape[0]} training rows" +
-                    $"{(validation is { } v ? $", {v.X.shape[0]} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +
+                    $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {trainX.Rows} training rows" +
+                    $"{(validation is { } v ? $", {v.X.Rows} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +
                     $"{(curvatureBatchSize is > 0 && curvatureBatchSize < batchSize ? $" (metric on {curvatureBatchSize} of them)" : "")}, " +
                     $"η = {_options.LearningRate}, μ = {_options.Mass}, output metric {_options.OutputMetric}.");
 
@@ -173,10 +178,7 @@ namespace MLNetRiemannian.Trainers
         /// </summary>
         private static void WarnIfUnnormalized(TrainingData data, ColumnChecks columns, IChannel ch)
         {
-            using var scope = NewDisposeScope();
-            // max and min, not abs().max(): no temporary copy of the (possibly very large) feature matrix.
-            double largest = Math.Max(Math.Abs(data.Features.max().to_type(ScalarType.Float64).item<double>()),
-                                      Math.Abs(data.Features.min().to_type(ScalarType.Float64).item<double>()));
+            double largest = data.Features.MaxAbs();
             if (largest is > 0 and (> 1e3 or < 1e-3))
                 ch.Warning(MessageSensitivity.None,
                     $"Feature column '{columns.FeatureColumn}' has values of magnitude up to {largest:G3}; RiemannianMlp's defaults assume features " +
@@ -195,7 +197,18 @@ namespace MLNetRiemannian.Trainers
                     $"Label column '{columns.LabelColumn}' holds only {present} distinct class in the training rows; at least 2 are needed.");
         }
 
-        private (Tensor X, Tensor Y, Tensor? W, (Tensor X, Tensor Y)? Validation) SplitValidation(
+        /// <summary>Logs how the features are cached and what they take, against their non-zeros.</summary>
+        private static void LogFeatureMemory(TrainingData data, IChannel ch)
+        {
+            var f = data.Features;
+            ch.Info(MessageSensitivity.None, f is CsrFeatureMatrix
+                ? $"Features cached as compressed rows: {f.Rows} rows × {f.Width} slots, {f.StoredEntries} non-zeros ({data.NonZerosPerRow:G3} per row), " +
+                  $"{f.StorageBytes} bytes ({(double)f.StorageBytes / Math.Max(f.StoredEntries, 1):F1} per non-zero)."
+                : $"Features cached dense: {f.Rows} rows × {f.Width} slots, {f.StorageBytes} bytes.");
+        }
+
+        /// <summary>The training rows and, when validating, the validation rows; matrices other than <paramref name="data"/>'s are the caller's to dispose.</summary>
+        private (FeatureMatrix X, Tensor Y, Tensor? W, (FeatureMatrix X, Tensor Y)? Validation) SplitValidation(
             TrainingData data, IDataView? validationData, ColumnChecks columns, Generator generator)
         {
             if (validationData is not null)
@@ -216,8 +229,8 @@ namespace MLNetRiemannian.Trainers
             var order = randperm(data.Count, generator: generator);
             var validIndex = order.narrow(0, 0, held);
             var trainIndex = order.narrow(0, held, data.Count - held);
-            return (data.Features.index_select(0, trainIndex), data.Labels.index_select(0, trainIndex), data.Weights?.index_select(0, trainIndex),
-                (data.Features.index_select(0, validIndex), data.Labels.index_select(0, validIndex)));
+            return (data.Features.Select(trainIndex), data.Labels.index_select(0, trainIndex), data.Weights?.index_select(0, trainIndex),
+                (data.Features.Select(validIndex), data.Labels.index_select(0, validIndex)));
         }
     }
 }
