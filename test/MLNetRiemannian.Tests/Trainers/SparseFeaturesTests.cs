@@ -78,9 +78,9 @@ namespace MLNetRiemannian.Tests.Trainers
         {
             var ml = new MLContext(2);
             var random = new Random(5);
-            var rows = Enumerable.Range(0, 2000).Select(_ =>
+            var rows = Enumerable.Range(0, 1200).Select(_ =>
             {
-                int group = random.Next(40);
+                int group = random.Next(12);
                 return new HashedRow { Group = $"group{group}", Id = $"id{random.Next(100_000)}", Label = group % 2 == 0 };
             }).ToList();
             var split = ml.Data.TrainTestSplit(ml.Data.LoadFromEnumerable(rows), testFraction: 0.2, seed: 3);
@@ -99,7 +99,7 @@ namespace MLNetRiemannian.Tests.Trainers
             var trainer = ml.BinaryClassification.Trainers.RiemannianMlp(new RiemannianMlpBinaryTrainer.Options
             {
                 HiddenLayerSizes = new[] { 8 },
-                NumberOfEpochs = 8,
+                NumberOfEpochs = 6,
             });
             var model = trainer.Fit(train);
             var metrics = ml.BinaryClassification.Evaluate(model.Transform(featurizer.Transform(split.TestSet)));
