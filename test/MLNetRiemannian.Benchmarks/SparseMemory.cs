@@ -19,7 +19,8 @@ namespace MLNetRiemannian.Benchmarks
         /// <summary>
         /// <c>--table products</c>: the first layer's three products on one random sparse batch (B rows, W slots, z
         /// non-zeros per row, out outputs), through the compacted columns (<see cref="SparseInput"/>, what training uses)
-        /// and through TorchSharp's sparse COO tensor (<c>mm</c>; 0.107 has no CSR constructor), median of 20 runs each.
+        /// kept as entries (<see cref="SparseEntryInput"/>), as <see cref="SparseInput.FromEntries"/> chooses, and through
+        /// TorchSharp's sparse COO tensor (<c>mm</c>; 0.107 has no CSR constructor), median of 20 runs each.
         /// </summary>
         private static int Products(string[] args)
         {
@@ -41,14 +42,15 @@ namespace MLNetRiemannian.Benchmarks
             columns = key.remainder(width);
             values = values.narrow(0, 0, key.shape[0]);
 
-            double compact = Median(() =>
+            double Ours(double minimumFill) => Median(() =>
             {
                 using var s = torch.NewDisposeScope();
-                var x = SparseInput.FromEntries(rows, columns, values, batch, width);
+                var x = SparseInput.FromEntries(rows, columns, values, batch, width, minimumFill);
                 x.Linear(weight, bias).sum().item<float>();
                 x.TransposedTimes(delta).sum().item<float>();
                 x.Gram(null).sum().item<float>();
             });
+            double compact = Ours(0), entries = Ours(2), chosen = Ours(SparseInput.MinimumFill);
             double coo = Median(() =>
             {
                 using var s = torch.NewDisposeScope();
@@ -57,7 +59,7 @@ namespace MLNetRiemannian.Benchmarks
                 x.t().mm(delta).t().sum().item<float>();
                 x.mm(x.t()).to_dense().add_(1).sum().item<float>();
             });
-            Console.WriteLine($"| B {batch} | width {width} | {key.shape[0] / (double)batch:F1} non-zeros/row | out {outputs} | compacted columns {compact * 1e3:F1} ms | COO mm {coo * 1e3:F1} ms |");
+            Console.WriteLine($"| B {batch} | width {width} | {key.shape[0] / (double)batch:F1} non-zeros/row | out {outputs} | compacted columns {compact * 1e3:F1} ms | entries {entries * 1e3:F1} ms | as chosen {chosen * 1e3:F1} ms | COO mm {coo * 1e3:F1} ms |");
             return 0;
         }
 

@@ -34,6 +34,7 @@ namespace MLNetRiemannian.Tests.Data
 
             var kept = rows.Where(r => !float.IsNaN(r.Label)).ToList();
             Assert.AreEqual(40, data.SkippedRows);
+            Assert.IsInstanceOfType<MLNetRiemannian.Numerics.DenseFeatureMatrix>(data.Features, "rows with every slot non-zero stay dense");
             Assert.AreEqual(kept.Count, (int)data.Count);
             CollectionAssert.AreEqual(kept.SelectMany(r => r.Features).ToArray(), data.Features.ToDense().contiguous().data<float>().ToArray());
             CollectionAssert.AreEqual(kept.Select(r => r.Label).ToArray(), data.Labels.contiguous().data<float>().ToArray());

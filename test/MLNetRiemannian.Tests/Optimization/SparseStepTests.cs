@@ -27,6 +27,7 @@ namespace MLNetRiemannian.Tests.Optimization
         {
             foreach (var dtype in new[] { ScalarType.Float64, ScalarType.Float32 })
             foreach (int curvature in new[] { 0, 3 })
+            foreach (bool compacted in new[] { true, false })
             foreach (int outputs in new[] { 1, 3 })
             {
                 if (!MetricCase.Supports(metricKind, outputs)) continue;
@@ -43,11 +44,11 @@ namespace MLNetRiemannian.Tests.Optimization
                 using var network = Network(outputs, massKind, dtype);
 
                 var dense = Step(network, loss, metric, curvature, new DenseInput(rows.index_select(0, index).to_type(dtype)), target, weights);
-                var sparse = Step(network, loss, metric, curvature, SparseData.Batch(rows.to_type(dtype), index), target, weights);
+                var sparse = Step(network, loss, metric, curvature, SparseData.Batch(rows.to_type(dtype), index, compacted), target, weights);
 
                 // Float32 sums in another order: relative 1e-5; Float64: 1e-9.
                 double tolerance = dtype == ScalarType.Float64 ? 1e-9 : 1e-5;
-                string where = $"{dtype}, d={outputs}, curvature rows {curvature}";
+                string where = $"{dtype}, d={outputs}, curvature rows {curvature}, {(compacted ? "compacted" : "entries")}";
                 Assert.IsTrue(Math.Abs(dense.Loss - sparse.Loss) <= tolerance * Math.Abs(dense.Loss), $"loss ({where})");
                 for (int a = 0; a < dense.Layers.Count; a++)
                 {

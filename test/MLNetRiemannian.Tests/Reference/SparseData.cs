@@ -26,13 +26,17 @@ namespace MLNetRiemannian.Tests.Reference
             return new CsrFeatureMatrix(offsets.DetachFromDisposeScope(), columns.DetachFromDisposeScope(), values.DetachFromDisposeScope(), dense.shape[1]);
         }
 
-        /// <summary>The rows of <paramref name="dense"/> at <paramref name="index"/> as a sparse batch, in its dtype.</summary>
-        public static SparseInput Batch(Tensor dense, Tensor index)
+        /// <summary>
+        /// The rows of <paramref name="dense"/> at <paramref name="index"/> as a sparse batch, in its dtype: compacted to
+        /// the columns it touches (<see cref="SparseInput"/>) or kept as entries (<see cref="SparseEntryInput"/>).
+        /// </summary>
+        public static InputBatch Batch(Tensor dense, Tensor index, bool compacted)
         {
             var rows = dense.index_select(0, index);
             var coordinates = rows.ne(0).nonzero();
             var values = rows.flatten().index_select(0, coordinates.select(1, 0) * rows.shape[1] + coordinates.select(1, 1));
-            return SparseInput.FromEntries(coordinates.select(1, 0).contiguous(), coordinates.select(1, 1).contiguous(), values, rows.shape[0], rows.shape[1]);
+            return SparseInput.FromEntries(coordinates.select(1, 0).contiguous(), coordinates.select(1, 1).contiguous(), values, rows.shape[0], rows.shape[1],
+                minimumFill: compacted ? 0 : 2);
         }
     }
 }
