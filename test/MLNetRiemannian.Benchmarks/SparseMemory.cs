@@ -91,6 +91,7 @@ namespace MLNetRiemannian.Benchmarks
             string file = StepTiming.Option(args, "--data", "");
             string trainer = StepTiming.Option(args, "--trainer", "riemannian");
             string hidden = StepTiming.Option(args, "--hidden", "");
+            SparseInput.BatchMinimumFill = double.Parse(StepTiming.Option(args, "--minimum-fill", SparseInput.MinimumFill.ToString("R")), System.Globalization.CultureInfo.InvariantCulture);
             var ml = new MLContext(1);
             ml.Log += (_, e) =>
             {
@@ -123,7 +124,7 @@ namespace MLNetRiemannian.Benchmarks
                 quality = $"hold-out accuracy {ml.MulticlassClassification.Evaluate(model.Transform(split.TestSet)).MicroAccuracy:F4}";
             }
             double seconds = clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"| {table} | {trainer}{(hidden.Length > 0 ? $" (hidden {hidden})" : "")} | {seconds:F1} | {LargeDataMemory.PeakResidentBytes() >> 20} | {quality} |");
+            Console.WriteLine($"| {table} | {trainer}{(hidden.Length > 0 ? $" (hidden {hidden})" : "")}, minimum fill {SparseInput.BatchMinimumFill:G3} | {seconds:F1} | {LargeDataMemory.PeakResidentBytes() >> 20} | {quality} |");
             Console.WriteLine($"(compressed rows take {CsrFeatureMatrix.BytesPerNonZero} bytes per non-zero plus 8 per row)");
             return 0;
         }

@@ -121,7 +121,7 @@ namespace MLNetRiemannian.Numerics
         {
             var (rows, positions) = Entries(index);
             return SparseInput.FromEntries(rows, Columns.index_select(0, positions).to_type(ScalarType.Int64), Values.index_select(0, positions),
-                index.shape[0], Width);
+                index.shape[0], Width, SparseInput.BatchMinimumFill);
         }
 
         public override InputBatch Slice(long start, long count) => Gather(arange(start, start + count, dtype: ScalarType.Int64));

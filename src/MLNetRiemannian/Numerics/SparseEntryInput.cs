@@ -3,9 +3,10 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Numerics
 {
     /// <summary>
-    /// A sparse batch held by its stored entries (row, column, value), for batches whose compacted block
-    /// (<see cref="SparseInput"/>) would be mostly zeros: text features touch tens of thousands of distinct columns per
-    /// batch, so the <c>B × u</c> block is far larger than the entries. Products cost <c>O(nnz · m)</c> by gathering
+    /// A sparse batch held by its stored entries (row, column, value), the alternative to the compacted block
+    /// (<see cref="SparseInput"/>) when that block would be mostly zeros: text features touch tens of thousands of
+    /// distinct columns per batch, so the <c>B × u</c> block is far larger than the entries. Training uses it below
+    /// <see cref="SparseInput.BatchMinimumFill"/> (0 by default: measured slower over a whole fit, see <see cref="SparseInput.MinimumFill"/>). Products cost <c>O(nnz · m)</c> by gathering
     /// the columns of the other factor and scattering into the result; the input Gram is TorchSharp's sparse COO
     /// product <c>X Xᵀ</c>.
     /// </summary>

@@ -13,8 +13,7 @@ namespace MLNetRiemannian.Numerics
     /// <item><c>Pᵀ X</c> is <c>Pᵀ X_c</c> scattered into the columns <c>cols</c> of a zero <c>[m, in]</c> matrix (the weight gradient <c>δᵀX</c> and <c>Pᵀ X̃</c>);</item>
     /// <item><c>X diag(γ) Xᵀ = X_c diag(γ[cols]) X_cᵀ</c> (the input Gram).</item>
     /// </list>
-    /// Memory is <c>B·u</c> values with <c>u ≤ min(in, non-zeros of the batch)</c>, so it is used only when at least
-    /// <see cref="MinimumFill"/> of that block is non-zero (<see cref="FromEntries"/>).
+    /// Memory is <c>B·u</c> values with <c>u ≤ min(in, non-zeros of the batch)</c> (86 MB for a batch of 512 text rows).
     /// </summary>
     internal sealed class SparseInput : InputBatch
     {
@@ -31,11 +30,15 @@ namespace MLNetRiemannian.Numerics
         }
 
         /// <summary>
-        /// The compacted block is used when at least this fraction of it is non-zero. Measured (benchmark
-        /// <c>sparse-memory --table products</c>): one-hot hashed rows (2 per row, B = 64) fill 1/64 of it and are faster
-        /// compacted; text rows (82 per row of 254,677 slots, B = 512) fill under 1/200 and are about 10× faster as entries.
+        /// The compacted block is used when at least this fraction of it is non-zero; 0, so always. Measured (benchmark
+        /// <c>sparse-memory</c>, same load): on text rows (82 per row of 254,677 slots, B = 512) the products alone are
+        /// about 10× faster as entries, but a whole fit (austen lines, first layer of 16) took 86 s compacted against
+        /// 177 s as entries, so training compacts every batch; the entries form stays for the benchmark to compare.
         /// </summary>
-        public const double MinimumFill = 1.0 / 100;
+        public const double MinimumFill = 0;
+
+        /// <summary>The threshold <see cref="CsrFeatureMatrix"/> batches use: <see cref="MinimumFill"/>, changed only by the benchmark tool to compare the two forms.</summary>
+        internal static double BatchMinimumFill { get; set; } = MinimumFill;
 
         /// <summary>
         /// Builds the batch from its stored entries in row order: entry <c>e</c> is <c>X[rows[e], columns[e]] = values[e]</c>;
