@@ -70,7 +70,7 @@ namespace MLNetRiemannian.Benchmarks
                         using var stepScope = NewDisposeScope();
                         var index = order.narrow(0, start, Math.Min(batchSize, rows - start));
                         _optimizer.zero_grad();
-                        nn.functional.cross_entropy(Forward(_data.Features.index_select(0, index)), _data.Labels.index_select(0, index)).backward();
+                        nn.functional.cross_entropy(Forward(_data.Features.ToDense().index_select(0, index)), _data.Labels.index_select(0, index)).backward();
                         _optimizer.step();
                     }
                 }

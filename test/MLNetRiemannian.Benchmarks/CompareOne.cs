@@ -67,7 +67,7 @@ namespace MLNetRiemannian.Benchmarks
             network.Train(epochs, (epoch, epochSeconds) =>
             {
                 seconds += epochSeconds;
-                record(epoch, seconds, CompareNetwork.Accuracy(network.Network, test.Features, test.Labels));
+                record(epoch, seconds, CompareNetwork.Accuracy(network.Network, test.Features.ToDense(), test.Labels));
             });
         }
 

@@ -72,7 +72,7 @@ namespace MLNetRiemannian.Benchmarks
             ml.Data.SaveAsBinary(ml.Data.LoadFromEnumerable(Generate(), schema), stream); // streams: no row list in memory
         }
 
-        private static long PeakResidentBytes()
+        internal static long PeakResidentBytes()
         {
             foreach (var line in File.ReadLines("/proc/self/status"))
                 if (line.StartsWith("VmHWM:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) << 10;

@@ -1,5 +1,6 @@
 using System;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
 using static TorchSharp.torch;
 
@@ -34,7 +35,7 @@ namespace MLNetRiemannian.Benchmarks
 
         /// <summary>The library's Woodbury direction (weight, bias): the call the step makes, nothing around it.</summary>
         public (Tensor Weight, Tensor Bias) Woodbury() =>
-            WoodburyStep.Direction(_atom, _input, _factor, _gradientWeight, _gradientBias, SolvePrecision.Single, Events);
+            WoodburyStep.Direction(_atom, new DenseInput(_input), _factor, _gradientWeight, _gradientBias, SolvePrecision.Single, Events);
 
         /// <summary>
         /// The dense reference, as <c>[out, in + 1]</c>: K <c>[B·d, n]</c> with rows <c>R_b[i,:] ⊗ x̃_b</c>,
@@ -46,7 +47,7 @@ namespace MLNetRiemannian.Benchmarks
             var xTilde = cat(new[] { _input, ones(batch, 1, dtype: _input.dtype) }, 1);
             var k = (_factor.unsqueeze(3) * xTilde.view(batch, 1, 1, inputs + 1)).view(batch * rows, N);
             var g = k.t().mm(k);
-            g.diagonal().add_(1 / _atom.MassInverse.ScalarInverse);
+            g.diagonal().add_(1 / ((ScalarMassInverse)_atom.MassInverse).Inverse);
             var gradient = cat(new[] { _gradientWeight, _gradientBias.unsqueeze(1) }, 1).view(N, 1);
             return cholesky_solve(gradient, linalg.cholesky(g), upper: false).view(outputs, inputs + 1);
         }

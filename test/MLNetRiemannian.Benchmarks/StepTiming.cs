@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Linq;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
 using static TorchSharp.torch;
 
@@ -92,11 +93,11 @@ namespace MLNetRiemannian.Benchmarks
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var (_, _, layers) = optimizer.Directions(x, y, null);
+            var (_, _, layers) = optimizer.Directions(new DenseInput(x), y, null);
             var output = network.Atoms[^1];
             return layers.OrderBy(l => network.Atoms.ToList().IndexOf(l.Atom)).Select(l =>
             {
-                var root = full(l.Input.shape[0], 1 / Math.Sqrt(l.Input.shape[0]));
+                var root = full(l.Input.Rows, 1 / Math.Sqrt(l.Input.Rows));
                 Action solve = l.Atom == output
                     ? () => WoodburyStep.DirectionForIdentityFactor(l.Atom, l.Input, root, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events)
                     : () => WoodburyStep.Direction(l.Atom, l.Input, l.Factor, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events);

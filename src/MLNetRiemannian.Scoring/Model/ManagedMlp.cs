@@ -12,6 +12,10 @@ namespace MLNetRiemannian.Model
     /// <remarks>
     /// Immutable once built, so any number of threads may call <see cref="Forward"/> at once; each caller brings its
     /// own scratch buffer (<see cref="ScratchSize"/> floats), which makes scoring allocation-free per row.
+    /// A sparse row (<see cref="ForwardSparse"/>) enters the first layer as <c>z = b + Σ_j W[:, i_j] v_j</c> over its
+    /// stored entries only, from a transposed copy of the first layer (<c>[in, out]</c>, made once, on the first sparse
+    /// row) so that each entry adds one contiguous row: W's own row-major <c>[out, in]</c> layout would make it a
+    /// gather of <c>out</c> floats <c>in</c> apart per entry.
     /// </remarks>
     internal sealed class ManagedMlp
     {
@@ -24,6 +28,7 @@ namespace MLNetRiemannian.Model
         private readonly int[] _sizes;
         private readonly float[][] _weights;
         private readonly float[][] _biases;
+        private readonly Lazy<float[]> _firstLayerTransposed;
 
         /// <summary>Takes ownership of the arrays; the caller has validated their shapes and must not change them.</summary>
         /// <param name="sizes">Widths, input first: layer <c>l</c> maps <c>sizes[l]</c> to <c>sizes[l + 1]</c>.</param>
@@ -38,8 +43,9 @@ namespace MLNetRiemannian.Model
             Activation = activation;
             int widest = 0;
             for (int l = 1; l < sizes.Length - 1; l++) widest = Math.Max(widest, sizes[l]);
-            // Two hidden vectors in turn (the layer's input and output), plus the densified input row.
-            ScratchSize = 2 * widest + sizes[0];
+            // Two hidden vectors in turn (the layer's input and output); a sparse input row is used as it is.
+            ScratchSize = 2 * widest;
+            _firstLayerTransposed = new Lazy<float[]>(() => Transpose(_weights[0], _sizes[1], _sizes[0]));
         }
 
         /// <summary>The nonlinearity between layers.</summary>
@@ -54,7 +60,7 @@ namespace MLNetRiemannian.Model
         /// <summary>Width of the output (before the task's head).</summary>
         public int OutputSize => _sizes[^1];
 
-        /// <summary>Floats of scratch <see cref="Forward"/> needs, including room for a densified input row.</summary>
+        /// <summary>Floats of scratch <see cref="Forward"/> and <see cref="ForwardSparse"/> need.</summary>
         public int ScratchSize { get; }
 
         /// <summary>Widths, input first.</summary>
@@ -66,22 +72,40 @@ namespace MLNetRiemannian.Model
         /// <summary>Layer <paramref name="layer"/>'s b.</summary>
         public ReadOnlySpan<float> Bias(int layer) => _biases[layer];
 
-        /// <summary>
-        /// The tail of <paramref name="scratch"/> a caller may use to densify an input row (<see cref="InputSize"/>
-        /// floats) before passing it to <see cref="Forward"/>; <see cref="Forward"/> does not touch it.
-        /// </summary>
-        public Span<float> InputScratch(Span<float> scratch) => scratch.Slice(ScratchSize - InputSize, InputSize);
-
         /// <summary>Computes the network's linear output for one input row.</summary>
         /// <param name="input">The row, <see cref="InputSize"/> floats.</param>
         /// <param name="output">Receives <see cref="OutputSize"/> floats.</param>
         /// <param name="scratch">At least <see cref="ScratchSize"/> floats, owned by the caller for this call.</param>
         public void Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> scratch)
         {
-            int hidden = (ScratchSize - InputSize) / 2;
-            Span<float> even = scratch.Slice(0, hidden), odd = scratch.Slice(hidden, hidden);
-            ReadOnlySpan<float> current = input;
-            for (int l = 0; l < _weights.Length; l++)
+            int hidden = ScratchSize / 2;
+            Continue(0, input, output, scratch.Slice(0, hidden), scratch.Slice(hidden, hidden));
+        }
+
+        /// <summary><see cref="Forward"/> for a sparse row: <c>x[indices[j]] = values[j]</c>, every other slot 0.</summary>
+        /// <param name="indices">The stored slots, each in [0, <see cref="InputSize"/>).</param>
+        /// <param name="values">Their values, as many as <paramref name="indices"/>.</param>
+        /// <param name="output">Receives <see cref="OutputSize"/> floats.</param>
+        /// <param name="scratch">At least <see cref="ScratchSize"/> floats, owned by the caller for this call.</param>
+        public void ForwardSparse(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> output, Span<float> scratch)
+        {
+            int hidden = ScratchSize / 2;
+            bool last = _weights.Length == 1;
+            int width = _sizes[1];
+            Span<float> z = last ? output.Slice(0, OutputSize) : scratch.Slice(0, width);
+            ReadOnlySpan<float> transposed = _firstLayerTransposed.Value;
+            _biases[0].AsSpan().CopyTo(z);
+            for (int j = 0; j < indices.Length; j++)
+                TensorPrimitives.MultiplyAdd(transposed.Slice(indices[j] * width, width), values[j], z, z);
+            if (last) return;
+            Activate(z);
+            Continue(1, z, output, scratch.Slice(0, hidden), scratch.Slice(hidden, hidden));
+        }
+
+        /// <summary>Layers <paramref name="first"/> onward, from <paramref name="current"/> (which lives in <paramref name="even"/> or is the input).</summary>
+        private void Continue(int first, ReadOnlySpan<float> current, Span<float> output, Span<float> even, Span<float> odd)
+        {
+            for (int l = first; l < _weights.Length; l++)
             {
                 bool last = l == _weights.Length - 1;
                 Span<float> next = last ? output.Slice(0, OutputSize) : (l % 2 == 0 ? even : odd).Slice(0, _sizes[l + 1]);
@@ -89,6 +113,15 @@ namespace MLNetRiemannian.Model
                 if (!last) Activate(next);
                 current = next;
             }
+        }
+
+        private static float[] Transpose(float[] weights, int rows, int columns)
+        {
+            var transposed = new float[weights.Length];
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < columns; c++)
+                    transposed[(long)c * rows + r] = weights[(long)r * columns + c];
+            return transposed;
         }
 
         // z = W x + b, one SIMD dot product per output row: the weights stream through once, so this is the plain

@@ -45,6 +45,9 @@ namespace MLNetRiemannian.Model
         /// <summary>The first released format (no numerical-event counts in the history).</summary>
         private const int FirstVersion = 1;
 
+        /// <summary>The largest payload the format writes: it is assembled in a <see cref="MemoryStream"/>, whose length is an int.</summary>
+        internal const long MaximumPayloadBytes = int.MaxValue;
+
         private const int HeaderBytes = sizeof(int) + sizeof(long);
         private const int ChecksumBytes = 32;
         private const int FirstVersionEpochBytes = sizeof(int) + 4 * sizeof(double) + sizeof(bool);

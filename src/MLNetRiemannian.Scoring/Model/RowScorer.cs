@@ -26,7 +26,7 @@ namespace MLNetRiemannian.Model
         {
             var editor = VBufferEditor.Create(ref probabilities, _network.OutputSize);
             Span<float> p = editor.Values;
-            _network.Forward(Densify(features), p, _scratch);
+            Forward(features, p);
             // Shift by the largest logit so that exp cannot overflow (torch's softmax does the same).
             TensorPrimitives.Subtract(p, TensorPrimitives.Max(p), p);
             TensorPrimitives.Exp(p, p);
@@ -37,7 +37,7 @@ namespace MLNetRiemannian.Model
         /// <summary>Binary Score (the logit) or regression Score: the network's single output.</summary>
         public void Score(in VBuffer<float> features, ref float score)
         {
-            _network.Forward(Densify(features), _output, _scratch);
+            Forward(features, _output);
             score = _output[0];
         }
 
@@ -48,14 +48,13 @@ namespace MLNetRiemannian.Model
             probability = (float)(1 / (1 + Math.Exp(-(double)score)));
         }
 
-        private ReadOnlySpan<float> Densify(in VBuffer<float> features)
+        /// <summary>The network's output for a dense or sparse row; a sparse one is never densified.</summary>
+        private void Forward(in VBuffer<float> features, Span<float> output)
         {
             if (features.Length != _network.InputSize)
                 throw new InvalidOperationException($"The feature vector has {features.Length} slots but the model was trained on {_network.InputSize}.");
-            if (features.IsDense) return features.GetValues();
-            var dense = _network.InputScratch(_scratch);
-            features.CopyTo(dense);
-            return dense;
+            if (features.IsDense) _network.Forward(features.GetValues(), output, _scratch);
+            else _network.ForwardSparse(features.GetIndices(), features.GetValues(), output, _scratch);
         }
     }
 }

@@ -4,23 +4,24 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNetRiemannian.Model;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Data
 {
     /// <summary>
     /// Features, labels and example weights read once from an <see cref="IDataView"/> and cached as native tensors
-    /// for all epochs. Features are one Float32 tensor <c>[N, F]</c>, allocated once at its final size (the rows are
-    /// counted first when the view does not know its count), so reading peaks at <c>4·N·(F + 2)</c> bytes plus one
-    /// staging chunk of 16,384 rows: 60,000 × 784 takes 188 MB, 1,000,000 × 100 takes 400 MB.
+    /// for all epochs. Features are a <see cref="FeatureMatrix"/>: dense Float32 <c>[N, F]</c> (4 bytes per slot),
+    /// allocated once at its final size (the rows are counted first when the view does not know its count), or, when
+    /// fewer than a quarter of the first rows' slots are non-zero, compressed rows (8 bytes per non-zero plus 8 per
+    /// row; the rule is <see cref="FeatureReader"/>'s). Reading peaks at the cache plus one staging chunk of at most
+    /// 8 MB: 60,000 × 784 dense takes 188 MB, 1,000,000 × 100 takes 400 MB.
     /// Rows whose label is missing are skipped and counted, as ML.NET's trainers do; any other bad value throws,
     /// naming the column and the row index (0-based position in the data view).
     /// </summary>
     internal sealed class TrainingData : IDisposable
     {
-        private const int ChunkRows = 16384;
-
-        private TrainingData(Tensor features, Tensor labels, Tensor? weights, long skipped)
+        private TrainingData(FeatureMatrix features, Tensor labels, Tensor? weights, long skipped)
         {
             Features = features;
             Labels = labels;
@@ -28,8 +29,8 @@ namespace MLNetRiemannian.Data
             SkippedRows = skipped;
         }
 
-        /// <summary><c>[N, F]</c> Float32.</summary>
-        public Tensor Features { get; }
+        /// <summary>The feature rows, dense or compressed.</summary>
+        public FeatureMatrix Features { get; }
 
         /// <summary>Int64 class indices <c>[N]</c> (multiclass), Float32 0/1 <c>[N]</c> (binary) or Float32 <c>[N, 1]</c> (regression).</summary>
         public Tensor Labels { get; }
@@ -40,7 +41,10 @@ namespace MLNetRiemannian.Data
         /// <summary>Rows skipped because their label was missing.</summary>
         public long SkippedRows { get; }
 
-        public long Count => Features.shape[0];
+        public long Count => Features.Rows;
+
+        /// <summary>Mean stored non-zeros per row (the width for dense rows).</summary>
+        public double NonZerosPerRow => Count == 0 ? 0 : (double)Features.StoredEntries / Count;
 
         /// <summary>Reads every row; <paramref name="schema"/> was checked by <see cref="ColumnChecks"/> before.</summary>
         public static TrainingData Read(IDataView data, ColumnChecks schema, PredictionTask task)
@@ -51,19 +55,16 @@ namespace MLNetRiemannian.Data
             var columns = new List<DataViewSchema.Column> { featureColumn, labelColumn };
             if (weightColumn is { } w) columns.Add(w);
 
-            int width = schema.FeatureCount;
             using var cursor = data.GetRowCursor(columns);
             var getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
             var getLabel = LabelGetter(cursor, labelColumn, task);
             var getWeight = weightColumn is { } wc ? cursor.GetGetter<float>(wc) : null;
 
             long capacity = data.GetRowCount() ?? CountRows(data);
-            var features = empty(Math.Max(capacity, 1), width);
+            using var features = new FeatureReader(schema.FeatureColumn, schema.FeatureCount, capacity);
             var labels = new List<float>();
             var weights = getWeight is null ? null : new List<float>();
-            var buffer = new float[ChunkRows * width];
-            int rowsInChunk = 0;
-            long filled = 0, skipped = 0;
+            long skipped = 0;
             VBuffer<float> row = default;
             while (cursor.MoveNext())
             {
@@ -78,45 +79,15 @@ namespace MLNetRiemannian.Data
                             $"Example weight column '{schema.WeightColumn}' has the value {weight} at row {cursor.Position}; weights must be finite and non-negative.");
                 }
                 getFeatures(ref row);
-                var target = buffer.AsSpan(rowsInChunk * width, width);
-                row.CopyTo(target);
-                for (int j = 0; j < width; j++)
-                {
-                    if (!float.IsFinite(target[j]))
-                        throw new ArgumentOutOfRangeException(nameof(data),
-                            $"Feature column '{schema.FeatureColumn}' has the value {target[j]} in slot {j} at row {cursor.Position}; " +
-                            "features must be finite (replace missing values first, e.g. mlContext.Transforms.ReplaceMissingValues).");
-                }
+                features.Add(row, cursor.Position);
                 labels.Add(label);
                 weights?.Add(weight);
-                if (++rowsInChunk == ChunkRows)
-                {
-                    filled = Flush(features, buffer, rowsInChunk, width, filled, capacity);
-                    rowsInChunk = 0;
-                }
             }
-            filled = Flush(features, buffer, rowsInChunk, width, filled, capacity);
             if (labels.Count == 0)
                 throw new ArgumentException(skipped > 0
                     ? $"Every one of the {skipped} rows has a missing value in label column '{schema.LabelColumn}'; there is nothing to train on."
                     : "The training data has no rows.", nameof(data));
-
-            // Rows skipped for a missing label leave unused capacity at the end: keep the filled part only.
-            if (filled < features.shape[0]) features = features.narrow(0, 0, filled);
-            return new TrainingData(features, LabelTensor(labels, task), weights is null ? null : tensor(weights.ToArray()), skipped);
-        }
-
-        /// <summary>Copies <paramref name="rows"/> staged rows into <paramref name="features"/> at <paramref name="offset"/>.</summary>
-        private static long Flush(Tensor features, float[] buffer, int rows, int width, long offset, long capacity)
-        {
-            if (rows == 0) return offset;
-            if (offset + rows > capacity)
-                throw new InvalidOperationException($"The data view yielded more than the {capacity} rows it reported.");
-            // frombuffer aliases the pinned managed buffer (tensor(array) would clone it: 6.5 MB of garbage a chunk).
-            using var staged = frombuffer(buffer, ScalarType.Float32, count: (long)rows * width);
-            using var shaped = staged.view(rows, width);
-            features.narrow(0, offset, rows).copy_(shaped);
-            return offset + rows;
+            return new TrainingData(features.Finish(), LabelTensor(labels, task), weights is null ? null : tensor(weights.ToArray()), skipped);
         }
 
         /// <summary>The row count of a view that does not know it (a file-backed one): one pass with no columns active.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using MLNetRiemannian.Model;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Data
@@ -78,14 +79,14 @@ namespace MLNetRiemannian.Data
             : new LabelStandardization(LabelMean, LabelStandardDeviation > 0 && double.IsFinite(1 / LabelStandardDeviation) ? LabelStandardDeviation : 1);
 
         /// <summary>
-        /// Computes the statistics of <paramref name="features"/> <c>[N, F]</c>, <paramref name="labels"/> (as
+        /// Computes the statistics of <paramref name="features"/> (<c>N</c> rows, dense or compressed), <paramref name="labels"/> (as
         /// <see cref="TrainingData.Labels"/>) and <paramref name="weights"/> <c>[N]</c>.
         /// </summary>
         /// <exception cref="ArgumentException">Every example weight is 0: there is nothing to learn from.</exception>
-        public static TrainingStatistics Compute(Tensor features, Tensor labels, Tensor? weights, ColumnChecks columns, PredictionTask task)
+        public static TrainingStatistics Compute(FeatureMatrix features, Tensor labels, Tensor? weights, ColumnChecks columns, PredictionTask task)
         {
             using var scope = NewDisposeScope();
-            long rows = features.shape[0];
+            long rows = features.Rows;
             var w = weights?.to_type(ScalarType.Float64) ?? ones(rows, dtype: ScalarType.Float64);
             double weightSum = w.sum().item<double>();
             if (!(weightSum > 0))
@@ -93,9 +94,7 @@ namespace MLNetRiemannian.Data
                     $"Example weight column '{columns.WeightColumn}' is 0 in every one of the {rows} training rows; at least one row needs a positive weight.",
                     nameof(weights));
 
-            // Column-wise max and min: [F] each, no temporary of the (possibly very large) feature matrix.
-            var slotMax = features.amax(0).to_type(ScalarType.Float64);
-            var slotMin = features.amin(0).to_type(ScalarType.Float64);
+            var range = features.Range();
             var y = labels.to_type(ScalarType.Float64).view(-1);
             double mean = 0, deviation = 0, constantLoss;
             if (task == PredictionTask.Regression)
@@ -115,9 +114,9 @@ namespace MLNetRiemannian.Data
             return new TrainingStatistics(columns, task)
             {
                 Rows = rows,
-                FeatureMin = slotMin.min().item<double>(),
-                FeatureMax = slotMax.max().item<double>(),
-                LargestFeatureSlot = maximum(slotMax.abs(), slotMin.abs()).argmax().item<long>(),
+                FeatureMin = range.Min,
+                FeatureMax = range.Max,
+                LargestFeatureSlot = range.LargestSlot,
                 LabelMin = y.min().item<double>(),
                 LabelMax = y.max().item<double>(),
                 LabelMean = mean,

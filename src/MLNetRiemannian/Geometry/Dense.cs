@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -71,9 +72,17 @@ namespace MLNetRiemannian.Geometry
             return Forward(input);
         }
 
+        internal override Tensor Forward(InputBatch input) => input.Linear(Weight, Bias);
+
+        internal override Tensor Forward(InputBatch input, ForwardTrace trace)
+        {
+            trace.Push(input);
+            return input.Linear(Weight, Bias);
+        }
+
         internal override Tensor? Pullback(Tensor? factor, ForwardTrace trace, bool toInput)
         {
-            var input = trace.Pop();
+            var input = trace.PopInput();
             if (factor is null) return null;
             trace.Record(this, input, factor);
             return toInput ? factor.matmul(Weight) : null;

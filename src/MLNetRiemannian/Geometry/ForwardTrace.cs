@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -10,17 +11,23 @@ namespace MLNetRiemannian.Geometry
     /// </summary>
     internal sealed class ForwardTrace
     {
-        private readonly Stack<Tensor> _inputs = new();
+        private readonly Stack<InputBatch> _inputs = new();
         private readonly List<AtomPullback> _atoms = new();
 
         /// <summary>The atoms reached by the pullback, last layer first.</summary>
         public IReadOnlyList<AtomPullback> Atoms => _atoms;
 
-        public void Push(Tensor input) => _inputs.Push(input);
+        public void Push(Tensor input) => _inputs.Push(new DenseInput(input));
 
-        public Tensor Pop() => _inputs.Pop();
+        public void Push(InputBatch input) => _inputs.Push(input);
 
-        public void Record(Dense atom, Tensor input, Tensor factor) => _atoms.Add(new AtomPullback(atom, input, factor));
+        /// <summary>The last input pushed, which a module that is not a <see cref="Dense"/> always pushed dense.</summary>
+        public Tensor Pop() => ((DenseInput)_inputs.Pop()).Values;
+
+        /// <summary>The last input pushed, dense or sparse.</summary>
+        public InputBatch PopInput() => _inputs.Pop();
+
+        public void Record(Dense atom, InputBatch input, Tensor factor) => _atoms.Add(new AtomPullback(atom, input, factor));
 
         /// <summary>
         /// A second trace of the same forward pass restricted to its first <paramref name="rows"/> samples (views, no
@@ -30,14 +37,14 @@ namespace MLNetRiemannian.Geometry
         {
             var narrowed = new ForwardTrace();
             foreach (var input in _inputs.Reverse()) // bottom of the stack first, so the copy pops in the same order
-                narrowed.Push(input.narrow(0, 0, rows));
+                narrowed.Push(input.Narrow(rows));
             return narrowed;
         }
     }
 
     /// <summary>
-    /// One atom's share of the pullback: its input batch <c>x</c> <c>[B, in]</c> and the output metric's factor
+    /// One atom's share of the pullback: its input batch <c>x</c> <c>[B, in]</c> (dense or sparse) and the output metric's factor
     /// pulled back to its output, <c>R</c> <c>[B, k, out]</c> (paper.md section 3).
     /// </summary>
-    internal readonly record struct AtomPullback(Dense Atom, Tensor Input, Tensor Factor);
+    internal readonly record struct AtomPullback(Dense Atom, InputBatch Input, Tensor Factor);
 }

@@ -1,62 +1,45 @@
 using System;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
 {
     /// <summary>
-    /// <c>D⁻¹</c> of one dense layer as the step uses it: a scalar, a Kronecker pair (row ⊗ column, the last column
-    /// for the bias), or explicit per-parameter entries. Owns its tensors.
+    /// <c>D⁻¹</c> of one dense layer as the step uses it (paper.md section 3), one subclass per kind of mass: each
+    /// applies itself to a parameter-shaped pair and builds the Gram matrices of the Woodbury system, so the step never
+    /// asks which kind it holds. Owns its tensors.
     /// </summary>
-    internal sealed class MassInverse : IDisposable
+    internal abstract class MassInverse : IDisposable
     {
-        private MassInverse(double scalar, Tensor? rows, Tensor? columns, Tensor? weight, Tensor? bias)
-        {
-            ScalarInverse = scalar;
-            RowInverse = rows;
-            ColumnInverse = columns;
-            WeightInverse = weight;
-            BiasInverse = bias;
-        }
+        /// <summary>True when <c>K D⁻¹ Kᵀ</c> needs K formed explicitly (a general diagonal), so the block solve of an identity factor does not apply.</summary>
+        public virtual bool IsExplicit => false;
 
-        /// <summary>1/μ for a scalar mass (then every tensor is null).</summary>
-        public double ScalarInverse { get; }
-
-        /// <summary>1/r, <c>[out]</c>, for a Kronecker mass.</summary>
-        public Tensor? RowInverse { get; }
-
-        /// <summary>1/c, <c>[in + 1]</c> (the last entry for the bias), for a Kronecker mass.</summary>
-        public Tensor? ColumnInverse { get; }
-
-        /// <summary>Per-weight inverse masses <c>[out, in]</c>, for a general diagonal mass.</summary>
-        public Tensor? WeightInverse { get; }
-
-        /// <summary>Per-bias inverse masses <c>[out]</c>, for a general diagonal mass.</summary>
-        public Tensor? BiasInverse { get; }
-
-        /// <summary>True when the step must build K explicitly (a general diagonal).</summary>
-        public bool IsExplicit => WeightInverse is not null;
-
-        public static MassInverse Scalar(double inverse) => new(inverse, null, null, null, null);
+        public static MassInverse Scalar(double inverse) => new ScalarMassInverse(inverse);
 
         public static MassInverse Kronecker(float[] rows, float[] columns, ScalarType dtype) =>
-            new(1, Reciprocal(rows, dtype, rows.Length), Reciprocal(columns, dtype, columns.Length), null, null);
+            new KroneckerMassInverse(Reciprocal(rows, dtype, rows.Length), Reciprocal(columns, dtype, columns.Length));
 
         public static MassInverse Diagonal(float[] weight, float[] bias, int outputSize, int inputSize, ScalarType dtype) =>
-            new(1, null, null, Reciprocal(weight, dtype, outputSize, inputSize), Reciprocal(bias, dtype, outputSize));
+            new DiagonalMassInverse(Reciprocal(weight, dtype, outputSize, inputSize), Reciprocal(bias, dtype, outputSize));
 
         /// <summary>Applies <c>D⁻¹</c> to a parameter-shaped pair (weight <c>[out, in]</c>, bias <c>[out]</c>).</summary>
-        public (Tensor Weight, Tensor Bias) Apply(Tensor weight, Tensor bias)
-        {
-            if (WeightInverse is not null) return (weight * WeightInverse, bias * BiasInverse!);
-            if (RowInverse is not null)
-            {
-                long inputs = weight.shape[1];
-                var rows = RowInverse.to_type(weight.dtype).unsqueeze(1);
-                var columns = ColumnInverse!.to_type(weight.dtype);
-                return (weight * rows * columns.narrow(0, 0, inputs), bias * rows.squeeze(1) * columns[inputs]);
-            }
-            return (weight * ScalarInverse, bias * ScalarInverse);
-        }
+        public abstract (Tensor Weight, Tensor Bias) Apply(Tensor weight, Tensor bias);
+
+        /// <summary>
+        /// <c>K D⁻¹ Kᵀ</c>, <c>[B·k, B·k]</c>, for K's rows <c>R_b[i,:] ⊗ x̃_b</c>.
+        /// </summary>
+        /// <param name="factor">R, <c>[B, k, out]</c>, contiguous.</param>
+        /// <param name="input">x, <c>[B, in]</c>, of R's dtype.</param>
+        public abstract Tensor Gram(Tensor factor, InputBatch input);
+
+        /// <summary>
+        /// The inner system for a factor <c>R_b = √ω_b · I</c> (paper.md section 3): <c>S_i = I_B + ρ_i Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}</c>,
+        /// one <c>[B, B]</c> block shared by every output when <c>ρ</c> is constant, else <c>[out, B, B]</c>.
+        /// </summary>
+        /// <param name="input">x, <c>[B, in]</c>.</param>
+        /// <param name="root">√ω, <c>[B, 1]</c>, of the input's dtype.</param>
+        /// <exception cref="ArgumentException">The mass has no Kronecker structure (<see cref="IsExplicit"/>).</exception>
+        public abstract Tensor IdentityFactorSystem(InputBatch input, Tensor root);
 
         private static Tensor Reciprocal(float[] values, ScalarType dtype, params long[] shape)
         {
@@ -64,12 +47,125 @@ namespace MLNetRiemannian.Geometry
             return tensor(values, shape).to_type(ScalarType.Float64).reciprocal_().to_type(dtype).DetachFromDisposeScope();
         }
 
-        public void Dispose()
+        public abstract void Dispose();
+    }
+
+    /// <summary><c>D⁻¹ = (1/μ) I</c>: both Grams are plain products scaled by 1/μ.</summary>
+    internal sealed class ScalarMassInverse : MassInverse
+    {
+        public ScalarMassInverse(double inverse) => Inverse = inverse;
+
+        /// <summary>1/μ.</summary>
+        public double Inverse { get; }
+
+        public override (Tensor Weight, Tensor Bias) Apply(Tensor weight, Tensor bias) => (weight * Inverse, bias * Inverse);
+
+        public override Tensor Gram(Tensor factor, InputBatch input)
         {
-            RowInverse?.Dispose();
-            ColumnInverse?.Dispose();
-            WeightInverse?.Dispose();
-            BiasInverse?.Dispose();
+            var flat = Flat(factor);
+            return Combine(flat.mm(flat.t()).mul_(Inverse), factor, input.Gram(null));
+        }
+
+        public override Tensor IdentityFactorSystem(InputBatch input, Tensor root)
+        {
+            var system = input.Gram(null).mul_(Inverse).mul_(root).mul_(root.t());
+            system.diagonal().add_(1);
+            return system;
+        }
+
+        /// <summary>R flattened to its rows, <c>[B·k, out]</c>.</summary>
+        internal static Tensor Flat(Tensor factor) => factor.view(factor.shape[0] * factor.shape[1], factor.shape[2]);
+
+        /// <summary><c>(R diag(ρ) Rᵀ) ∘ (X̃ diag(γ) X̃ᵀ ⊗ 1_k 1_kᵀ)</c>: the factorized <c>K D⁻¹ Kᵀ</c>.</summary>
+        internal static Tensor Combine(Tensor factorGram, Tensor factor, Tensor inputGram)
+        {
+            long batch = factor.shape[0], rows = factor.shape[1], n = batch * rows;
+            return factorGram.view(batch, rows, batch, rows).mul_(inputGram.view(batch, 1, batch, 1)).view(n, n);
+        }
+
+        public override void Dispose() { }
+    }
+
+    /// <summary><c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c>: the row factor ρ <c>[out]</c>, the column factor γ <c>[in + 1]</c> (the last entry for the bias).</summary>
+    internal sealed class KroneckerMassInverse : MassInverse
+    {
+        public KroneckerMassInverse(Tensor rows, Tensor columns)
+        {
+            RowInverse = rows;
+            ColumnInverse = columns;
+        }
+
+        /// <summary>ρ = 1/r, <c>[out]</c>.</summary>
+        public Tensor RowInverse { get; }
+
+        /// <summary>γ = 1/c, <c>[in + 1]</c>.</summary>
+        public Tensor ColumnInverse { get; }
+
+        public override (Tensor Weight, Tensor Bias) Apply(Tensor weight, Tensor bias)
+        {
+            long inputs = weight.shape[1];
+            var rows = RowInverse.to_type(weight.dtype).unsqueeze(1);
+            var columns = ColumnInverse.to_type(weight.dtype);
+            return (weight * rows * columns.narrow(0, 0, inputs), bias * rows.squeeze(1) * columns[inputs]);
+        }
+
+        public override Tensor Gram(Tensor factor, InputBatch input)
+        {
+            var flat = ScalarMassInverse.Flat(factor);
+            return ScalarMassInverse.Combine((flat * RowInverse.to_type(factor.dtype)).mm(flat.t()), factor, input.Gram(ColumnInverse));
+        }
+
+        public override Tensor IdentityFactorSystem(InputBatch input, Tensor root)
+        {
+            var gram = input.Gram(ColumnInverse).mul_(root).mul_(root.t());
+            var blocks = gram.unsqueeze(0) * RowInverse.to_type(gram.dtype).view(-1, 1, 1);
+            blocks.diagonal(0, -2, -1).add_(1);
+            return blocks;
+        }
+
+        public override void Dispose()
+        {
+            RowInverse.Dispose();
+            ColumnInverse.Dispose();
+        }
+    }
+
+    /// <summary>A general diagonal <c>D⁻¹</c>: per-weight <c>[out, in]</c> and per-bias <c>[out]</c> entries; K is formed for its Gram (small layers only).</summary>
+    internal sealed class DiagonalMassInverse : MassInverse
+    {
+        public DiagonalMassInverse(Tensor weight, Tensor bias)
+        {
+            WeightInverse = weight;
+            BiasInverse = bias;
+        }
+
+        /// <summary>Per-weight inverse masses <c>[out, in]</c>.</summary>
+        public Tensor WeightInverse { get; }
+
+        /// <summary>Per-bias inverse masses <c>[out]</c>.</summary>
+        public Tensor BiasInverse { get; }
+
+        public override bool IsExplicit => true;
+
+        public override (Tensor Weight, Tensor Bias) Apply(Tensor weight, Tensor bias) => (weight * WeightInverse, bias * BiasInverse);
+
+        public override Tensor Gram(Tensor factor, InputBatch input)
+        {
+            var x = input.ToDense();
+            long batch = factor.shape[0], rows = factor.shape[1], outputs = factor.shape[2], inputs = x.shape[1], n = batch * rows;
+            var xTilde = cat(new[] { x, ones(batch, 1, dtype: x.dtype) }, 1);
+            var k = (factor.unsqueeze(3) * xTilde.view(batch, 1, 1, inputs + 1)).view(n, outputs * (inputs + 1));
+            var inverse = cat(new[] { WeightInverse, BiasInverse.unsqueeze(1) }, 1).to_type(factor.dtype).view(1, -1);
+            return (k * inverse).mm(k.t());
+        }
+
+        public override Tensor IdentityFactorSystem(InputBatch input, Tensor root) =>
+            throw new ArgumentException("A general diagonal mass has no block structure; use WoodburyStep.Direction.", nameof(input));
+
+        public override void Dispose()
+        {
+            WeightInverse.Dispose();
+            BiasInverse.Dispose();
         }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -31,6 +32,15 @@ namespace MLNetRiemannian.Geometry
 
         /// <summary>Forward pass that records, on <paramref name="trace"/>, what the pullback will need.</summary>
         internal abstract Tensor Forward(Tensor input, ForwardTrace trace);
+
+        /// <summary>
+        /// The forward pass on a batch that may be sparse. Only a <see cref="Dense"/> layer multiplies a sparse batch
+        /// as it is; any other first module receives it densified (<c>[B, in]</c>, one batch at a time).
+        /// </summary>
+        internal virtual Tensor Forward(InputBatch input) => Forward(input.ToDense());
+
+        /// <summary><see cref="Forward(InputBatch)"/>, recording the pass for the pullback.</summary>
+        internal virtual Tensor Forward(InputBatch input, ForwardTrace trace) => Forward(input.ToDense(), trace);
 
         /// <summary>
         /// Pulls <paramref name="factor"/> (<c>[B, k, OutputSize]</c>, or null when no module at or below this one needs

@@ -1,4 +1,5 @@
 using System;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -43,6 +44,24 @@ namespace MLNetRiemannian.Geometry
             var z = input;
             foreach (var child in ChildArray)
                 z = child.Forward(z, trace);
+            return z;
+        }
+
+        internal override Tensor Forward(InputBatch input)
+        {
+            if (input is DenseInput dense) return Forward(dense.Values);
+            using var scope = NewDisposeScope();
+            var z = ChildArray[0].Forward(input);
+            for (int i = 1; i < ChildArray.Length; i++)
+                z = ChildArray[i].Forward(z);
+            return z.MoveToOuterDisposeScope();
+        }
+
+        internal override Tensor Forward(InputBatch input, ForwardTrace trace)
+        {
+            var z = ChildArray[0].Forward(input, trace);
+            for (int i = 1; i < ChildArray.Length; i++)
+                z = ChildArray[i].Forward(z, trace);
             return z;
         }
 

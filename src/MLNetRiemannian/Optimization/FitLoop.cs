@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Optimization
@@ -52,11 +53,11 @@ namespace MLNetRiemannian.Optimization
         }
 
         /// <summary>Trains; returns one result per epoch run. <paramref name="checkAlive"/> runs before every step (cancellation).</summary>
-        public List<EpochResult> Run(Tensor x, Tensor y, Tensor? weights, (Tensor X, Tensor Y)? validation, Settings settings,
+        public List<EpochResult> Run(FeatureMatrix x, Tensor y, Tensor? weights, (FeatureMatrix X, Tensor Y)? validation, Settings settings,
             Generator generator, Action<EpochResult> onEpoch, Action checkAlive, Action<string> log)
         {
             var history = new List<EpochResult>();
-            long rows = x.shape[0];
+            long rows = x.Rows;
             double best = double.NaN;
             int sinceBest = 0;
             long totalSteps = 0;
@@ -82,7 +83,7 @@ namespace MLNetRiemannian.Optimization
                             var index = order.narrow(0, start, Math.Min(settings.BatchSize, rows - start));
                             var batchY = y.index_select(0, index);
                             var batchWeights = weights?.index_select(0, index);
-                            var (loss, output) = StepWithRecovery(x.index_select(0, index), batchY, batchWeights, epoch, steps + 1, settings, lastGood, log);
+                            var (loss, output) = StepWithRecovery(x.Gather(index), batchY, batchWeights, epoch, steps + 1, settings, lastGood, log);
                             if (++totalSteps % SnapshotInterval == 0) Snapshot(lastGood);
                             double batchWeight = batchWeights?.sum().to_type(ScalarType.Float64).item<double>() ?? index.shape[0];
                             lossSum += loss.to_type(ScalarType.Float64).item<double>() * batchWeight;
@@ -124,7 +125,7 @@ namespace MLNetRiemannian.Optimization
             }
         }
 
-        private (Tensor Loss, Tensor Output) StepWithRecovery(Tensor x, Tensor y, Tensor? weights, int epoch, int step, Settings settings, List<Tensor> lastGood, Action<string> log)
+        private (Tensor Loss, Tensor Output) StepWithRecovery(InputBatch x, Tensor y, Tensor? weights, int epoch, int step, Settings settings, List<Tensor> lastGood, Action<string> log)
         {
             for (int attempt = 0; ; attempt++)
             {
@@ -149,17 +150,17 @@ namespace MLNetRiemannian.Optimization
         }
 
         /// <summary>The metric of the current network over a whole data set, in chunks to bound memory.</summary>
-        public double Evaluate(Tensor x, Tensor y)
+        public double Evaluate(FeatureMatrix x, Tensor y)
         {
             using var noGrad = no_grad();
             double sum = 0;
-            for (long start = 0; start < x.shape[0]; start += EvaluationChunk)
+            for (long start = 0; start < x.Rows; start += EvaluationChunk)
             {
                 using var scope = NewDisposeScope();
-                long n = Math.Min(EvaluationChunk, x.shape[0] - start);
-                sum += _metric.BatchSum(_network.Forward(x.narrow(0, start, n)), y.narrow(0, start, n)).item<double>();
+                long n = Math.Min(EvaluationChunk, x.Rows - start);
+                sum += _metric.BatchSum(_network.Forward(x.Slice(start, n)), y.narrow(0, start, n)).item<double>();
             }
-            return _metric.Finish(sum, x.shape[0] * Outputs(y));
+            return _metric.Finish(sum, x.Rows * Outputs(y));
         }
 
         // RMSE averages over every output coordinate; accuracy over rows.

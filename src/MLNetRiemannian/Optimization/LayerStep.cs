@@ -1,4 +1,5 @@
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Optimization
@@ -9,5 +10,5 @@ namespace MLNetRiemannian.Optimization
     /// <c>[b, in]</c> and pulled-back factor <c>R</c> <c>[b, k, out]</c> that define <c>G_a</c>'s K.
     /// </summary>
     internal readonly record struct LayerStep(Dense Atom, Tensor GradientWeight, Tensor GradientBias, Tensor DirectionWeight, Tensor DirectionBias,
-        Tensor Input, Tensor Factor);
+        InputBatch Input, Tensor Factor);
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Optimization
@@ -128,14 +129,14 @@ namespace MLNetRiemannian.Optimization
         public double Step(Tensor input, Tensor target, Tensor? weights = null)
         {
             using var scope = NewDisposeScope();
-            return StepCore(input, target, weights).Loss.to_type(ScalarType.Float64).item<double>();
+            return StepCore(new DenseInput(input), target, weights).Loss.to_type(ScalarType.Float64).item<double>();
         }
 
         /// <summary>
         /// <see cref="Step"/> without synchronizing on the loss: returns the batch loss and the network's output
-        /// before the step, as tensors in the caller's dispose scope.
+        /// before the step, as tensors in the caller's dispose scope. The input may be sparse.
         /// </summary>
-        internal (Tensor Loss, Tensor Output) StepCore(Tensor input, Tensor target, Tensor? weights)
+        internal (Tensor Loss, Tensor Output) StepCore(InputBatch input, Tensor target, Tensor? weights)
         {
             using var noGrad = no_grad();
             if (weights is not null && !HasWeight(weights))
@@ -176,7 +177,7 @@ namespace MLNetRiemannian.Optimization
         /// The forward pass, one batched pullback, and every layer's gradient and direction, without changing the
         /// parameters. Returns the batch loss and output. All tensors belong to the caller's dispose scope.
         /// </summary>
-        internal (Tensor Loss, Tensor Output, List<LayerStep> Layers) Directions(Tensor input, Tensor target, Tensor? weights)
+        internal (Tensor Loss, Tensor Output, List<LayerStep> Layers) Directions(InputBatch input, Tensor target, Tensor? weights)
         {
             var trace = new ForwardTrace();
             var output = _network.Forward(input, trace);
@@ -223,7 +224,7 @@ namespace MLNetRiemannian.Optimization
                 var (atom, x, rows) = gradients[i];
                 var (_, curvatureInput, curvatureRows) = factors[i];
                 var delta = rows.select(1, rows.shape[1] - 1); // ∂ℓ/∂z, [B, out]: the last row
-                var gradientWeight = delta.t().mm(x);
+                var gradientWeight = x.TransposedTimes(delta);
                 if (_l2 > 0) gradientWeight.add_(atom.Weight, _l2);
                 var gradientBias = delta.sum(dim: 0);
                 var curvatureFactor = curvatureRows.narrow(1, 0, rank);
@@ -261,7 +262,7 @@ namespace MLNetRiemannian.Optimization
                 bool output = i == atoms.Count - 1;
                 string layer = $"{atom.InputSize}→{atom.OutputSize} {(output ? "output " : "")}layer";
                 if (output && identity && !atom.MassInverse.IsExplicit)
-                    return $"{layer} {samples}×{samples}{(atom.MassInverse.RowInverse is null ? "" : $" blocks ×{outputs}")} (block solve)";
+                    return $"{layer} {samples}×{samples}{(atom.MassInverse is KroneckerMassInverse ? $" blocks ×{outputs}" : "")} (block solve)";
                 return $"{layer} {rows}×{rows}";
             }));
         }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Optimization
@@ -65,11 +66,12 @@ namespace MLNetRiemannian.Optimization
         /// </summary>
         private readonly struct LayerMetric
         {
-            private readonly Tensor _input, _factor, _massWeight, _massBias;
+            private readonly InputBatch _input;
+            private readonly Tensor _factor, _massWeight, _massBias;
 
             public LayerMetric(LayerStep layer)
             {
-                _input = layer.Input.to_type(ScalarType.Float64);
+                _input = layer.Input.ToType(ScalarType.Float64);
                 _factor = layer.Factor.to_type(ScalarType.Float64);
                 // D is diagonal: its entries are the reciprocals of D⁻¹ applied to ones.
                 var (inverseWeight, inverseBias) = layer.Atom.MassInverse.Apply(ones_like(layer.DirectionWeight), ones_like(layer.DirectionBias));
@@ -81,7 +83,7 @@ namespace MLNetRiemannian.Optimization
             {
                 var w = weight.to_type(ScalarType.Float64);
                 var b = bias.to_type(ScalarType.Float64);
-                var kv = _factor.bmm(_input.mm(w.t()).add_(b).unsqueeze(2));
+                var kv = _factor.bmm(_input.TimesTransposed(w).add_(b).unsqueeze(2));
                 return kv.square().sum().item<double>() + (w.square() * _massWeight).sum().item<double>() + (b.square() * _massBias).sum().item<double>();
             }
         }

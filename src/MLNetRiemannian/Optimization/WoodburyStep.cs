@@ -1,5 +1,6 @@
 using System;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Optimization
@@ -16,7 +17,8 @@ namespace MLNetRiemannian.Optimization
     /// <item><c>(K V)_b = R_b (V_W x_b + V_b)</c>: one GEMM and a batched matrix-vector product;</item>
     /// <item><c>Kᵀ v = (Σ_b R_bᵀ v_b x̃_bᵀ) = Pᵀ X̃</c> with <c>P_b = v_bᵀ R_b</c>: one GEMM.</item>
     /// </list>
-    /// A general diagonal mass forms K explicitly for <c>K D⁻¹ Kᵀ</c> only.
+    /// A general diagonal mass forms K explicitly for <c>K D⁻¹ Kᵀ</c> only. Each mass builds its own Grams
+    /// (<see cref="MassInverse"/>); the input may be sparse (<see cref="InputBatch"/>), every product with it stays a GEMM.
     /// </remarks>
     internal static class WoodburyStep
     {
@@ -24,7 +26,7 @@ namespace MLNetRiemannian.Optimization
         /// Returns <c>G⁻¹ g</c> for the layer, shaped like its (weight, bias).
         /// </summary>
         /// <param name="atom">The layer (its mass gives D).</param>
-        /// <param name="input">x, <c>[B, in]</c>.</param>
+        /// <param name="input">x, <c>[B, in]</c>, dense or sparse.</param>
         /// <param name="factor">R, <c>[B, k, out]</c>: the output metric's factor pulled back to the layer's output, each sample's rows already scaled by the square root of its weight in the batch mean.</param>
         /// <param name="gradientWeight">∂ℓ/∂W, <c>[out, in]</c>.</param>
         /// <param name="gradientBias">∂ℓ/∂b, <c>[out]</c>.</param>
@@ -32,7 +34,7 @@ namespace MLNetRiemannian.Optimization
         /// <param name="events">Counts jitter retries and Float64 fallbacks of the inner Cholesky factorization.</param>
         /// <param name="reportCondition">When given, receives the estimated condition number of S (diagnostics; costs extra work).</param>
         public static (Tensor Weight, Tensor Bias) Direction(
-            Dense atom, Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
+            Dense atom, InputBatch input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
             Action<double>? reportCondition = null)
         {
             using var scope = NewDisposeScope();
@@ -43,14 +45,14 @@ namespace MLNetRiemannian.Optimization
 
             var (aWeight, aBias) = mass.Apply(gradientWeight, gradientBias); // A = D⁻¹ g
             var r = factor.to_type(solveType).contiguous();
-            var x = input.to_type(solveType);
+            var x = input.ToType(solveType);
 
             // S = I + K D⁻¹ Kᵀ (Algorithm 1, step 2).
-            var s = mass.IsExplicit ? ExplicitGram(mass, r, x) : FactorizedGram(mass, r, x);
+            var s = mass.Gram(r, x);
             s.diagonal().add_(1);
 
             // K A: T_b = A_W x_b + A_b, then (K A)_b = R_b T_b.
-            var t = x.mm(aWeight.to_type(solveType).t()).add_(aBias.to_type(solveType));
+            var t = x.TimesTransposed(aWeight.to_type(solveType)).add_(aBias.to_type(solveType));
             var rhs = r.bmm(t.unsqueeze(2)).view(n, 1);
 
             var cholesky = RobustCholesky.Factor(s, $"inner system of the {atom.InputSize}→{atom.OutputSize} layer", events);
@@ -59,7 +61,7 @@ namespace MLNetRiemannian.Optimization
 
             // Kᵀ v = Pᵀ X̃ with P_b = v_bᵀ R_b.
             var p = v.bmm(r).view(batch, outputs);
-            var (kWeight, kBias) = mass.Apply(p.t().mm(x).to_type(layerType), p.sum(dim: 0).to_type(layerType));
+            var (kWeight, kBias) = mass.Apply(x.TransposedTimes(p).to_type(layerType), p.sum(dim: 0).to_type(layerType));
             return (aWeight.sub_(kWeight).MoveToOuterDisposeScope(), aBias.sub_(kBias).MoveToOuterDisposeScope());
         }
 
@@ -70,7 +72,7 @@ namespace MLNetRiemannian.Optimization
         /// factorization (or <c>d</c> of them, batched) replaces the <c>B·d × B·d</c> one.
         /// </summary>
         /// <param name="atom">The layer; its mass must be scalar or Kronecker.</param>
-        /// <param name="input">x, <c>[B, in]</c>.</param>
+        /// <param name="input">x, <c>[B, in]</c>, dense or sparse.</param>
         /// <param name="scale">√ω, <c>[B]</c>: the square roots of the samples' weights in the batch mean.</param>
         /// <param name="gradientWeight">∂ℓ/∂W, <c>[out, in]</c>.</param>
         /// <param name="gradientBias">∂ℓ/∂b, <c>[out]</c>.</param>
@@ -78,46 +80,30 @@ namespace MLNetRiemannian.Optimization
         /// <param name="events">Counts jitter retries and Float64 fallbacks of the inner Cholesky factorization.</param>
         /// <param name="reportCondition">When given, receives the condition number of S (exact here, from the blocks' eigenvalues).</param>
         public static (Tensor Weight, Tensor Bias) DirectionForIdentityFactor(
-            Dense atom, Tensor input, Tensor scale, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
+            Dense atom, InputBatch input, Tensor scale, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
             Action<double>? reportCondition = null)
         {
             using var scope = NewDisposeScope();
             var layerType = gradientWeight.dtype;
             var solveType = precision == SolvePrecision.Double ? ScalarType.Float64 : layerType;
             var mass = atom.MassInverse;
-            if (mass.IsExplicit) throw new ArgumentException("A general diagonal mass has no block structure; use Direction.", nameof(atom));
-            var x = input.to_type(solveType);
+            var x = input.ToType(solveType);
             var root = scale.to_type(solveType).unsqueeze(1);
 
             var (aWeight, aBias) = mass.Apply(gradientWeight, gradientBias); // A = D⁻¹ g
             // (K A)_{b,i} = √ω_b (A_W x_b + A_b)_i, [B, d].
-            var rhs = x.mm(aWeight.to_type(solveType).t()).add_(aBias.to_type(solveType)).mul_(root);
-            // Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}, with γ = 1/μ for a scalar mass (then ρ = 1).
-            var gram = InputGram(mass, x);
-            if (mass.RowInverse is null) gram.mul_(mass.ScalarInverse);
-            gram.mul_(root).mul_(root.t());
-
-            string what = $"inner system of the {atom.InputSize}→{atom.OutputSize} layer";
-            Tensor v;
-            if (mass.RowInverse is null)
-            {
-                gram.diagonal().add_(1);
-                var cholesky = RobustCholesky.Factor(gram, what, events);
-                reportCondition?.Invoke(Condition(gram));
-                v = cholesky_solve(rhs.to_type(cholesky.dtype), cholesky, upper: false).to_type(solveType);
-            }
-            else
-            {
-                var blocks = gram.unsqueeze(0) * mass.RowInverse.to_type(solveType).view(-1, 1, 1);
-                blocks.diagonal(0, -2, -1).add_(1);
-                var cholesky = RobustCholesky.Factor(blocks, what, events);
-                reportCondition?.Invoke(Condition(blocks));
-                v = cholesky_solve(rhs.t().unsqueeze(2).to_type(cholesky.dtype), cholesky, upper: false).squeeze(2).t().to_type(solveType);
-            }
+            var rhs = x.TimesTransposed(aWeight.to_type(solveType)).add_(aBias.to_type(solveType)).mul_(root);
+            // S_i = I + ρ_i Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}: one block for all outputs (a scalar mass) or one per output.
+            var system = mass.IdentityFactorSystem(x, root);
+            var cholesky = RobustCholesky.Factor(system, $"inner system of the {atom.InputSize}→{atom.OutputSize} layer", events);
+            reportCondition?.Invoke(Condition(system));
+            var v = system.dim() == 2
+                ? cholesky_solve(rhs.to_type(cholesky.dtype), cholesky, upper: false).to_type(solveType)
+                : cholesky_solve(rhs.t().unsqueeze(2).to_type(cholesky.dtype), cholesky, upper: false).squeeze(2).t().to_type(solveType);
 
             // Kᵀ v = Pᵀ X̃ with P_b = √ω_b v_b.
             var p = v.mul_(root);
-            var (kWeight, kBias) = mass.Apply(p.t().mm(x).to_type(layerType), p.sum(dim: 0).to_type(layerType));
+            var (kWeight, kBias) = mass.Apply(x.TransposedTimes(p).to_type(layerType), p.sum(dim: 0).to_type(layerType));
             return (aWeight.sub_(kWeight).MoveToOuterDisposeScope(), aBias.sub_(kBias).MoveToOuterDisposeScope());
         }
 
@@ -126,35 +112,6 @@ namespace MLNetRiemannian.Optimization
         {
             var eigenvalues = linalg.eigvalsh(blocks.to_type(ScalarType.Float64));
             return (eigenvalues.max() / eigenvalues.min()).item<double>();
-        }
-
-        /// <summary>K D⁻¹ Kᵀ for scalar and Kronecker masses, from the two Gram matrices.</summary>
-        internal static Tensor FactorizedGram(MassInverse mass, Tensor r, Tensor x)
-        {
-            long batch = r.shape[0], rows = r.shape[1], outputs = r.shape[2], n = batch * rows;
-            var flat = r.view(n, outputs);
-            var rr = mass.RowInverse is null
-                ? flat.mm(flat.t()).mul_(mass.ScalarInverse)
-                : (flat * mass.RowInverse.to_type(r.dtype)).mm(flat.t());
-            return rr.view(batch, rows, batch, rows).mul_(InputGram(mass, x).view(batch, 1, batch, 1)).view(n, n);
-        }
-
-        /// <summary><c>X̃ diag(γ) X̃ᵀ</c> with <c>x̃ = [x; 1]</c>: γ the Kronecker mass's column factor, 1 for a scalar mass.</summary>
-        private static Tensor InputGram(MassInverse mass, Tensor x)
-        {
-            if (mass.RowInverse is null) return x.mm(x.t()).add_(1);
-            var columns = mass.ColumnInverse!.to_type(x.dtype);
-            return (x * columns.narrow(0, 0, x.shape[1])).mm(x.t()).add_(columns[x.shape[1]]);
-        }
-
-        /// <summary>K D⁻¹ Kᵀ for a general diagonal mass, with K formed explicitly (small layers only).</summary>
-        internal static Tensor ExplicitGram(MassInverse mass, Tensor r, Tensor x)
-        {
-            long batch = r.shape[0], rows = r.shape[1], outputs = r.shape[2], inputs = x.shape[1], n = batch * rows;
-            var xTilde = cat(new[] { x, ones(batch, 1, dtype: x.dtype) }, 1);
-            var k = (r.unsqueeze(3) * xTilde.view(batch, 1, 1, inputs + 1)).view(n, outputs * (inputs + 1));
-            var inverse = cat(new[] { mass.WeightInverse!, mass.BiasInverse!.unsqueeze(1) }, 1).to_type(r.dtype).view(1, -1);
-            return (k * inverse).mm(k.t());
         }
     }
 }

@@ -118,7 +118,7 @@ namespace MLNetRiemannian.Theory
                 foreach (var (_, x, r) in trace.Atoms)
                 {
                     var r64 = r.to_type(ScalarType.Float64);
-                    var inputNormSquared = x.to_type(ScalarType.Float64).square().sum(dim: 1).add_(1); // ‖x̃‖² with x̃ = [x; 1]
+                    var inputNormSquared = x.ToDense().to_type(ScalarType.Float64).square().sum(dim: 1).add_(1); // ‖x̃‖² with x̃ = [x; 1]
                     outer.add_(r64.bmm(r64.transpose(1, 2)).mul_(inputNormSquared.view(rows, 1, 1)));
                 }
                 kappaSquared = Math.Max(kappaSquared, linalg.eigvalsh(outer).max().item<double>());
@@ -141,10 +141,7 @@ namespace MLNetRiemannian.Theory
             foreach (var (atom, x, r) in trace.Atoms)
             {
                 var r64 = r.to_type(ScalarType.Float64).contiguous();
-                var x64 = x.to_type(ScalarType.Float64);
-                var gram = atom.MassInverse.IsExplicit // N_a = K_a D_a⁻¹ K_aᵀ
-                    ? WoodburyStep.ExplicitGram(atom.MassInverse, r64, x64)
-                    : WoodburyStep.FactorizedGram(atom.MassInverse, r64, x64);
+                var gram = atom.MassInverse.Gram(r64, x.ToType(ScalarType.Float64)); // N_a = K_a D_a⁻¹ K_aᵀ
                 // (I + N_a)⁻¹ N_a by a solve rather than I − (I + N_a)⁻¹, which cancels when N_a is small (large masses).
                 var cholesky = linalg.cholesky(gram + eye(m * d, dtype: ScalarType.Float64));
                 var block = cholesky_solve(gram, cholesky, upper: false);

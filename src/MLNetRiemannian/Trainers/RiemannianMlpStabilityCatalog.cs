@@ -96,7 +96,7 @@ namespace Microsoft.ML
             // The bound is about the problem the trainer stepped on: with a standardized label, (y − m) / s and the last
             // layer before the map back was folded in.
             var targets = model.LabelStandardization is { } st ? (training.Labels.to_type(ScalarType.Float64) - st.Mean) / st.Scale : training.Labels;
-            return StabilityBound.Estimate(network, RiemannianMlpNetwork.Loss(task), training.Features, targets, xiSampleCount);
+            return StabilityBound.Estimate(network, RiemannianMlpNetwork.Loss(task), training.Features.ToDense(), targets, xiSampleCount);
         }
 
         private static double[] Masses(double mass, double[]? layerMasses, int layers)

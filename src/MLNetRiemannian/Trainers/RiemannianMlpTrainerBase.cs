@@ -8,6 +8,7 @@ using Microsoft.ML.Trainers;
 using MLNetRiemannian.Data;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
+using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
 using static TorchSharp.torch;
 
@@ -81,12 +82,18 @@ namespace MLNetRiemannian.Trainers
                 using var scope = NewDisposeScope();
                 int seed = _options.Seed ?? ((IHostEnvironmentInternal)Host).Seed ?? 0;
                 var generator = new Generator((ulong)seed);
+                int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
+                var sizes = new[] { columns.FeatureCount }.Concat(_options.HiddenLayerSizes).Append(outputs).ToArray();
+                ModelSizeCheck.Check(sizes, _options.NumberOfEpochs ?? Defaults.MaximumEpochs);
                 using var data = TrainingData.Read(trainData, columns, _task);
+                LogFeatureMemory(data, ch);
                 if (data.SkippedRows > 0)
                     ch.Info(MessageSensitivity.None, $"Skipped {data.SkippedRows} rows with a missing label in column '{columns.LabelColumn}'.");
                 CheckClassesPresent(data, columns);
 
                 var (trainX, trainY, trainW, validation) = SplitValidation(data, validationData, columns, generator);
+                using var ownedX = ReferenceEquals(trainX, data.Features) ? null : trainX;
+                using var ownedValidation = validation?.X;
                 var statistics = TrainingStatistics.Compute(trainX, trainY, trainW, columns, _task);
                 WarnIfUnnormalized(statistics, columns, ch);
                 // ω = w / Σw does not change when every weight is divided by the largest, and Σw can no longer overflow.
@@ -100,12 +107,10 @@ namespace MLNetRiemannian.Trainers
                     if (validation is { } held) validation = (held.X, (held.Y - st.Mean) / st.Scale);
                 }
                 double lossUnit = standardization is { } su ? su.Scale * su.Scale : 1, metricUnit = standardization?.Scale ?? 1;
-                int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
-                var sizes = new[] { columns.FeatureCount }.Concat(_options.HiddenLayerSizes).Append(outputs).ToArray();
                 using var network = RiemannianMlpNetwork.Create(_options, sizes, generator);
                 var loss = RiemannianMlpNetwork.Loss(_task);
                 var (batchSize, curvatureBatchSize, outputRank, epochs) = Defaults.Resolve(_options,
-                    new TableShape(trainX.shape[0], columns.FeatureCount, columns.FeatureCount, outputs));
+                    new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs));
                 var outputMetric = RiemannianMlpNetwork.Metric(_options, loss);
                 using var optimizer = new RiemannianSgd(network, loss, outputMetric, _options.LearningRate, _options.Momentum, _options.SolvePrecision)
                 {
@@ -116,14 +121,14 @@ namespace MLNetRiemannian.Trainers
                 };
                 TrainingMetric metric = _task == PredictionTask.Regression ? new TrainingMetric.RootMeanSquaredError() : new TrainingMetric.Accuracy();
                 ch.Info(MessageSensitivity.None,
-                    $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {trainX.shape[0]} training rows" +
-                    $"{(validation is { } v ? $", {v.X.shape[0]} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +
+                    $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {trainX.Rows} training rows" +
+                    $"{(validation is { } v ? $", {v.X.Rows} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +
                     $"{(curvatureBatchSize is > 0 && curvatureBatchSize < batchSize ? $" (metric on {curvatureBatchSize} of them)" : "")}, " +
                     $"η = {_options.LearningRate}, μ = {_options.Mass}, output metric {_options.OutputMetric} " +
                     (outputRank > 0 ? $"with a sampled factor of rank {outputRank} of {outputs}" : "with its exact factor") +
                     $"{(standardization is { } ls ? $"; label '{columns.LabelColumn}' standardized with mean {ls.Mean:G6} and scale {ls.Scale:G6}" : "")}.");
                 long curvatureSamples = curvatureBatchSize is > 0 ? Math.Min(curvatureBatchSize, batchSize) : batchSize;
-                ch.Info(MessageSensitivity.None, $"Inner systems: {optimizer.DescribeInnerSystems(Math.Min(curvatureSamples, trainX.shape[0]), outputs)}.");
+                ch.Info(MessageSensitivity.None, $"Inner systems: {optimizer.DescribeInnerSystems(Math.Min(curvatureSamples, trainX.Rows), outputs)}.");
 
                 var history = new List<EpochSummary>();
                 var loop = new FitLoop(network, optimizer, metric);
@@ -233,7 +238,18 @@ namespace MLNetRiemannian.Trainers
                     $"Label column '{columns.LabelColumn}' holds only {present} distinct class in the training rows; at least 2 are needed.");
         }
 
-        private (Tensor X, Tensor Y, Tensor? W, (Tensor X, Tensor Y)? Validation) SplitValidation(
+        /// <summary>Logs how the features are cached and what they take, against their non-zeros.</summary>
+        private static void LogFeatureMemory(TrainingData data, IChannel ch)
+        {
+            var f = data.Features;
+            ch.Info(MessageSensitivity.None, f is CsrFeatureMatrix
+                ? $"Features cached as compressed rows: {f.Rows} rows × {f.Width} slots, {f.StoredEntries} non-zeros ({data.NonZerosPerRow:G3} per row), " +
+                  $"{f.StorageBytes} bytes ({(double)f.StorageBytes / Math.Max(f.StoredEntries, 1):F1} per non-zero)."
+                : $"Features cached dense: {f.Rows} rows × {f.Width} slots, {f.StorageBytes} bytes.");
+        }
+
+        /// <summary>The training rows and, when validating, the validation rows; matrices other than <paramref name="data"/>'s are the caller's to dispose.</summary>
+        private (FeatureMatrix X, Tensor Y, Tensor? W, (FeatureMatrix X, Tensor Y)? Validation) SplitValidation(
             TrainingData data, IDataView? validationData, ColumnChecks columns, Generator generator)
         {
             if (validationData is not null)
@@ -254,8 +270,8 @@ namespace MLNetRiemannian.Trainers
             var order = randperm(data.Count, generator: generator);
             var validIndex = order.narrow(0, 0, held);
             var trainIndex = order.narrow(0, held, data.Count - held);
-            return (data.Features.index_select(0, trainIndex), data.Labels.index_select(0, trainIndex), data.Weights?.index_select(0, trainIndex),
-                (data.Features.index_select(0, validIndex), data.Labels.index_select(0, validIndex)));
+            return (data.Features.Select(trainIndex), data.Labels.index_select(0, trainIndex), data.Weights?.index_select(0, trainIndex),
+                (data.Features.Select(validIndex), data.Labels.index_select(0, validIndex)));
         }
     }
 }

@@ -34,8 +34,9 @@ namespace MLNetRiemannian.Tests.Data
 
             var kept = rows.Where(r => !float.IsNaN(r.Label)).ToList();
             Assert.AreEqual(40, data.SkippedRows);
+            Assert.IsInstanceOfType<MLNetRiemannian.Numerics.DenseFeatureMatrix>(data.Features, "rows with every slot non-zero stay dense");
             Assert.AreEqual(kept.Count, (int)data.Count);
-            CollectionAssert.AreEqual(kept.SelectMany(r => r.Features).ToArray(), data.Features.contiguous().data<float>().ToArray());
+            CollectionAssert.AreEqual(kept.SelectMany(r => r.Features).ToArray(), data.Features.ToDense().contiguous().data<float>().ToArray());
             CollectionAssert.AreEqual(kept.Select(r => r.Label).ToArray(), data.Labels.contiguous().data<float>().ToArray());
         }
 
@@ -51,7 +52,7 @@ namespace MLNetRiemannian.Tests.Data
             using var data = TrainingData.Read(view, ColumnChecks.Check(view.Schema, "Features", "Label", null, PredictionTask.Regression), PredictionTask.Regression);
             Assert.AreEqual(10_000, (int)data.Count);
             CollectionAssert.AreEqual(rows.Where(r => r.Label == 1).Select(r => r.Features[0]).ToArray(),
-                data.Features.select(1, 0).contiguous().data<float>().ToArray());
+                data.Features.ToDense().select(1, 0).contiguous().data<float>().ToArray());
         }
     }
 }

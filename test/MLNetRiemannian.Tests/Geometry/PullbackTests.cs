@@ -75,7 +75,7 @@ namespace MLNetRiemannian.Tests.Geometry
             // The last layer sees the factor itself and the network's last hidden activations.
             var last = trace.Atoms.Single(a => ReferenceEquals(a.Atom, network.Atoms[^1]));
             Assert.IsTrue(last.Factor.eq(factor).all().item<bool>());
-            Assert.AreEqual(7, last.Input.shape[1]);
+            Assert.AreEqual(7, last.Input.Width);
         }
 
         private static Tensor Pullback(RiemannianModule module, Tensor input, Tensor factor)

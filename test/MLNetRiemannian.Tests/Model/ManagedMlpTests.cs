@@ -36,6 +36,42 @@ namespace MLNetRiemannian.Tests.Model
         }
 
         [TestMethod]
+        public void ASparseRowScoresAsItsDenseCopyWithoutAllocating()
+        {
+            foreach (var hidden in new[] { Array.Empty<int>(), new[] { 7 }, new[] { 7, 6 } })
+            foreach (var activation in Enum.GetValues<ActivationKind>())
+            {
+                var (sizes, weights, biases) = ModelFixtures.RandomNetwork(3, seed: 11, hidden.Length == 0 ? new[] { 3 } : hidden);
+                if (hidden.Length == 0) (sizes, weights, biases) = (new[] { sizes[0], 3 }, new[] { weights[0] }, new[] { biases[0] }); // one affine layer
+                var network = new ManagedMlp(sizes, weights, biases, activation);
+                var scratch = new float[network.ScratchSize];
+                float[] sparseOutput = new float[3], denseOutput = new float[3];
+                var random = new Random(13);
+                for (int row = 0; row < 50; row++)
+                {
+                    // Sorted distinct slots, some rows with none at all.
+                    var indices = Enumerable.Range(0, sizes[0]).Where(_ => random.NextDouble() < 0.3).ToArray();
+                    var values = indices.Select(_ => (float)(4 * random.NextDouble() - 2)).ToArray();
+                    var dense = new float[sizes[0]];
+                    for (int j = 0; j < indices.Length; j++) dense[indices[j]] = values[j];
+                    network.Forward(dense, denseOutput, scratch);
+                    network.ForwardSparse(indices, values, sparseOutput, scratch);
+                    var expected = ModelFixtures.ReferenceForward(sizes, weights, biases, activation, dense);
+                    double scale = Math.Sqrt(expected.Sum(e => e * e));
+                    double error = Math.Sqrt(expected.Zip(sparseOutput, (e, a) => (e - a) * (e - a)).Sum()) / scale;
+                    double gap = Math.Sqrt(denseOutput.Zip(sparseOutput, (d, a) => (double)(d - a) * (d - a)).Sum()) / scale;
+                    Assert.IsTrue(error <= RelativeTolerance, $"{activation}, {hidden.Length} hidden, row {row}: relative error {error:E2} against the reference");
+                    Assert.IsTrue(gap <= RelativeTolerance, $"{activation}, {hidden.Length} hidden, row {row}: sparse and dense differ by {gap:E2}");
+                }
+                int[] someIndices = { 0, 2 };
+                float[] someValues = { 1, -1 };
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 100; i++) network.ForwardSparse(someIndices, someValues, sparseOutput, scratch);
+                Assert.AreEqual(before, GC.GetAllocatedBytesForCurrentThread(), "no allocation per sparse row");
+            }
+        }
+
+        [TestMethod]
         public void AOneLayerNetworkIsAffine()
         {
             var weights = new[] { new float[] { 1, 2, 3, 4, 5, 6 } };

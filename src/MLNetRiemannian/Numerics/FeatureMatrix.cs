@@ -1,0 +1,182 @@
+using System;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Numerics
+{
+    /// <summary>
+    /// Feature rows cached once for all epochs, dense (<see cref="DenseFeatureMatrix"/>) or in compressed-row form
+    /// (<see cref="CsrFeatureMatrix"/>), handing out batches as <see cref="InputBatch"/>es. Owns its tensors.
+    /// </summary>
+    internal abstract class FeatureMatrix : IDisposable
+    {
+        /// <summary>N.</summary>
+        public abstract long Rows { get; }
+
+        /// <summary>F, the slots of a row.</summary>
+        public abstract long Width { get; }
+
+        /// <summary>Stored entries: the non-zeros for a sparse matrix, <c>N·F</c> for a dense one.</summary>
+        public abstract long StoredEntries { get; }
+
+        /// <summary>Bytes of native memory holding the rows.</summary>
+        public abstract long StorageBytes { get; }
+
+        /// <summary>The rows at <paramref name="index"/> (Int64 <c>[B]</c>), in that order, as one batch.</summary>
+        public abstract InputBatch Gather(Tensor index);
+
+        /// <summary>Rows <c>[start, start + count)</c> as one batch.</summary>
+        public abstract InputBatch Slice(long start, long count);
+
+        /// <summary>A new cache of the rows at <paramref name="index"/> (a validation split); this one is unchanged.</summary>
+        public abstract FeatureMatrix Select(Tensor index);
+
+        /// <summary>The features' range (every value, stored or an implicit 0) and the slot of the largest magnitude; zeros for no entries.</summary>
+        public abstract FeatureRange Range();
+
+        /// <summary>Every row as one dense <c>[N, F]</c> tensor (the cache itself when dense, else a copy: diagnostics on small data only).</summary>
+        public abstract Tensor ToDense();
+
+        /// <summary>Releases the native tensors.</summary>
+        public abstract void Dispose();
+    }
+
+    /// <summary>Dense rows: one Float32 <c>[N, F]</c> tensor, 4 bytes per slot.</summary>
+    internal sealed class DenseFeatureMatrix : FeatureMatrix
+    {
+        public DenseFeatureMatrix(Tensor values) => Values = values;
+
+        /// <summary><c>[N, F]</c> Float32.</summary>
+        public Tensor Values { get; }
+
+        public override long Rows => Values.shape[0];
+
+        public override long Width => Values.shape[1];
+
+        public override long StoredEntries => checked(Rows * Width);
+
+        public override long StorageBytes => checked(StoredEntries * Values.ElementSize);
+
+        public override InputBatch Gather(Tensor index) => new DenseInput(Values.index_select(0, index));
+
+        public override InputBatch Slice(long start, long count) => new DenseInput(Values.narrow(0, start, count));
+
+        public override FeatureMatrix Select(Tensor index) => new DenseFeatureMatrix(Values.index_select(0, index).DetachFromDisposeScope());
+
+        public override FeatureRange Range()
+        {
+            using var scope = NewDisposeScope();
+            if (Values.numel() == 0) return new FeatureRange(0, 0, 0);
+            // Column-wise max and min, [F] each: no temporary copy of the (possibly very large) matrix.
+            var slotMax = Values.amax(0).to_type(ScalarType.Float64);
+            var slotMin = Values.amin(0).to_type(ScalarType.Float64);
+            return new FeatureRange(slotMin.min().item<double>(), slotMax.max().item<double>(), maximum(slotMax.abs(), slotMin.abs()).argmax().item<long>());
+        }
+
+        public override Tensor ToDense() => Values;
+
+        public override void Dispose() => Values.Dispose();
+    }
+
+    /// <summary>
+    /// Rows in compressed-row (CSR) form: row offsets Int64 <c>[N + 1]</c>, column indices Int32 <c>[nnz]</c> and
+    /// Float32 values <c>[nnz]</c>, so the cache takes <see cref="BytesPerNonZero"/> = 8 bytes per non-zero plus 8 bytes
+    /// per row, whatever the width. A batch is gathered with a handful of tensor ops and compacted to the columns it
+    /// touches (<see cref="SparseInput"/>).
+    /// </summary>
+    internal sealed class CsrFeatureMatrix : FeatureMatrix
+    {
+        /// <summary>A column index (Int32) and a value (Float32).</summary>
+        public const int BytesPerNonZero = sizeof(int) + sizeof(float);
+
+        /// <summary>Takes ownership of the three tensors; the caller has checked that they form a valid CSR matrix.</summary>
+        /// <param name="offsets">Int64 <c>[N + 1]</c>, starting at 0, non-decreasing, ending at nnz.</param>
+        /// <param name="columns">Int32 <c>[nnz]</c>, each in [0, <paramref name="width"/>), increasing within a row.</param>
+        /// <param name="values">Float32 <c>[nnz]</c>.</param>
+        /// <param name="width">F.</param>
+        public CsrFeatureMatrix(Tensor offsets, Tensor columns, Tensor values, long width)
+        {
+            Offsets = offsets;
+            Columns = columns;
+            Values = values;
+            Width = width;
+        }
+
+        /// <summary>Int64 <c>[N + 1]</c>: row i's entries are <c>[Offsets[i], Offsets[i + 1])</c>.</summary>
+        public Tensor Offsets { get; }
+
+        /// <summary>Int32 <c>[nnz]</c>.</summary>
+        public Tensor Columns { get; }
+
+        /// <summary>Float32 <c>[nnz]</c>.</summary>
+        public Tensor Values { get; }
+
+        public override long Rows => Offsets.shape[0] - 1;
+
+        public override long Width { get; }
+
+        public override long StoredEntries => Values.shape[0];
+
+        public override long StorageBytes => checked(StoredEntries * BytesPerNonZero + Offsets.shape[0] * sizeof(long));
+
+        public override InputBatch Gather(Tensor index)
+        {
+            var (rows, positions) = Entries(index);
+            return SparseInput.FromEntries(rows, Columns.index_select(0, positions).to_type(ScalarType.Int64), Values.index_select(0, positions),
+                index.shape[0], Width, SparseInput.BatchMinimumFill);
+        }
+
+        public override InputBatch Slice(long start, long count) => Gather(arange(start, start + count, dtype: ScalarType.Int64));
+
+        public override FeatureMatrix Select(Tensor index)
+        {
+            using var scope = NewDisposeScope();
+            var (rows, positions) = Entries(index);
+            var counts = rows.bincount(null, index.shape[0]);
+            var offsets = cat(new[] { zeros(1, dtype: ScalarType.Int64), counts.cumsum(0) }, 0);
+            return new CsrFeatureMatrix(offsets.DetachFromDisposeScope(), Columns.index_select(0, positions).DetachFromDisposeScope(),
+                Values.index_select(0, positions).DetachFromDisposeScope(), Width);
+        }
+
+        /// <summary>
+        /// For the rows at <paramref name="index"/>: each stored entry's position in the batch (Int64 <c>[nnz_B]</c>)
+        /// and its position in <see cref="Columns"/> and <see cref="Values"/>, in batch-row order.
+        /// </summary>
+        private (Tensor Rows, Tensor Positions) Entries(Tensor index)
+        {
+            var starts = Offsets.index_select(0, index);
+            var counts = Offsets.index_select(0, index + 1) - starts;
+            var batchStarts = counts.cumsum(0) - counts;
+            long total = counts.sum().item<long>();
+            var rows = arange(index.shape[0], dtype: ScalarType.Int64).repeat_interleave(counts, output_size: total);
+            // Entry e of batch row r sits at starts[r] + (e − batchStarts[r]).
+            var positions = (starts - batchStarts).repeat_interleave(counts, output_size: total).add_(arange(total, dtype: ScalarType.Int64));
+            return (rows, positions);
+        }
+
+        public override FeatureRange Range()
+        {
+            using var scope = NewDisposeScope();
+            if (Values.numel() == 0) return new FeatureRange(0, 0, 0);
+            // The slots a row does not store are 0, so 0 belongs to the range (a sparse column leaves some out).
+            var values = Values.to_type(ScalarType.Float64);
+            return new FeatureRange(Math.Min(0, values.min().item<double>()), Math.Max(0, values.max().item<double>()),
+                Columns[values.abs().argmax()].item<int>());
+        }
+
+        public override Tensor ToDense() => Slice(0, Rows).ToDense();
+
+        public override void Dispose()
+        {
+            Offsets.Dispose();
+            Columns.Dispose();
+            Values.Dispose();
+        }
+    }
+
+    /// <summary>The smallest and largest feature value, and the slot holding the value of largest magnitude.</summary>
+    internal readonly record struct FeatureRange(double Min, double Max, long LargestSlot)
+    {
+        /// <summary>The largest magnitude, <c>max(|Min|, |Max|)</c>.</summary>
+        public double Magnitude => Math.Max(Math.Abs(Min), Math.Abs(Max));
+    }
+}
