@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Samples.Stability
 {
     /// <summary>
-    /// Tests the stability bound of paper.md section 5 (Theorem 3) on real data: for several n and masses μ, with the
+    /// Tests the stability bound of docs/method.md section 7 (Theorem 3) on real data: for several n and masses μ, with the
     /// Riemannian optimizer, SGD and Adam, trains on S and on S′ (S with one sample replaced), measures
     /// <c>sup_i |y_i − y′_i|</c> on a probe set, estimates the bound of each model trained on S, fits the exponents in n
     /// and μ, and writes results.json and two plots (docs/stability/README.md discusses them).

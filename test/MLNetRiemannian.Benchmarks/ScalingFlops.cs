@@ -7,7 +7,7 @@ namespace MLNetRiemannian.Benchmarks
     internal static class ScalingFlops
     {
         /// <summary>
-        /// The Woodbury direction's parts (paper.md section 3): S from the Gram matrices <c>R Rᵀ</c> (m × out × m) and
+        /// The Woodbury direction's parts (docs/method.md section 3.6): S from the Gram matrices <c>R Rᵀ</c> (m × out × m) and
         /// <c>X Xᵀ</c> (B × in × B) and their elementwise product; the Cholesky factorization of S (m³/3); the two
         /// triangular solves (m² each); <c>K A</c> (<c>X Aᵀ</c>, then <c>R_b t_b</c>); <c>Kᵀ v</c> (<c>v_bᵀ R_b</c>,
         /// then <c>Pᵀ X</c>, and the bias's column sum). Not counted: the three n-sized elementwise passes

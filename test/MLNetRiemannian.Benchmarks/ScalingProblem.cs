@@ -9,7 +9,7 @@ namespace MLNetRiemannian.Benchmarks
     /// <summary>
     /// One dense layer's metric solve <c>u = G⁻¹ g</c> with random data of the right shapes (the timings do not depend
     /// on the values): x <c>[B, in]</c>, the factor R <c>[B, d, out]</c> scaled by <c>B^{-1/2}</c> (the batch mean's
-    /// weight, paper.md section 2), g, and the default scalar mass <c>D = I</c>. Solved two ways: the library's
+    /// weight, docs/method.md section 2), g, and the default scalar mass <c>D = I</c>. Solved two ways: the library's
     /// <see cref="WoodburyStep"/>, and the dense metric <c>G = Kᵀ K + D</c> formed explicitly and factored.
     /// </summary>
     internal sealed class ScalingProblem : IDisposable

@@ -10,7 +10,7 @@ namespace MLNetRiemannian.Model
     /// epoch's path beside the loss decrease it bounds.
     /// </summary>
     /// <remarks>
-    /// paper.md section 1: along any path the action <c>S = ∫ L ds</c> is at least the loss change <c>|Δh|</c>, with
+    /// docs/method.md section 1: along any path the action <c>S = ∫ L ds</c> is at least the loss change <c>|Δh|</c>, with
     /// equality exactly on Riemannian gradient paths. Each step's share of <see cref="LossDecrease"/> is its batch's
     /// loss just before the step minus the same batch's loss just after it, so both sums see the same losses.
     /// <see cref="LossDecrease"/> close to <see cref="Action"/> means the steps follow the flow; a much smaller one means

@@ -1,7 +1,7 @@
 namespace MLNetRiemannian.Model
 {
     /// <summary>
-    /// One dense layer's share of an epoch's training diagnostics (paper.md section 1): how fast the Riemannian flow
+    /// One dense layer's share of an epoch's training diagnostics (docs/method.md section 1): how fast the Riemannian flow
     /// lowers the loss, how exactly the inner system was solved, and how far the steps moved in the layer's metric
     /// <c>G_a = K_aᵀ K_a + D_a</c> of each step's batch.
     /// </summary>
@@ -17,7 +17,7 @@ namespace MLNetRiemannian.Model
     /// <param name="StepLength">The mean over the steps of <c>|Δw_a|_G = √(Δw_aᵀ G_a Δw_a)</c>, the update actually applied (with momentum).</param>
     /// <param name="Action">
     /// The discrete action the layer's steps accumulated, <c>Σ_t ½·|Δw_a|²_G / η + ½·η·g_aᵀ G_a⁻¹ g_a</c> (the Lagrangian of
-    /// paper.md section 1, each step of <c>−η·u</c> taken as a unit of pseudo-time). Summed over layers it bounds the
+    /// docs/method.md section 1, each step of <c>−η·u</c> taken as a unit of pseudo-time). Summed over layers it bounds the
     /// first-order loss decrease.
     /// </param>
     /// <param name="InnerSystemCondition">

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Geometry
 {
     /// <summary>
-    /// A pointwise nonlinearity σ as a module without parameters (paper.md section 4): its Jacobian is
+    /// A pointwise nonlinearity σ as a module without parameters (docs/method.md section 6): its Jacobian is
     /// <c>diag(σ'(x))</c>, so pulling a factor back multiplies every row by σ'(x) elementwise.
     /// </summary>
     public abstract class Activation : RiemannianModule

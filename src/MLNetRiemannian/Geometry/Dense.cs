@@ -9,7 +9,7 @@ namespace MLNetRiemannian.Geometry
     /// The dense layer <c>z = W x + b</c> (<c>W</c>: out × in), the only atom with parameters. Its parameters carry
     /// a <see cref="Geometry.Mass"/>; pulling a factor <c>R</c> back to the input gives <c>R·W</c>, and to the
     /// parameters gives the rows <c>R_b ⊗ x̃_b</c> with <c>x̃ = [x; 1]</c>, which the step uses without ever
-    /// forming them (paper.md section 3).
+    /// forming them (docs/method.md section 3.2).
     /// </summary>
     public sealed class Dense : RiemannianModule
     {

@@ -44,7 +44,7 @@ namespace MLNetRiemannian.Geometry
 
     /// <summary>
     /// One atom's share of the pullback: its input batch <c>x</c> <c>[B, in]</c> (dense or sparse) and the output metric's factor
-    /// pulled back to its output, <c>R</c> <c>[B, k, out]</c> (paper.md section 3).
+    /// pulled back to its output, <c>R</c> <c>[B, k, out]</c> (docs/method.md section 2.2).
     /// </summary>
     internal readonly record struct AtomPullback(Dense Atom, InputBatch Input, Tensor Factor);
 }

@@ -6,7 +6,7 @@ namespace MLNetRiemannian.Geometry
     /// <summary>
     /// The mass <c>D = diag(r) ⊗ diag(c)</c> for a dense layer <c>z = W x + b</c>: the parameter <c>W[i, j]</c> weighs
     /// <c>r[i]·c[j]</c> and the bias <c>b[i]</c> weighs <c>r[i]·c[in]</c>. It keeps the Woodbury step factorized
-    /// (paper.md section 3): <c>K D⁻¹ Kᵀ</c> is still an elementwise product of two Gram matrices.
+    /// (docs/method.md section 3.3): <c>K D⁻¹ Kᵀ</c> is still an elementwise product of two Gram matrices.
     /// </summary>
     public sealed class KroneckerMass : Mass
     {

@@ -4,7 +4,7 @@ namespace MLNetRiemannian.Geometry
 {
     /// <summary>
     /// A per-sample loss <c>l(ŷ, y)</c> on the network's output, with what the step needs of it: its gradient in ŷ
-    /// and a factor of its Hessian in ŷ (the Gauss-Newton output metric, paper.md section 2).
+    /// and a factor of its Hessian in ŷ (the Gauss-Newton output metric, docs/method.md section 5.2).
     /// </summary>
     public abstract class Loss
     {

@@ -3,8 +3,8 @@ using System;
 namespace MLNetRiemannian.Geometry
 {
     /// <summary>
-    /// The diagonal "mass" metric <c>D_a</c> on one layer's parameters (paper.md section 2). Its smallest entry μ
-    /// bounds <c>‖G_a⁻¹‖ ≤ 1/μ</c> and enters the stability bound (paper.md section 5). A larger mass makes the step
+    /// The diagonal "mass" metric <c>D_a</c> on one layer's parameters (docs/method.md section 4). Its smallest entry μ
+    /// bounds <c>‖G_a⁻¹‖ ≤ 1/μ</c> and enters the stability bound (docs/method.md section 7). A larger mass makes the step
     /// shorter and closer to plain gradient descent scaled by <c>1/μ</c>.
     /// </summary>
     public abstract class Mass

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Geometry
 {
     /// <summary>
-    /// <c>D⁻¹</c> of one dense layer as the step uses it (paper.md section 3), one subclass per kind of mass: each
+    /// <c>D⁻¹</c> of one dense layer as the step uses it (docs/method.md section 3), one subclass per kind of mass: each
     /// applies itself to a parameter-shaped pair and builds the Gram matrices of the Woodbury system, so the step never
     /// asks which kind it holds. Owns its tensors.
     /// </summary>
@@ -33,7 +33,7 @@ namespace MLNetRiemannian.Geometry
         public abstract Tensor Gram(Tensor factor, InputBatch input);
 
         /// <summary>
-        /// The inner system for a factor <c>R_b = √ω_b · I</c> (paper.md section 3): <c>S_i = I_B + ρ_i Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}</c>,
+        /// The inner system for a factor <c>R_b = √ω_b · I</c> (docs/method.md section 3): <c>S_i = I_B + ρ_i Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}</c>,
         /// one <c>[B, B]</c> block shared by every output when <c>ρ</c> is constant, else <c>[out, B, B]</c>.
         /// </summary>
         /// <param name="input">x, <c>[B, in]</c>.</param>

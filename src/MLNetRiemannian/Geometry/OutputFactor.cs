@@ -4,7 +4,7 @@ namespace MLNetRiemannian.Geometry
 {
     /// <summary>
     /// How the curvature samples' rows of the output metric's factor are made: per sample <c>R_b</c> <c>[k, d]</c> with
-    /// <c>E[R_bᵀ R_b] = M_b</c>, the metric exactly as it is defined (paper.md section 2). Each row becomes one row of
+    /// <c>E[R_bᵀ R_b] = M_b</c>, the metric exactly as it is defined (docs/method.md section 2). Each row becomes one row of
     /// every layer's inner system, so the system is <c>(b·k)²</c> for b curvature samples: an exact factor has
     /// <c>k = d</c> (its size grows with the outputs), a sampled one a fixed <c>k</c> whatever d is.
     /// </summary>

@@ -5,7 +5,7 @@ namespace MLNetRiemannian.Geometry
 {
     /// <summary>
     /// The output-space metric <c>M(ŷ, y)</c> whose pullback through the network, plus the mass, is the layerwise
-    /// metric <c>G_a = (1/B) Σ_b J_{a,b}ᵀ M_b J_{a,b} + D_a</c> (paper.md section 2). Only its factor is ever used.
+    /// metric <c>G_a = (1/B) Σ_b J_{a,b}ᵀ M_b J_{a,b} + D_a</c> (docs/method.md section 2). Only its factor is ever used.
     /// </summary>
     public abstract class OutputMetric
     {

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Geometry
 {
     /// <summary>
-    /// Parallel composition (paper.md section 4): the input is split into consecutive pieces, child i maps piece i,
+    /// Parallel composition (docs/method.md section 6): the input is split into consecutive pieces, child i maps piece i,
     /// and the outputs are concatenated. The Jacobian is block diagonal over the children; the factor rows are shared, so
     /// the output metric's cross terms between children still reach the layers below.
     /// </summary>

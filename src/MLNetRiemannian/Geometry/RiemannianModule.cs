@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Geometry
 {
     /// <summary>
-    /// A Riemannian module (paper.md section 4): a smooth map <c>z = f(x; w)</c> whose parameters carry a mass
+    /// A Riemannian module (docs/method.md section 6): a smooth map <c>z = f(x; w)</c> whose parameters carry a mass
     /// metric, and which can pull an output-space metric factor back to its input and to its parameters.
     /// Networks are compositions of modules (<see cref="Sequential"/>, <see cref="Parallel"/>); the only atoms
     /// with parameters are <see cref="Dense"/> layers.
@@ -14,7 +14,7 @@ namespace MLNetRiemannian.Geometry
     /// <remarks>
     /// A factor is a tensor <c>[B, k, width]</c>: for each of the B samples, k row vectors in the dual of the
     /// module's output space. Pulling it back through the module multiplies each row by the module's Jacobian
-    /// <c>∂z/∂x</c> (paper.md Remark 4: <c>R ← R·∂z_next/∂z</c>), batched over samples and rows.
+    /// <c>∂z/∂x</c> (docs/method.md section 2.2, Remark 4: <c>R ← R·∂z_next/∂z</c>), batched over samples and rows.
     /// </remarks>
     public abstract class RiemannianModule : IDisposable
     {

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Geometry
 {
     /// <summary>
-    /// Sequential composition <c>f_n ∘ … ∘ f_1</c> (paper.md section 4): the output metric of each module is the
+    /// Sequential composition <c>f_n ∘ … ∘ f_1</c> (docs/method.md section 6): the output metric of each module is the
     /// pullback of the next one's, so the metric's factor is carried backward through the children.
     /// </summary>
     public sealed class Sequential : CompoundModule

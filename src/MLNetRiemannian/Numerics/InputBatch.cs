@@ -4,7 +4,7 @@ namespace MLNetRiemannian.Numerics
 {
     /// <summary>
     /// A batch of a layer's input rows <c>X</c> <c>[B, in]</c>, dense or sparse, with the products of X that the
-    /// forward pass, the gradient and the Woodbury step need (paper.md section 3). Each product is GEMM-shaped for both
+    /// forward pass, the gradient and the Woodbury step need (docs/method.md section 3). Each product is GEMM-shaped for both
     /// kinds: a sparse batch multiplies through its compacted columns (<see cref="SparseInput"/>). Tensors returned
     /// belong to the caller's dispose scope.
     /// </summary>

@@ -8,12 +8,12 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Optimization
 {
     /// <summary>
-    /// Layerwise Riemannian gradient descent (paper.md Algorithm 1): per step and per dense layer a,
+    /// Layerwise Riemannian gradient descent (docs/method.md section 3, Algorithm 1): per step and per dense layer a,
     /// <c>Δw_a = −η · G_a⁻¹ g_a</c> with <c>G_a = Σ_b ω_b J_{a,b}ᵀ M_b J_{a,b} + D_a</c>, solved by <see cref="WoodburyStep"/>.
     /// </summary>
     /// <remarks>
     /// Batch scaling: the loss is the weighted mean <c>ℓ = Σ_b ω_b l(ŷ_b, y_b)</c> with <c>ω_b = w_b / Σ w</c>
-    /// (<c>1/B</c> without example weights), and the metric is averaged the same way, exactly as paper.md section 2
+    /// (<c>1/B</c> without example weights), and the metric is averaged the same way, exactly as docs/method.md section 2
     /// states. So the metric term does not grow with the batch size while the mass <c>D</c> stays fixed.
     /// The metric's factor and the loss gradient travel backward together: one pullback of <c>[B, r + 1, d]</c>
     /// rows gives every layer both its factor <c>R</c> and its gradient (the extra row is <c>∂ℓ/∂z</c>).
@@ -112,7 +112,7 @@ namespace MLNetRiemannian.Optimization
         }
 
         /// <summary>
-        /// When set, every step adds its training diagnostics here (paper.md section 1); null, the default, costs nothing.
+        /// When set, every step adds its training diagnostics here (docs/method.md section 1); null, the default, costs nothing.
         /// </summary>
         internal TrainingDiagnostics? Diagnostics { get; set; }
 
@@ -189,7 +189,7 @@ namespace MLNetRiemannian.Optimization
             var loss = BatchLoss(output, target, omega);
             if (!loss.isfinite().item<bool>()) throw new NonFiniteStepException("loss");
             var gradient = _loss.Gradient(output, target) * omega.unsqueeze(1);
-            // The metric is the weighted mean over the curvature samples (paper.md section 2: K = B^{-1/2} L J).
+            // The metric is the weighted mean over the curvature samples (docs/method.md sections 2.1 and 2.3: K_b = √ω̃_b L_b J_b, ω̃ renormalized over the curvature samples).
             var wc = w.narrow(0, 0, curvature);
             var root = (wc / wc.sum()).sqrt_();
             var factor = _factor.Draw(output.narrow(0, 0, curvature), target.narrow(0, 0, curvature), Events) * root.view(-1, 1, 1);

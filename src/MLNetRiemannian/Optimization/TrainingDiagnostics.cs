@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Optimization
 {
     /// <summary>
-    /// Accumulates an epoch's <see cref="EpochDiagnostics"/> from the optimizer's steps (paper.md section 1). Every
+    /// Accumulates an epoch's <see cref="EpochDiagnostics"/> from the optimizer's steps (docs/method.md section 1). Every
     /// quantity is computed in Float64 from the step's own tensors, so the solver residual measures the solve and not
     /// the diagnostic's rounding. Costs per layer and step two products with K, two with D, and the condition estimate's
     /// 60 matrix-vector products and solves; nothing at all when the optimizer has no diagnostics attached.

@@ -11,7 +11,7 @@ namespace MLNetRiemannian.Optimization
     /// </summary>
     /// <remarks>
     /// K (<c>B·k × out·(in+1)</c>, rows <c>R_b[i,:] ⊗ x̃_b</c>) is never formed for scalar and Kronecker masses; with
-    /// <c>x̃ = [x; 1]</c> and <c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c> (paper.md section 3):
+    /// <c>x̃ = [x; 1]</c> and <c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c> (docs/method.md section 3.2):
     /// <list type="bullet">
     /// <item><c>(K D⁻¹ Kᵀ)[(b,i),(b',j)] = (R_b diag(ρ) R_{b'}ᵀ)[i,j] · (x̃_b diag(γ) x̃_{b'})</c>: two GEMMs and a product;</item>
     /// <item><c>(K V)_b = R_b (V_W x_b + V_b)</c>: one GEMM and a batched matrix-vector product;</item>

@@ -7,14 +7,14 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Theory
 {
     /// <summary>
-    /// Estimates the stability bound of paper.md section 5 (Theorem 3), <c>2κ²L / (ξ·μ·√n)</c>, for a trained network
+    /// Estimates the stability bound of docs/method.md section 7 (Theorem 3), <c>2κ²L / (ξ·μ·√n)</c>, for a trained network
     /// and its training set: how far, after transients, the outputs of gradient flow in the layerwise metric can move
     /// when one of the n training samples is replaced.
     /// </summary>
     /// <remarks>
     /// <para>
     /// Which H. The flow is the full-batch one: the mean loss <c>ℓ = (1/n) Σ_i l(ŷ_i, y_i)</c> and the metric of
-    /// paper.md section 2 with the batch being the training set and <c>M = I</c>, <c>G_a = K_aᵀ K_a + D_a</c> with
+    /// docs/method.md section 2 with the batch being the training set and <c>M = I</c>, <c>G_a = K_aᵀ K_a + D_a</c> with
     /// <c>K_a = n^{-1/2} J_a</c>. Along <c>ẇ = −G⁻¹ ∇ℓ</c> the stacked outputs move as
     /// <c>ẏ = J ẇ = −K G⁻¹ Kᵀ ∇_y l</c>, so <c>H = K G⁻¹ Kᵀ = (1/n) ∇_w y · G⁻¹ · ∇_w yᵀ</c> is the matrix of the output
     /// flow, ξ its contraction rate, and the paper's <c>H = N (I + N)⁻¹</c> holds with <c>N = K D⁻¹ Kᵀ</c>. With this H all
@@ -24,7 +24,7 @@ namespace MLNetRiemannian.Theory
     /// <para>
     /// Layerwise. G is block diagonal over the layers, so <c>H = Σ_a K_a G_a⁻¹ K_aᵀ = Σ_a N_a (I + N_a)⁻¹</c> with
     /// <c>N_a = K_a D_a⁻¹ K_aᵀ</c> (the paper's formula is the one-block case). Each <c>N_a</c> (md × md) comes from the
-    /// Gram matrices of the pulled-back factors and the layer inputs, as in the Woodbury step (paper.md section 3); K is
+    /// Gram matrices of the pulled-back factors and the layer inputs, as in the Woodbury step (docs/method.md section 3.2); K is
     /// never formed for scalar and Kronecker masses.
     /// </para>
     /// <para>
@@ -134,7 +134,7 @@ namespace MLNetRiemannian.Theory
             var rows = arange(m, dtype: ScalarType.Float64).mul_((double)n / m).floor_().to_type(ScalarType.Int64);
             var trace = new ForwardTrace();
             var output = network.Forward(input.index_select(0, rows), trace);
-            // K = n^{-1/2} L J with L = I (paper.md section 2, the batch being the whole training set).
+            // K = n^{-1/2} L J with L = I (docs/method.md section 2, the batch being the whole training set).
             network.Pullback(eye(d, dtype: output.dtype).mul_(1 / Math.Sqrt(n)).expand(m, d, d), trace, toInput: false);
 
             var h = zeros(m * d, m * d, dtype: ScalarType.Float64);

@@ -1,6 +1,6 @@
 namespace MLNetRiemannian.Trainers
 {
-    /// <summary>Which output-space metric M the trainer pulls back through the network (paper.md section 2).</summary>
+    /// <summary>Which output-space metric M the trainer pulls back through the network (docs/method.md section 5).</summary>
     public enum OutputMetricKind
     {
         /// <summary><c>M = I</c>. The default: robust, and cheapest.</summary>

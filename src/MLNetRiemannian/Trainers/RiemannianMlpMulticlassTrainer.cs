@@ -27,7 +27,7 @@ namespace MLNetRiemannian.Trainers
     ///
     /// ### Training
     /// Each step moves every layer a by `Δw_a = −η·G_a⁻¹ g_a` with `G_a = mean_b J_{a,b}ᵀ M_b J_{a,b} + μ_a I`,
-    /// inverted by the Woodbury identity (see the project's README and paper.md).
+    /// inverted by the Woodbury identity (see the project's README and docs/method.md).
     /// ]]></format>
     /// </remarks>
     public sealed class RiemannianMlpMulticlassTrainer : RiemannianMlpTrainerBase<MulticlassPredictionTransformer<RiemannianMlpModelParameters>>

@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML
 {
     /// <summary>
-    /// The stability bound of a trained RiemannianMlp (paper.md section 5, Theorem 3) on ML.NET's catalogs, beside
+    /// The stability bound of a trained RiemannianMlp (docs/method.md section 7, Theorem 3) on ML.NET's catalogs, beside
     /// <c>Evaluate</c> and <c>PermutationFeatureImportance</c>: pass the prediction transformer the trainer returned and
     /// the training data as the trainer saw it (after the pipeline's transforms, e.g. <c>model.Transform(data)</c>).
     /// </summary>

@@ -48,7 +48,7 @@ namespace MLNetRiemannian.Trainers
         public Func<Tensor, Tensor, Tensor>? CustomOutputMetric;
 
         /// <summary>
-        /// μ, the scalar mass of every layer (paper.md section 2). Larger is more conservative: directions the batch's
+        /// μ, the scalar mass of every layer (docs/method.md section 4). Larger is more conservative: directions the batch's
         /// metric does not see move like plain SGD with rate <c>η/μ</c>. Default 1.
         /// </summary>
         public double Mass = Defaults.Mass;
@@ -60,7 +60,7 @@ namespace MLNetRiemannian.Trainers
         /// η. Default 0.2, so that <c>η/μ = 0.2</c>: the rule to keep when changing μ, since the step along directions
         /// the metric does not see (those of rows outside the curvature batch, for one) is <c>η/μ</c> times the
         /// gradient, and with momentum 0.9 ten times that in the long run. The metric is averaged over the batch
-        /// (paper.md section 2), so η needs no rescaling with the batch size.
+        /// (docs/method.md section 2), so η needs no rescaling with the batch size.
         /// </summary>
         public double LearningRate = Defaults.LearningRate;
 
@@ -126,7 +126,7 @@ namespace MLNetRiemannian.Trainers
         public int? NumberOfThreads;
 
         /// <summary>
-        /// Record per-epoch, per-layer training diagnostics (paper.md section 1: the gradient's dual norm, the solver
+        /// Record per-epoch, per-layer training diagnostics (docs/method.md section 1: the gradient's dual norm, the solver
         /// residual, the step's metric length, the action against the loss decrease, the inner system's condition) in
         /// <see cref="EpochSummary.Diagnostics"/> and the log. Costs roughly one extra forward pass and a few
         /// matrix-vector products per layer and step. Default false (no cost).

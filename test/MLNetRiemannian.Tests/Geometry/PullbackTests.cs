@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Tests.Geometry
 {
-    /// <summary>Pulling a factor back through compositions (paper.md section 4, Remark 4).</summary>
+    /// <summary>Pulling a factor back through compositions (docs/method.md sections 2.2 and 6).</summary>
     [TestClass]
     public sealed class PullbackTests
     {

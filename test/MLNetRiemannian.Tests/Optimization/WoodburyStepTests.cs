@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Tests.Optimization
 {
-    /// <summary>The Woodbury step against the dense metric solved directly (paper.md section 3).</summary>
+    /// <summary>The Woodbury step against the dense metric solved directly (docs/method.md section 3).</summary>
     [TestClass]
     public sealed class WoodburyStepTests
     {

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Tests.Theory
 {
-    /// <summary>Each part of the stability bound (paper.md section 5) against a dense Float64 computation, its limits, and bad input.</summary>
+    /// <summary>Each part of the stability bound (docs/method.md section 7) against a dense Float64 computation, its limits, and bad input.</summary>
     [TestClass]
     public sealed class StabilityBoundTests
     {
