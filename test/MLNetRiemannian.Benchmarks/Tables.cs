@@ -97,6 +97,9 @@ namespace MLNetRiemannian.Benchmarks
                                       (p.Ignored.Count > 0 ? $", ignored {string.Join(", ", p.Ignored.Select(c => c.Name))}" : ""));
                 }
                 Directory.CreateDirectory(outDirectory);
+                var settings = new TablesSettings(string.Join(" ", new[] { Command }.Concat(args).Select(Quote)), timeout, memoryLimit, TablesOne.TestFraction,
+                    TablesOne.Seed, quick, ChildProcess.OpenMpWaiting, TablePlan.InferenceRows, TablePlan.CategoricalRatio);
+                var tables = plans.Select(p => new TableInfo(p.Name, p.Source, p.Task, p.Label, p.SourceRows, p.Rows, p.LabelValues.Count, p.Columns, p.Ignored)).ToList();
                 var runs = new List<TableRun>();
                 var jobs = plans.SelectMany(p => TablesOne.Trainers(p.Task)
                     .Where(t => trainerFilter.Count == 0 || trainerFilter.Contains(t == TablesOne.Sdca(p.Task) ? "Sdca" : t)).Select(t => (Plan: p, Trainer: t))).ToList();
@@ -109,14 +112,11 @@ namespace MLNetRiemannian.Benchmarks
                     Console.WriteLine(run.Status == "ok"
                         ? $"  {run.Status}: test {TablesReport.MetricName(plan.Task)} {run.TestMetric:F4}{(run.TestAuc is { } auc ? $", AUC {auc:F4}" : "")}, fit {run.FitSeconds:F2} s, peak RSS {run.PeakMemoryMB:F0} MB, {run.Model}"
                         : $"  {run.Status}: {run.Error}");
+                    // Written after every run, so that a long run stopped by hand still leaves what it measured.
+                    var results = new TablesResults(ScoringReport.Machine(started, loadAtStart), settings, tables, runs);
+                    File.WriteAllText(Path.Combine(outDirectory, "results.json"), JsonSerializer.Serialize(results, ScoringReport.Json));
+                    File.WriteAllText(Path.Combine(outDirectory, "results.md"), TablesReport.Markdown(results));
                 }
-
-                var settings = new TablesSettings(string.Join(" ", new[] { Command }.Concat(args).Select(Quote)), timeout, memoryLimit, TablesOne.TestFraction,
-                    TablesOne.Seed, quick, ChildProcess.OpenMpWaiting, TablePlan.InferenceRows, TablePlan.CategoricalRatio);
-                var tables = plans.Select(p => new TableInfo(p.Name, p.Source, p.Task, p.Label, p.SourceRows, p.Rows, p.LabelValues.Count, p.Columns, p.Ignored)).ToList();
-                var results = new TablesResults(ScoringReport.Machine(started, loadAtStart), settings, tables, runs);
-                File.WriteAllText(Path.Combine(outDirectory, "results.json"), JsonSerializer.Serialize(results, ScoringReport.Json));
-                File.WriteAllText(Path.Combine(outDirectory, "results.md"), TablesReport.Markdown(results));
                 Console.WriteLine($"wrote results.json and results.md to {Path.GetFullPath(outDirectory)}");
                 return 0;
             }
