@@ -166,8 +166,9 @@ namespace MLNetRiemannian.Benchmarks
             while (!process.WaitForExit(500))
             {
                 double peak, resident;
+                // A process that has just exited has no status file, or one without memory lines (a zombie): wait again.
                 try { (peak, resident) = ProcessMemory.Resident(process.Id.ToString(CultureInfo.InvariantCulture)); }
-                catch (IOException) { continue; } // it exited between the two calls
+                catch (Exception e) when (e is IOException or InvalidOperationException) { continue; }
                 string? stop = clock.Elapsed.TotalSeconds > timeoutSeconds ? "timeout" : resident > memoryLimitMB ? "memory" : null;
                 if (stop is null) continue;
                 process.Kill(entireProcessTree: true);
