@@ -41,7 +41,7 @@ namespace MLNetRiemannian.Benchmarks
                 foreach (var r in runs)
                 {
                     string status = r.Status == "ok" ? "ok" : $"**{r.Status}**: {r.Error?.Replace("|", "\\|").ReplaceLineEndings(" ")}";
-                    text.AppendLine($"| {table.Name} | {r.Trainer} | {status} | {Number(r.TestMetric)} {(r.TestMetric is null ? "" : MetricName(table.Task))} | {Number(r.TestAuc)} | " +
+                    text.AppendLine($"| {table.Name} | {r.Trainer} | {status} | {(r.TestMetric is { } metric ? $"{Number(metric)} {MetricName(table.Task)}" : "–")} | {Number(r.TestAuc)} | " +
                                     $"{Number(r.TrainingMetric)} | {Number(r.FitSeconds, "F2")} | {Number(r.PeakMemoryMB, "F0")} | {Points(r, lightGbm)} | {Points(r, sdca)} | " +
                                     $"{Ratio(r.FitSeconds, lightGbm?.FitSeconds)} | {Ratio(r.FitSeconds, sdca?.FitSeconds)} | {Ratio(r.PeakMemoryMB, lightGbm?.PeakMemoryMB)} | " +
                                     $"{r.Model ?? "–"} | {r.LoadAverageAtStart} |");
