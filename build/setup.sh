@@ -4,18 +4,34 @@
 #   --fashion-mnist   also install Debian's package dataset-fashion-mnist (the IDX files that
 #                     `dotnet run -c Release --project samples/TrainDigits -- --data fashion-mnist` reads),
 #                     unless its files are already there. Uses sudo when not run as root.
+#   --tables          also install Debian's r-base-core, r-cran-mlbench and r-cran-janeaustenr and regenerate
+#                     samples/data/letter_recognition.csv and samples/data/austen_lines.csv with build/extract-tables.R
+#                     (the committed files are those; see samples/data/README.md). Uses sudo when not run as root.
 set -euo pipefail
 
 fashion_mnist=false
+tables=false
 for arg in "$@"; do
   case "$arg" in
     --fashion-mnist) fashion_mnist=true ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "setup.sh: unknown option '$arg' (known: --fashion-mnist)." >&2; exit 2 ;;
+    --tables) tables=true ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "setup.sh: unknown option '$arg' (known: --fashion-mnist, --tables)." >&2; exit 2 ;;
   esac
 done
 
 command -v dotnet >/dev/null || { echo "The .NET SDK (10.0) must be on PATH." >&2; exit 1; }
+
+# apt_install PACKAGE...: apt-get update and install, as root or through sudo.
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "Installing $* needs root (or sudo)." >&2; exit 1; }
+    sudo=sudo
+  fi
+  $sudo apt-get update
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+}
 
 if $fashion_mnist; then
   dir=/usr/share/datasets/fashion-mnist   # where the package puts them (dpkg -L dataset-fashion-mnist)
@@ -24,14 +40,15 @@ if $fashion_mnist; then
     [ -f "$dir/$name.gz" ] || [ -f "$dir/$name" ] || missing=true
   done
   if $missing; then
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then
-      command -v sudo >/dev/null || { echo "Installing dataset-fashion-mnist needs root (or sudo)." >&2; exit 1; }
-      sudo=sudo
-    fi
-    $sudo apt-get update
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y dataset-fashion-mnist
+    apt_install dataset-fashion-mnist
   else
     echo "Fashion-MNIST is already in $dir."
   fi
+fi
+
+if $tables; then
+  if ! Rscript -e 'library(mlbench); library(janeaustenr)' >/dev/null 2>&1; then
+    apt_install r-base-core r-cran-mlbench r-cran-janeaustenr
+  fi
+  Rscript "$(dirname "$0")/extract-tables.R" "$(dirname "$0")/../samples/data"
 fi

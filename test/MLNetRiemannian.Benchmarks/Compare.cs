@@ -68,7 +68,7 @@ namespace MLNetRiemannian.Benchmarks
             // The batch RiemannianMlp's defaults choose for this data, which the baselines use too.
             int batchSize = Defaults.BatchSize(CompareData.Load(dataset, dataDirectory, seeds[0]).TrainingRows());
             var settings = new CompareSettings(dataset, epochs, seeds, batchSize, CompareData.TargetAccuracy(dataset),
-                CompareReport.BudgetSeconds, quick, CompareOne.Trainers, ChildOpenMpWaiting());
+                CompareReport.BudgetSeconds, quick, CompareOne.Trainers, ChildProcess.OpenMpWaiting);
             Console.WriteLine($"# compare on {dataset}: {epochs} epochs, seeds {string.Join(",", seeds)}, batch {settings.BatchSize}, {get_num_threads()} torch threads");
 
             var checks = CompareHarnessCheck.Run(seeds[0]);
@@ -99,18 +99,12 @@ namespace MLNetRiemannian.Benchmarks
         // This program again, with the hidden child command; its progress lines go straight to this console.
         private static List<CompareRun> RunChild(string trainer, int seed, int epochs, string dataset, string dataDirectory)
         {
-            string host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
             string rowsFile = Path.GetTempFileName();
             try
             {
-                var start = new ProcessStartInfo(host) { UseShellExecute = false };
-                if (!CallerChoseOpenMpWaiting) start.Environment["GOMP_SPINCOUNT"] = OpenMpSpinning.SpinCount;
-                // Under `dotnet MLNetRiemannian.Benchmarks.dll` the host is dotnet itself; under the apphost it is this program.
-                if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(Compare).Assembly.Location);
-                foreach (string argument in new[] { CompareOne.Command, "--trainer", trainer, "--seed", $"{seed}", "--epochs", $"{epochs}",
-                                                    "--dataset", dataset, "--data-dir", dataDirectory, "--rows", rowsFile })
-                    start.ArgumentList.Add(argument);
-                using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {host}.");
+                var start = ChildProcess.StartInfo(new[] { CompareOne.Command, "--trainer", trainer, "--seed", $"{seed}", "--epochs", $"{epochs}",
+                                                           "--dataset", dataset, "--data-dir", dataDirectory, "--rows", rowsFile }, redirectOutput: false);
+                using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
                 process.WaitForExit();
                 if (process.ExitCode != 0)
                     throw new InvalidOperationException($"'{CompareOne.Command}' for {trainer}, seed {seed}, exited with code {process.ExitCode} (its output is above).");
@@ -122,20 +116,6 @@ namespace MLNetRiemannian.Benchmarks
                 File.Delete(rowsFile);
             }
         }
-
-        /// <summary>
-        /// Whether the caller set how OpenMP threads wait. If not, every child gets the bound that MLNetRiemannian sets for
-        /// libtorch (<see cref="OpenMpSpinning"/>), so that LightGBM's libgomp threads, in a child that never loads
-        /// MLNetRiemannian, wait alike. With libgomp's default spinning, the same LightGbm fit on the digits once took 37 s
-        /// and 0.85 s the run after, on a shared 2-core machine (the slowdown OpenMpSpinning describes for libtorch).
-        /// </summary>
-        private static bool CallerChoseOpenMpWaiting =>
-            Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null || Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null;
-
-        /// <summary>The OpenMP environment the children run with, for the report.</summary>
-        private static string ChildOpenMpWaiting() => CallerChoseOpenMpWaiting
-            ? $"GOMP_SPINCOUNT={Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") ?? "unset"}, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "unset"} (the caller's)"
-            : $"GOMP_SPINCOUNT={OpenMpSpinning.SpinCount}";
 
         private static CompareMachine Machine(DateTime startedUtc, string loadAverageAtStart)
         {

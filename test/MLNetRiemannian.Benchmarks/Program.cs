@@ -10,6 +10,7 @@ return args.Length > 0 && args[0] == "step"
     : args.Length > 0 && args[0] == "scaling" ? ScalingBenchmark.Run(args[1..])
     : args.Length > 0 && ScoringBenchmark.Handles(args[0]) ? ScoringBenchmark.Run(args)
     : args.Length > 0 && Compare.Handles(args[0]) ? Compare.Run(args)
+    : args.Length > 0 && Tables.Handles(args[0]) ? Tables.Run(args)
     : Usage();
 
 static int Usage()
@@ -22,5 +23,6 @@ static int Usage()
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks curvature-sweep [--configs \"batch,curvature,lr,epochs[,mass[,momentum]];...\"] [--data-dir DIR]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks compare --out DIR [--dataset fashion-mnist|digits] [--epochs 20] [--seeds 3] [--quick] [--data-dir DIR]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks scaling --out DIR [--quick] [--threads N]");
+    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks tables --out DIR [--quick] [--timeout S] --data FILE --label COL --task multiclass|binary|regression [...] [--data ...]");
     return 2;
 }

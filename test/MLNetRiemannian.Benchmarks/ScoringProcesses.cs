@@ -83,12 +83,8 @@ namespace MLNetRiemannian.Benchmarks
         /// <summary>Runs this program with <paramref name="args"/> in a new process and returns the result it printed.</summary>
         public static T Run<T>(params string[] args)
         {
-            string host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
-            var start = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            // Under `dotnet MLNetRiemannian.Benchmarks.dll` the host is dotnet itself; under the apphost it is this program.
-            if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(ScoringProcesses).Assembly.Location);
-            foreach (var arg in args) start.ArgumentList.Add(arg);
-            using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {host}.");
+            var start = ChildProcess.StartInfo(args, redirectOutput: true);
+            using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
             var errors = process.StandardError.ReadToEndAsync();
             string output = process.StandardOutput.ReadToEnd();
             process.WaitForExit();
@@ -129,9 +125,7 @@ namespace MLNetRiemannian.Benchmarks
         /// <summary>VmHWM (peak resident set) and VmRSS from /proc/self/status; loaded assemblies; /proc/self/maps.</summary>
         public static ProcessMemory Read()
         {
-            var status = File.ReadAllLines("/proc/self/status");
-            double Megabytes(string key) =>
-                long.Parse(status.Single(line => line.StartsWith(key + ":", StringComparison.Ordinal))[(key.Length + 1)..].Trim().Split(' ')[0]) / 1024.0;
+            var (peakMB, residentMB) = Resident("self");
             string[] torchSharp = AppDomain.CurrentDomain.GetAssemblies()
                 .Select(assembly => assembly.GetName().Name ?? "")
                 .Where(name => name.StartsWith("TorchSharp", StringComparison.OrdinalIgnoreCase))
@@ -140,7 +134,16 @@ namespace MLNetRiemannian.Benchmarks
                 .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "")
                 .Where(path => Path.GetFileName(path).Contains("torch", StringComparison.OrdinalIgnoreCase))
                 .Distinct().Order().ToArray();
-            return new ProcessMemory(Megabytes("VmHWM"), Megabytes("VmRSS"), torchSharp, libtorch);
+            return new ProcessMemory(peakMB, residentMB, torchSharp, libtorch);
+        }
+
+        /// <summary>VmHWM and VmRSS in MB of process <paramref name="process"/> ("self" or a process id), from /proc/PROCESS/status.</summary>
+        public static (double PeakMB, double ResidentMB) Resident(string process)
+        {
+            var status = File.ReadAllLines($"/proc/{process}/status");
+            double Megabytes(string key) =>
+                long.Parse(status.Single(line => line.StartsWith(key + ":", StringComparison.Ordinal))[(key.Length + 1)..].Trim().Split(' ')[0]) / 1024.0;
+            return (Megabytes("VmHWM"), Megabytes("VmRSS"));
         }
 
         /// <summary>Names of the loaded assemblies that do not come with .NET (the app, ML.NET, the model's loader).</summary>
