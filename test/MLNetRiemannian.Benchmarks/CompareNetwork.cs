@@ -16,7 +16,7 @@ namespace MLNetRiemannian.Benchmarks
     {
         /// <summary>features → options.HiddenLayerSizes → classes, by the trainer's own builder.</summary>
         public static Sequential Create(RiemannianMlpTrainerOptions options, int features, int classes, Generator generator) =>
-            RiemannianMlpNetwork.Create(options, new[] { features }.Concat(options.HiddenLayerSizes).Append(classes).ToArray(), generator);
+            RiemannianMlpNetwork.Create(options, new[] { features }.Concat(options.HiddenLayerSizes ?? Defaults.HiddenLayerSizes(features)).Append(classes).ToArray(), generator);
 
         /// <summary>Share of rows of <paramref name="x"/> whose largest output is at their label <paramref name="y"/>.</summary>
         public static double Accuracy(RiemannianModule network, Tensor x, Tensor y)

@@ -18,8 +18,27 @@ namespace MLNetRiemannian.Trainers
         /// <summary>Heavy-ball momentum β.</summary>
         public const double Momentum = 0.9;
 
-        /// <summary>One hidden layer of this width.</summary>
+        /// <summary>One hidden layer of this width, unless the input is very wide (<see cref="HiddenLayerSizes"/>).</summary>
         public const int HiddenLayerSize = 256;
+
+        /// <summary>
+        /// Weights the first layer may hold when the options leave the hidden layers open. Every step still reads and
+        /// writes the first layer whole (gradient, direction, momentum, update), even when the input is sparse, so its
+        /// size sets a wide table's step cost and memory: 4,194,304 weights keep 256 units up to 16,383 slots (every
+        /// dense table here) and narrow the layer for hashed or text features.
+        /// </summary>
+        public const long FirstLayerWeightBudget = 1L << 22;
+
+        /// <summary>The narrowest default hidden layer.</summary>
+        public const int MinimumHiddenLayerSize = 16;
+
+        /// <summary>
+        /// One hidden layer of <see cref="HiddenLayerSize"/> units, narrowed so that the first layer holds at most
+        /// <see cref="FirstLayerWeightBudget"/> weights, never below <see cref="MinimumHiddenLayerSize"/>.
+        /// </summary>
+        /// <param name="slots">The feature vector's length.</param>
+        public static int[] HiddenLayerSizes(int slots) =>
+            new[] { (int)Math.Clamp(FirstLayerWeightBudget / (slots + 1L), MinimumHiddenLayerSize, HiddenLayerSize) };
 
         /// <summary>ε added to the Gauss-Newton output metric's diagonal.</summary>
         public const double GaussNewtonEpsilon = 0.1;

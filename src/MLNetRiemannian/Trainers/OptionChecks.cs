@@ -9,13 +9,13 @@ namespace MLNetRiemannian.Trainers
         {
             Require(!string.IsNullOrWhiteSpace(o.LabelColumnName), nameof(o.LabelColumnName), o.LabelColumnName, "a column name");
             Require(!string.IsNullOrWhiteSpace(o.FeatureColumnName), nameof(o.FeatureColumnName), o.FeatureColumnName, "a column name");
-            Require(o.HiddenLayerSizes is not null && Array.TrueForAll(o.HiddenLayerSizes, s => s > 0), nameof(o.HiddenLayerSizes),
-                o.HiddenLayerSizes is null ? null : string.Join(",", o.HiddenLayerSizes), "positive widths (an empty array trains a linear model)");
+            Require(o.HiddenLayerSizes is null || Array.TrueForAll(o.HiddenLayerSizes, s => s > 0), nameof(o.HiddenLayerSizes),
+                o.HiddenLayerSizes is null ? null : string.Join(",", o.HiddenLayerSizes), "positive widths (an empty array trains a linear model; null for the default)");
             Require(o.Mass > 0 && double.IsFinite(o.Mass), nameof(o.Mass), o.Mass, "positive and finite");
             if (o.LayerMasses is not null)
             {
-                Require(o.LayerMasses.Length == o.HiddenLayerSizes!.Length + 1, nameof(o.LayerMasses), o.LayerMasses.Length,
-                    $"one mass per layer ({o.HiddenLayerSizes.Length + 1})");
+                int layers = (o.HiddenLayerSizes?.Length ?? 1) + 1; // the default has one hidden layer
+                Require(o.LayerMasses.Length == layers, nameof(o.LayerMasses), o.LayerMasses.Length, $"one mass per layer ({layers})");
                 Require(Array.TrueForAll(o.LayerMasses, m => m > 0 && double.IsFinite(m)), nameof(o.LayerMasses), string.Join(",", o.LayerMasses), "positive, finite masses");
             }
             Require(o.LearningRate > 0 && double.IsFinite(o.LearningRate), nameof(o.LearningRate), o.LearningRate, "positive and finite");

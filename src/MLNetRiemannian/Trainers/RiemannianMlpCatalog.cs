@@ -16,7 +16,7 @@ namespace Microsoft.ML
         /// <param name="labelColumnName">The label column, a key type (use MapValueToKey).</param>
         /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
-        /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256.</param>
+        /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256, narrower for inputs over 16,383 slots (see <see cref="RiemannianMlpTrainerOptions.HiddenLayerSizes"/>).</param>
         /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000; 5 to 200 epochs).</param>
         /// <param name="learningRate">η; default 0.2.</param>
         public static RiemannianMlpMulticlassTrainer RiemannianMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
@@ -36,7 +36,7 @@ namespace Microsoft.ML
         /// <param name="labelColumnName">The label column, Boolean.</param>
         /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
-        /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256.</param>
+        /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256, narrower for inputs over 16,383 slots (see <see cref="RiemannianMlpTrainerOptions.HiddenLayerSizes"/>).</param>
         /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000; 5 to 200 epochs).</param>
         /// <param name="learningRate">η; default 0.2.</param>
         public static RiemannianMlpBinaryTrainer RiemannianMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
@@ -53,7 +53,7 @@ namespace Microsoft.ML
         /// <param name="labelColumnName">The label column, Single.</param>
         /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
-        /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256.</param>
+        /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256, narrower for inputs over 16,383 slots (see <see cref="RiemannianMlpTrainerOptions.HiddenLayerSizes"/>).</param>
         /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000; 5 to 200 epochs).</param>
         /// <param name="learningRate">η; default 0.2.</param>
         public static RiemannianMlpRegressionTrainer RiemannianMlp(this RegressionCatalog.RegressionTrainers catalog,

@@ -83,7 +83,8 @@ namespace MLNetRiemannian.Trainers
                 int seed = _options.Seed ?? ((IHostEnvironmentInternal)Host).Seed ?? 0;
                 var generator = new Generator((ulong)seed);
                 int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
-                var sizes = new[] { columns.FeatureCount }.Concat(_options.HiddenLayerSizes).Append(outputs).ToArray();
+                var hidden = _options.HiddenLayerSizes ?? Defaults.HiddenLayerSizes(columns.FeatureCount);
+                var sizes = new[] { columns.FeatureCount }.Concat(hidden).Append(outputs).ToArray();
                 ModelSizeCheck.Check(sizes, _options.NumberOfEpochs ?? Defaults.MaximumEpochs);
                 using var data = TrainingData.Read(trainData, columns, _task);
                 LogFeatureMemory(data, ch);

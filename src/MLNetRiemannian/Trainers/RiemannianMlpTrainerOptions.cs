@@ -28,8 +28,12 @@ namespace MLNetRiemannian.Trainers
         /// </summary>
         public string? ExampleWeightColumnName;
 
-        /// <summary>Widths of the hidden layers, input side first. Default one layer of 256.</summary>
-        public int[] HiddenLayerSizes = { Defaults.HiddenLayerSize };
+        /// <summary>
+        /// Widths of the hidden layers, input side first; an empty array trains a linear model. Default null: one layer
+        /// of 256, narrower for very wide inputs so that the first layer holds at most 4,194,304 weights (256 units up to
+        /// 16,383 feature slots, 31 at 131,073, at least 16); the first log line of Fit says what was chosen.
+        /// </summary>
+        public int[]? HiddenLayerSizes;
 
         /// <summary>The hidden layers' nonlinearity. Default ReLU.</summary>
         public ActivationKind Activation = ActivationKind.ReLU;

@@ -27,6 +27,29 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
+        [DataRow(16, 256)]          // LetterRecognition
+        [DataRow(784, 256)]         // Fashion-MNIST
+        [DataRow(16_383, 256)]      // the widest input that keeps 256 units: 256 · 16,384 = 2^22 weights
+        [DataRow(16_384, 255)]
+        [DataRow(50_176, 83)]       // 6,000 lines through FeaturizeText
+        [DataRow(131_073, 31)]      // two 16-bit hashed columns (c21): 2^22 / 131,074 = 31.9
+        [DataRow(1 << 20, 16)]      // floored at the narrowest default
+        public void TheDefaultHiddenLayerNarrowsForWideInputs(int slots, int width)
+        {
+            CollectionAssert.AreEqual(new[] { width }, Defaults.HiddenLayerSizes(slots));
+            Assert.IsTrue(width == Defaults.MinimumHiddenLayerSize || (long)width * (slots + 1) <= Defaults.FirstLayerWeightBudget);
+        }
+
+        [TestMethod]
+        public void TheDefaultHiddenLayerCountsAsOneLayerForLayerMasses()
+        {
+            var options = new RiemannianMlpMulticlassTrainer.Options { LayerMasses = new[] { 1.0, 2.0 } }; // HiddenLayerSizes left null
+            OptionChecks.Validate(options);
+            options.LayerMasses = new[] { 1.0 };
+            Assert.ThrowsExactly<System.ArgumentOutOfRangeException>(() => OptionChecks.Validate(options));
+        }
+
+        [TestMethod]
         public void ChosenSizesAreKeptAndTheOtherFollowsTheBound()
         {
             Assert.AreEqual((16, 0), Pair(Resolve(26, curvature: 16)));      // 16 × 26 = 416 ≤ 640: exact
