@@ -48,7 +48,35 @@ namespace MLNetRiemannian.Trainers
         {
             ArgumentNullException.ThrowIfNull(trainData);
             var columns = ColumnChecks.Check(trainData.Schema, _options.FeatureColumnName, _options.LabelColumnName, _options.ExampleWeightColumnName, _task);
-            var model = Train(trainData, validationData, columns);
+            var model = Train(trainData, validationData, columns, null);
+            return MakeTransformer(model, trainData.Schema);
+        }
+
+        /// <summary>
+        /// Continues training <paramref name="initial"/> on <paramref name="trainData"/> (warm start, as ML.NET's
+        /// <c>LbfgsLogisticRegression.Fit(trainData, modelParameters)</c>), reporting the metric on
+        /// <paramref name="validationData"/> each epoch when given (null: the options' ValidationFraction, as
+        /// <c>Fit(trainData, null)</c>). The model's layer sizes, activation and label standardization win: a regression
+        /// model's last layer is unfolded with its recorded mean and scale and training continues in those units (a model
+        /// without one, saved before format 4, continues in the label's units). Momentum starts at zero, because the
+        /// optimizer's state is not part of the model; the returned model's history holds the new epochs only.
+        /// </summary>
+        /// <remarks>
+        /// The validation set comes before the model so that <c>Fit(trainData, null)</c> keeps meaning "no validation set":
+        /// a <c>Fit(trainData, initial)</c> overload would make that call ambiguous (CS0121).
+        /// </remarks>
+        /// <param name="trainData">The training rows; the feature column must have the model's input width, and for
+        /// multiclass the label its class count.</param>
+        /// <param name="validationData">Validation rows, or null.</param>
+        /// <param name="initial">The model to continue from; not changed.</param>
+        /// <exception cref="ArgumentException">The model's task, feature width or class count differs from the data's, or
+        /// HiddenLayerSizes (when set), Activation or LayerMasses contradict the model; the message names both values.</exception>
+        public TTransformer Fit(IDataView trainData, IDataView? validationData, RiemannianMlpModelParameters initial)
+        {
+            ArgumentNullException.ThrowIfNull(trainData);
+            ArgumentNullException.ThrowIfNull(initial);
+            var columns = ColumnChecks.Check(trainData.Schema, _options.FeatureColumnName, _options.LabelColumnName, _options.ExampleWeightColumnName, _task);
+            var model = Train(trainData, validationData, columns, initial);
             return MakeTransformer(model, trainData.Schema);
         }
 
@@ -72,7 +100,7 @@ namespace MLNetRiemannian.Trainers
 
         private protected abstract TTransformer MakeTransformer(RiemannianMlpModelParameters model, DataViewSchema trainSchema);
 
-        private RiemannianMlpModelParameters Train(IDataView trainData, IDataView? validationData, ColumnChecks columns)
+        private RiemannianMlpModelParameters Train(IDataView trainData, IDataView? validationData, ColumnChecks columns, RiemannianMlpModelParameters? initial)
         {
             using var ch = Host.Start("Training");
             int previousThreads = get_num_threads();
@@ -84,7 +112,8 @@ namespace MLNetRiemannian.Trainers
                 var generator = new Generator((ulong)seed);
                 int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
                 var hidden = _options.HiddenLayerSizes ?? Defaults.HiddenLayerSizes(columns.FeatureCount);
-                var sizes = new[] { columns.FeatureCount }.Concat(hidden).Append(outputs).ToArray();
+                var sizes = initial is not null ? WarmStart.Sizes(initial, _options, _task, columns)
+                    : new[] { columns.FeatureCount }.Concat(hidden).Append(outputs).ToArray();
                 ModelSizeCheck.Check(sizes, _options.NumberOfEpochs ?? Defaults.MaximumEpochs);
                 using var data = TrainingData.Read(trainData, columns, _task);
                 LogFeatureMemory(data, ch);
@@ -101,7 +130,8 @@ namespace MLNetRiemannian.Trainers
                 if (trainW is not null) trainW = trainW / statistics.WeightMax;
                 // Regression learns (y − mean) / scale, so the defaults (made for targets of order 1) fit any label's units;
                 // the map back is folded into the last layer at the end, and every number reported is in the label's units.
-                var standardization = statistics.Standardization;
+                // A warm start keeps the model's map, so the continued model stays consistent with it.
+                var standardization = initial is not null ? initial.LabelStandardization : statistics.Standardization;
                 if (standardization is { } st)
                 {
                     trainY = (trainY - st.Mean) / st.Scale;
@@ -109,6 +139,7 @@ namespace MLNetRiemannian.Trainers
                 }
                 double lossUnit = standardization is { } su ? su.Scale * su.Scale : 1, metricUnit = standardization?.Scale ?? 1;
                 using var network = RiemannianMlpNetwork.Create(_options, sizes, generator);
+                if (initial is not null) WarmStart.CopyWeights(network, initial);
                 var loss = RiemannianMlpNetwork.Loss(_task);
                 var (batchSize, curvatureBatchSize, outputRank, epochs) = Defaults.Resolve(_options,
                     new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs));

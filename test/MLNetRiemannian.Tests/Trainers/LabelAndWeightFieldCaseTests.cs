@@ -230,7 +230,7 @@ namespace MLNetRiemannian.Tests.Trainers
 
         private static string FieldCase(string file) => Path.Combine(AppContext.BaseDirectory, "data", "field-cases", file);
 
-        private static List<House> Houses(string file) =>
+        internal static List<House> Houses(string file) =>
             File.ReadLines(FieldCase(file)).Skip(1).Select(line => line.Split(',').Select(float.Parse).ToArray())
                 .Select(v => new House { Size = v[0], Rooms = v[1], Age = v[2], Price = v[3] }).ToList();
 
