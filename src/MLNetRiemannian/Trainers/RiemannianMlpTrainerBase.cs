@@ -159,6 +159,8 @@ namespace MLNetRiemannian.Trainers
                     $"η = {_options.LearningRate}, μ = {_options.Mass}, output metric {_options.OutputMetric} " +
                     (outputRank > 0 ? $"with a sampled factor of rank {outputRank} of {outputs}" : "with its exact factor") +
                     $"{(standardization is { } ls ? $"; label '{columns.LabelColumn}' standardized with mean {ls.Mean:G6} and scale {ls.Scale:G6}" : "")}.");
+                if (initial is not null)
+                    ch.Info(MessageSensitivity.None, "Warm start: continuing from the given model's weights; momentum starts at zero (the model does not hold the optimizer's state).");
                 long curvatureSamples = curvatureBatchSize is > 0 ? Math.Min(curvatureBatchSize, batchSize) : batchSize;
                 ch.Info(MessageSensitivity.None, $"Inner systems: {optimizer.DescribeInnerSystems(Math.Min(curvatureSamples, trainX.Rows), outputs)}.");
 

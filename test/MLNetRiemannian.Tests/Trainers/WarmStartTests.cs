@@ -67,6 +67,16 @@ namespace MLNetRiemannian.Tests.Trainers
             var still = Regression(ml, epochs: 1, learningRate: 1e-9).Fit(data, null, initial).Model;
             AssertSameWeights(initial, still, 1e-5);
 
+            // A model without a standardization (regression saved before format 4) continues in the label's units and stays without one
+            // (gradients in dollars² are ~1e10, hence the smaller η that leaves the weights in place).
+            int layers = initial.LayerSizes.Count - 1;
+            var unstandardized = new RiemannianMlpModelParameters(ml, PredictionTask.Regression, initial.Activation, initial.LayerSizes.ToArray(),
+                Enumerable.Range(0, layers).Select(l => initial.GetWeights(l).ToArray()).ToArray(),
+                Enumerable.Range(0, layers).Select(l => initial.GetBias(l).ToArray()).ToArray(), initial.OutputMetric, initial.History);
+            var raw = Regression(ml, epochs: 1, learningRate: 1e-18).Fit(data, null, unstandardized).Model;
+            Assert.IsNull(raw.LabelStandardization);
+            AssertSameWeights(initial, raw, 1e-5);
+
             // Continuing on a quarter of the rows keeps the model's mean and scale, not those of the rows.
             var quarter = ml.Data.TakeRows(data, houses.Count / 4);
             var onQuarter = Regression(ml, epochs: 1).Fit(quarter, null, initial).Model;
