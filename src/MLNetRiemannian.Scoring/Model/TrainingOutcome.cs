@@ -25,8 +25,9 @@ namespace MLNetRiemannian.Model
     /// before its first step.
     /// </param>
     /// <param name="KeptEpoch">
-    /// The epoch at whose end the model's parameters were taken: the best validation epoch when training validated and
-    /// either stopped early, was stopped, or (with early stopping on) ran to the end; otherwise the last completed epoch.
+    /// The epoch at whose end the model's parameters were taken: with validation, the best validation epoch when early
+    /// stopping was on or a stop came (a run to the end without early stopping keeps its last epoch); without, the last
+    /// completed epoch.
     /// <see langword="null"/> when the parameters are those of the moment of a stop in the middle of an epoch (no
     /// validation), or the initial ones (a stop before the first step).
     /// </param>

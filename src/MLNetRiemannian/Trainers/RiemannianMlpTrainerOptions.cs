@@ -115,13 +115,13 @@ namespace MLNetRiemannian.Trainers
         /// <summary>Shuffle the rows every epoch. Default true.</summary>
         public bool Shuffle = true;
 
-        /// <summary>Data to report a validation metric on and to stop early with. Default none.</summary>
+        /// <summary>Data to report a validation metric on, to stop early with, and to choose the epoch a <see cref="StopToken"/> stop keeps. Default none.</summary>
         public IDataView? ValidationSet;
 
         /// <summary>When no <see cref="ValidationSet"/> is given, the fraction of training rows held out for validation, in [0, 0.5]. Default 0.</summary>
         public double ValidationFraction;
 
-        /// <summary>With validation: stop after this many epochs without improvement and keep the best epoch's parameters; 0 never stops early. Default 5.</summary>
+        /// <summary>With validation: stop after this many epochs without improvement and keep the best epoch's parameters (<see cref="RiemannianMlpModelParameters.Outcome"/> says so); 0 never stops early. Default 5.</summary>
         public int EarlyStoppingPatience = Defaults.EarlyStoppingPatience;
 
         /// <summary>Precision of the Woodbury inner solve. Default <see cref="Optimization.SolvePrecision.Single"/>.</summary>
