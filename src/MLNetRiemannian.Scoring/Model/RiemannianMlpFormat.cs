@@ -29,13 +29,15 @@ namespace MLNetRiemannian.Model
     ///           from version 3: int32 diagnosed layers m (0 when the epoch has no diagnostics), and when m &gt; 0
     ///           float64 action, float64 loss decrease, then per layer 5 × float64 (the fields of LayerDiagnostics in order),
     ///           from version 4: int32 zero-weight batches
+    ///   from version 4: bool has training outcome, and when true int32 reason (TrainingStopReason), int32 epoch,
+    ///           int32 step, int32 kept epoch (−1 when none) (TrainingOutcome)
     /// byte[32] SHA-256 of everything above
     /// </code>
     /// The checksum is there because a flipped bit in a weight still parses: without it a damaged file would load and
     /// predict wrongly instead of failing. A checksum anyone can recompute does not stop a deliberate edit, so the reader
     /// also refuses what no trainer writes: impossible sizes, unknown names, and non-finite weights or biases.
     /// Version history: 1, the first release; 2 adds the numerical-event counts; 3 the per-epoch diagnostics; 4 the
-    /// label standardization and the zero-weight batch counts. Floats are copied as their bit patterns, so a model loads back bit-identically.
+    /// label standardization, the zero-weight batch counts and the training outcome. Floats are copied as their bit patterns, so a model loads back bit-identically.
     /// </summary>
     internal static class RiemannianMlpFormat
     {
@@ -90,6 +92,14 @@ namespace MLNetRiemannian.Model
                     w.Write(epoch.DoublePrecisionFallbacks);
                     WriteDiagnostics(w, epoch.Diagnostics);
                     w.Write(epoch.ZeroWeightBatches);
+                }
+                w.Write(model.Outcome is not null);
+                if (model.Outcome is { } outcome)
+                {
+                    w.Write((int)outcome.Reason);
+                    w.Write(outcome.Epoch);
+                    w.Write(outcome.Step);
+                    w.Write(outcome.KeptEpoch ?? -1);
                 }
             }
 
@@ -206,10 +216,19 @@ namespace MLNetRiemannian.Model
                     summary = summary with { ZeroWeightBatches = reader.ReadInt32() };
                 history.Add(summary);
             }
+            TrainingOutcome? outcome = null;
+            if (version >= 4 && reader.ReadBoolean())
+            {
+                var reason = (TrainingStopReason)reader.ReadInt32();
+                if (!Enum.IsDefined(reason)) throw Corrupt($"it names an unknown training stop reason, {(int)reason}");
+                int epoch = reader.ReadInt32(), step = reader.ReadInt32(), kept = reader.ReadInt32();
+                // The constructor checks the numbers; its message says what is impossible.
+                outcome = new TrainingOutcome(reason, epoch, step, kept == -1 ? null : kept);
+            }
             if (Remaining(reader) != 0)
                 throw Corrupt($"{Remaining(reader)} bytes of its payload are left over after the history");
 
-            return new RiemannianMlpModelParameters(env, task, activation, sizes, weights, biases, outputMetric, history, standardization);
+            return new RiemannianMlpModelParameters(env, task, activation, sizes, weights, biases, outputMetric, history, standardization, outcome);
         }
 
         private static void WriteDiagnostics(BinaryWriter writer, EpochDiagnostics? diagnostics)

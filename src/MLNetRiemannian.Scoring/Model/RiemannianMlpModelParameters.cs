@@ -66,9 +66,10 @@ namespace MLNetRiemannian.Model
         /// Regression only: the label standardization already folded into the last layer's weights and bias; null when
         /// the network was trained on the label as given.
         /// </param>
+        /// <param name="outcome">How training ended; null when unknown (a model saved before format version 4, or built by hand).</param>
         internal RiemannianMlpModelParameters(IHostEnvironment env, PredictionTask task, ActivationKind activation, int[] layerSizes,
             float[][] weights, float[][] biases, string outputMetric, IReadOnlyList<EpochSummary> history,
-            LabelStandardization? labelStandardization = null)
+            LabelStandardization? labelStandardization = null, TrainingOutcome? outcome = null)
         {
             if (env is null) throw new ArgumentNullException(nameof(env));
             if (!Enum.IsDefined(task)) throw new ArgumentOutOfRangeException(nameof(task), task, "Unknown prediction task.");
@@ -85,10 +86,13 @@ namespace MLNetRiemannian.Model
                 if (!double.IsFinite(standardization.Mean) || !(standardization.Scale > 0) || !double.IsFinite(standardization.Scale))
                     throw new ArgumentException($"The label standardization needs a finite mean and a positive, finite scale; got mean {standardization.Mean}, scale {standardization.Scale}.", nameof(labelStandardization));
             }
+            if (outcome is not null && (!Enum.IsDefined(outcome.Reason) || outcome.Epoch < 1 || outcome.Step < 0 || outcome.KeptEpoch is < 1 || outcome.KeptEpoch > outcome.Epoch))
+                throw new ArgumentException($"The training outcome {outcome} is impossible: it needs a known reason, an epoch of at least 1, a step of at least 0 and a kept epoch from 1 to its epoch.", nameof(outcome));
 
             Task = task;
             OutputMetric = outputMetric;
             LabelStandardization = labelStandardization;
+            Outcome = outcome;
             History = new ReadOnlyCollection<EpochSummary>(new List<EpochSummary>(history));
             var sizes = (int[])layerSizes.Clone();
             LayerSizes = Array.AsReadOnly(sizes);
@@ -121,8 +125,14 @@ namespace MLNetRiemannian.Model
         /// </summary>
         public LabelStandardization? LabelStandardization { get; }
 
-        /// <summary>The training history, one entry per epoch in order.</summary>
+        /// <summary>The training history, one entry per completed epoch in order (an epoch a stop interrupted is not among them; see <see cref="Outcome"/>).</summary>
         public IReadOnlyList<EpochSummary> History { get; }
+
+        /// <summary>
+        /// How training ended (all epochs, early stopping, or the options' <c>StopToken</c>, with the epoch and step) and which
+        /// epoch's parameters the model holds. Null for models saved before format version 4.
+        /// </summary>
+        public TrainingOutcome? Outcome { get; }
 
         /// <summary>
         /// The weight matrix W of dense layer <paramref name="layer"/>, row-major <c>[out, in]</c> with
@@ -265,7 +275,7 @@ namespace MLNetRiemannian.Model
         private static VersionInfo GetVersionInfo() => new VersionInfo(
             modelSignature: "RIEMNMLP",
             //verWrittenCur: 0x00010001, // Initial: RiemannianMlpFormat versions 1 to 3 (the header was not raised for 2 and 3).
-            verWrittenCur: 0x00010004, // RiemannianMlpFormat version 4: label standardization, zero-weight batch counts.
+            verWrittenCur: 0x00010004, // RiemannianMlpFormat version 4: label standardization, zero-weight batch counts, training outcome.
             verReadableCur: 0x00010001,
             verWeCanReadBack: 0x00010001,
             loaderSignature: LoaderSignature,

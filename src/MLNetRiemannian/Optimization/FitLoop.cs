@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using System.Threading;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Model;
 using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
@@ -18,6 +20,9 @@ namespace MLNetRiemannian.Optimization
     /// restored, the momentum forgotten, the learning rate halved for the rest of training, and the same batch
     /// retried; after <see cref="MaximumRetries"/> consecutive refusals training stops with an exception naming the
     /// epoch, the step and the quantity.
+    /// With validation the parameters at the end of the best epoch so far are kept whether or not early stopping is on:
+    /// early stopping, and a stop through <see cref="Settings.Stop"/>, return them. A stop is looked at before every step,
+    /// so it ends training within one step; the epoch it interrupts is not reported.
     /// </remarks>
     internal sealed class FitLoop
     {
@@ -48,26 +53,36 @@ namespace MLNetRiemannian.Optimization
 
         public sealed record Settings(int Epochs, int BatchSize, bool Shuffle, int EarlyStoppingPatience)
         {
+            /// <summary>When cancelled, training ends before the next step and keeps the best validation epoch's parameters (if validating).</summary>
+            public CancellationToken Stop { get; init; }
+
             /// <summary>What the exception says to do when a step stays non-finite: the trainer names the column its statistics point at.</summary>
             public string NonFiniteAdvice { get; init; } = "Check the features and the label for extreme values or lower the learning rate.";
         }
 
-        /// <summary>Trains; returns one result per epoch run. <paramref name="checkAlive"/> runs before every step (cancellation).</summary>
+        /// <summary>How the last <see cref="Run"/> ended and which epoch's parameters the network holds.</summary>
+        public TrainingOutcome? Outcome { get; private set; }
+
+        /// <summary>Trains; returns one result per epoch completed. <paramref name="checkAlive"/> runs before every step (cancellation).</summary>
         public List<EpochResult> Run(FeatureMatrix x, Tensor y, Tensor? weights, (FeatureMatrix X, Tensor Y)? validation, Settings settings,
             Generator generator, Action<EpochResult> onEpoch, Action checkAlive, Action<string> log)
         {
+            Outcome = null;
             var history = new List<EpochResult>();
             long rows = x.Rows;
             double best = double.NaN;
-            int sinceBest = 0;
+            int sinceBest = 0, bestEpoch = 0;
+            var reason = TrainingStopReason.Completed;
+            int lastEpoch = 0, lastStep = 0;
             long totalSteps = 0;
             var bestParameters = new List<Tensor>();
             var lastGood = new List<Tensor>();
             try
             {
                 Snapshot(lastGood);
-                for (int epoch = 1; epoch <= settings.Epochs; epoch++)
+                for (int epoch = 1; epoch <= settings.Epochs && reason == TrainingStopReason.Completed; epoch++)
                 {
+                    lastEpoch = epoch;
                     var clock = Stopwatch.StartNew();
                     var eventsBefore = _optimizer.Events.Snapshot();
                     int zeroWeightBefore = _optimizer.ZeroWeightBatches;
@@ -79,6 +94,11 @@ namespace MLNetRiemannian.Optimization
                         for (long start = 0; start < rows; start += settings.BatchSize, steps++)
                         {
                             checkAlive();
+                            if (settings.Stop.IsCancellationRequested)
+                            {
+                                reason = TrainingStopReason.StopRequested;
+                                break;
+                            }
                             using var stepScope = NewDisposeScope();
                             var index = order.narrow(0, start, Math.Min(settings.BatchSize, rows - start));
                             var batchY = y.index_select(0, index);
@@ -91,6 +111,8 @@ namespace MLNetRiemannian.Optimization
                             metricSum += _metric.BatchSum(output, batchY).item<double>();
                         }
                     }
+                    lastStep = steps;
+                    if (reason == TrainingStopReason.StopRequested) break;
                     double? validationMetric = validation is { } v ? Evaluate(v.X, v.Y) : null;
                     double seconds = clock.Elapsed.TotalSeconds;
                     var result = new EpochResult(epoch, lossSum / weightSum, _metric.Finish(metricSum, rows * Outputs(y)), validationMetric, seconds, steps / seconds,
@@ -101,21 +123,29 @@ namespace MLNetRiemannian.Optimization
                     history.Add(result);
                     onEpoch(result);
 
-                    if (validationMetric is { } current && settings.EarlyStoppingPatience > 0)
+                    if (validationMetric is { } current)
                     {
                         if (double.IsNaN(best) || _metric.IsBetter(current, best))
                         {
                             best = current;
+                            bestEpoch = epoch;
                             sinceBest = 0;
                             Snapshot(bestParameters);
                         }
-                        else if (++sinceBest >= settings.EarlyStoppingPatience)
+                        else if (settings.EarlyStoppingPatience > 0 && ++sinceBest >= settings.EarlyStoppingPatience)
                         {
-                            break;
+                            reason = TrainingStopReason.EarlyStopping;
                         }
                     }
                 }
-                if (bestParameters.Count > 0) Restore(bestParameters);
+                // Without early stopping a run to the end keeps its last epoch, as it always did.
+                bool keepBest = bestParameters.Count > 0 && (settings.EarlyStoppingPatience > 0 || reason == TrainingStopReason.StopRequested);
+                if (keepBest) Restore(bestParameters);
+                // A stop before an epoch's first step holds the previous epoch's end (or the initial parameters).
+                int? kept = keepBest ? bestEpoch
+                    : reason != TrainingStopReason.StopRequested ? lastEpoch
+                    : lastStep == 0 && lastEpoch > 1 ? lastEpoch - 1 : null;
+                Outcome = new TrainingOutcome(reason, Math.Max(lastEpoch, 1), lastStep, kept is > 0 ? kept : null);
                 return history;
             }
             finally

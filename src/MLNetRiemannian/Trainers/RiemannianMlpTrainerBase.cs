@@ -167,7 +167,7 @@ namespace MLNetRiemannian.Trainers
                 var history = new List<EpochSummary>();
                 var loop = new FitLoop(network, optimizer, metric);
                 var results = loop.Run(trainX, trainY, trainW, validation,
-                    new FitLoop.Settings(epochs, batchSize, _options.Shuffle, _options.EarlyStoppingPatience) { NonFiniteAdvice = statistics.NonFiniteAdvice() }, generator,
+                    new FitLoop.Settings(epochs, batchSize, _options.Shuffle, _options.EarlyStoppingPatience) { NonFiniteAdvice = statistics.NonFiniteAdvice(), Stop = _options.StopToken }, generator,
                     e =>
                     {
                         var summary = new EpochSummary(e.Epoch, e.Loss * lossUnit, e.TrainingMetric * metricUnit, e.ValidationMetric * metricUnit, e.Seconds)
@@ -190,11 +190,17 @@ namespace MLNetRiemannian.Trainers
                     () => Host.CheckAlive(),
                     message => ch.Warning(MessageSensitivity.None, message));
                 WarnIfTrainedBadly(results, statistics, lossUnit, ch);
+                var outcome = loop.Outcome!;
+                if (outcome.Reason != TrainingStopReason.Completed)
+                    ch.Info(MessageSensitivity.None,
+                        (outcome.Reason == TrainingStopReason.StopRequested ? $"Training stopped by StopToken in epoch {outcome.Epoch} after {outcome.Step} steps; "
+                            : $"Training stopped early after epoch {outcome.Epoch} ({_options.EarlyStoppingPatience} epochs without a better validation {metric.Name}); ") +
+                        (outcome.KeptEpoch is { } k ? $"keeping the parameters of epoch {k}." : "keeping the parameters of the moment of the stop."));
 
                 var weights = network.Atoms.Select(a => a.Weight.contiguous().data<float>().ToArray()).ToArray();
                 var biases = network.Atoms.Select(a => a.Bias.contiguous().data<float>().ToArray()).ToArray();
                 if (standardization is { } fold) Unstandardize(weights[^1], biases[^1], fold);
-                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes, weights, biases, MetricDescription(), history, standardization);
+                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes, weights, biases, MetricDescription(), history, standardization, outcome);
             }
             finally
             {

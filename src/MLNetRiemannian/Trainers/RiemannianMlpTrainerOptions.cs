@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using Microsoft.ML;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
@@ -114,13 +115,13 @@ namespace MLNetRiemannian.Trainers
         /// <summary>Shuffle the rows every epoch. Default true.</summary>
         public bool Shuffle = true;
 
-        /// <summary>Data to report a validation metric on and to stop early with. Default none.</summary>
+        /// <summary>Data to report a validation metric on, to stop early with, and to choose the epoch a <see cref="StopToken"/> stop keeps. Default none.</summary>
         public IDataView? ValidationSet;
 
         /// <summary>When no <see cref="ValidationSet"/> is given, the fraction of training rows held out for validation, in [0, 0.5]. Default 0.</summary>
         public double ValidationFraction;
 
-        /// <summary>With validation: stop after this many epochs without improvement and keep the best epoch's parameters; 0 never stops early. Default 5.</summary>
+        /// <summary>With validation: stop after this many epochs without improvement and keep the best epoch's parameters (<see cref="RiemannianMlpModelParameters.Outcome"/> says so); 0 never stops early. Default 5.</summary>
         public int EarlyStoppingPatience = Defaults.EarlyStoppingPatience;
 
         /// <summary>Precision of the Woodbury inner solve. Default <see cref="Optimization.SolvePrecision.Single"/>.</summary>
@@ -139,5 +140,18 @@ namespace MLNetRiemannian.Trainers
 
         /// <summary>Called after every epoch with its summary. Default none.</summary>
         public IProgress<EpochSummary>? Progress;
+
+        /// <summary>
+        /// A graceful stop: when this token is cancelled (from any thread), training ends before its next step and
+        /// <c>Fit</c> returns a model as usual. With validation (<see cref="ValidationSet"/> or
+        /// <see cref="ValidationFraction"/>, whether or not <see cref="EarlyStoppingPatience"/> is on) the model holds the
+        /// parameters of the epoch end with the best validation metric so far; without, those of the moment of the stop.
+        /// The epoch the stop interrupts is left out of the history; <see cref="RiemannianMlpModelParameters.Outcome"/>
+        /// says that training was stopped, in which epoch and after how many of its steps, and which epoch's parameters
+        /// were kept. A token cancelled before <c>Fit</c> starts returns the initial network. Unlike this,
+        /// <c>mlContext.CancelExecution()</c> aborts: <c>Fit</c> throws <see cref="OperationCanceledException"/>.
+        /// Default none (<see cref="CancellationToken.None"/>).
+        /// </summary>
+        public CancellationToken StopToken;
     }
 }

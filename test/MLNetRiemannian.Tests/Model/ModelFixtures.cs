@@ -60,7 +60,8 @@ namespace MLNetRiemannian.Tests.Model
             };
             // A regression model records the label standardization folded into its last layer (values exact in binary).
             var standardization = task == PredictionTask.Regression ? new LabelStandardization(3.5, 0.75) : null;
-            return new RiemannianMlpModelParameters(mlContext, task, activation, sizes, weights, biases, "GaussNewton(ε=0.1)", history, standardization);
+            return new RiemannianMlpModelParameters(mlContext, task, activation, sizes, weights, biases, "GaussNewton(ε=0.1)", history, standardization,
+                new TrainingOutcome(TrainingStopReason.StopRequested, 3, 7, 1));
         }
 
         /// <summary>Rows whose labels depend on the features, so that the built-in trainers have something to fit.</summary>

@@ -46,6 +46,7 @@ namespace MLNetRiemannian.Tests.Model
             CollectionAssert.AreEqual(model.LayerSizes.ToArray(), loadedModel.LayerSizes.ToArray());
             CollectionAssert.AreEqual(model.History.ToArray(), loadedModel.History.ToArray());
             Assert.AreEqual(model.LabelStandardization, loadedModel.LabelStandardization);
+            Assert.AreEqual(new TrainingOutcome(TrainingStopReason.StopRequested, 3, 7, 1), loadedModel.Outcome);
             Assert.AreEqual(task == PredictionTask.Regression, loadedModel.LabelStandardization is not null);
             for (int l = 0; l < model.LayerSizes.Count - 1; l++)
             {
@@ -129,6 +130,7 @@ namespace MLNetRiemannian.Tests.Model
             Assert.IsNull(model.LabelStandardization, "a model from before version 4 learned the label as given");
             Assert.AreEqual(40, model.History.Count);
             Assert.IsTrue(model.History.All(e => e.ZeroWeightBatches == 0));
+            Assert.IsNull(model.Outcome, "a model from before version 4 does not say how its training ended");
 
             // The held-out lines (data line index a multiple of 4), scored as data/models/README.md says they scored when made.
             var held = mlContext.Data.LoadFromEnumerable(File.ReadLines(Tests.Reference.SampleData.DataPath("boston_house_prices.csv")).Skip(2)
@@ -186,6 +188,26 @@ namespace MLNetRiemannian.Tests.Model
             // A hidden width of 6 instead of 5: the weights no longer line up with the sizes.
             RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(FirstSizeOffset + 4), 6); return Reseal(bytes); });
             AssertLoadFails(path, "is corrupt:");
+        }
+
+        [TestMethod]
+        public void AnImpossibleTrainingOutcomeFailsTheLoad()
+        {
+            // The outcome ends the payload: bool, then int32 reason, epoch, step and kept epoch (RiemannianMlpFormat).
+            int KeptEpoch(byte[] bytes) => bytes.Length - ChecksumBytes - 4;
+            string path = SavedMulticlassModel();
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(KeptEpoch(bytes)), 4); return Reseal(bytes); });
+            AssertLoadFails(path, "The training outcome TrainingOutcome { Reason = StopRequested, Epoch = 3, Step = 7, KeptEpoch = 4 } is impossible");
+
+            path = SavedMulticlassModel();
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(KeptEpoch(bytes) - 12), 9); return Reseal(bytes); });
+            AssertLoadFails(path, "it names an unknown training stop reason, 9");
+
+            path = SavedMulticlassModel();
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(KeptEpoch(bytes)), -1); return Reseal(bytes); });
+            var mlContext = new MLContext(seed: 1);
+            var loaded = ((ISingleFeaturePredictionTransformer<RiemannianMlpModelParameters>)mlContext.Model.Load(path, out _)).Model;
+            Assert.AreEqual(new TrainingOutcome(TrainingStopReason.StopRequested, 3, 7, null), loaded.Outcome, "−1 stands for no kept epoch");
         }
 
         private string SavedMulticlassModel()

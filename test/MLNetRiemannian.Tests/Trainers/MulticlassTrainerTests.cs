@@ -101,7 +101,7 @@ namespace MLNetRiemannian.Tests.Trainers
             public string PredictedLabel = "";
         }
 
-        private sealed class SynchronousProgress(Action<EpochSummary> report) : IProgress<EpochSummary>
+        internal sealed class SynchronousProgress(Action<EpochSummary> report) : IProgress<EpochSummary>
         {
             public void Report(EpochSummary value) => report(value);
         }
