@@ -33,16 +33,18 @@ namespace MLNetRiemannian.Tests.Trainers
         public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
 
         [TestMethod]
-        public void ResumingAfterEpochTwoIsBitIdenticalToAnUninterruptedRun()
+        [DataRow(0, DisplayName = "exact output factor")]
+        [DataRow(3, DisplayName = "sampled output factor of rank 3, drawn from the generator")]
+        public void ResumingAfterEpochTwoIsBitIdenticalToAnUninterruptedRun(int outputRank)
         {
             var ml = new MLContext(seed: 1);
             var data = Digits(ml);
             string whole = Path.Combine(_folder, "whole.ckpt"), split = Path.Combine(_folder, "split.ckpt");
 
-            var uninterrupted = Trainer(ml, epochs: 4, whole).Fit(data).Model;
-            var firstHalf = Trainer(ml, epochs: 2, split).Fit(data).Model;
+            var uninterrupted = Trainer(ml, epochs: 4, whole, outputRank: outputRank).Fit(data).Model;
+            var firstHalf = Trainer(ml, epochs: 2, split, outputRank: outputRank).Fit(data).Model;
             Assert.AreEqual(2, firstHalf.History.Count);
-            var resumed = Trainer(ml, epochs: 4, split).Fit(data).Model;
+            var resumed = Trainer(ml, epochs: 4, split, outputRank: outputRank).Fit(data).Model;
 
             // The returned models: every weight and bias bit for bit, and the history's numbers (not its timings).
             Assert.AreEqual(4, resumed.History.Count);
@@ -141,15 +143,17 @@ namespace MLNetRiemannian.Tests.Trainers
             Refused(Trainer(ml, 2, path, learningRate: 0.05), data, $"LearningRate differs, {Defaults.LearningRate:R} in the checkpoint but 0.05 now");
             Refused(Trainer(ml, 2, path, momentum: 0.5), data, "Momentum differs, 0.9 in the checkpoint but 0.5 now");
             Refused(Trainer(ml, 2, path, seed: 2), data, "the seed differs, 1 in the checkpoint but 2 now");
+            Refused(Trainer(ml, 2, path, outputRank: 3), data, "OutputRank differs, 0 in the checkpoint but 3 now");
             Refused(Trainer(ml, 2, path), ml.Data.TakeRows(data, 1000), "the training row count differs, 1438 in the checkpoint but 800 now");
         }
 
         private static RiemannianMlpMulticlassTrainer Trainer(MLContext ml, int epochs, string path, int every = 1, int hidden = 16,
-            double learningRate = Defaults.LearningRate, double momentum = 0.9, int seed = 1) =>
+            double learningRate = Defaults.LearningRate, double momentum = 0.9, int seed = 1, int outputRank = 0) =>
             ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
             {
                 HiddenLayerSizes = new[] { hidden }, NumberOfEpochs = epochs, LearningRate = learningRate, Momentum = momentum, Seed = seed,
                 ValidationFraction = 0.2, EarlyStoppingPatience = 3, CheckpointPath = path, CheckpointEveryEpochs = every,
+                OutputRank = outputRank,
             });
 
         private static int[] Bits(ReadOnlySpan<float> values) => values.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
