@@ -188,7 +188,13 @@ namespace MLNetRiemannian.Optimization
         {
             var dtype = (ScalarType)r.ReadInt32();
             var shape = Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadInt64()).ToArray();
-            long count = shape.Aggregate(1L, (a, b) => a * b);
+            // A payload that passes the checksum can still be hand-made: refuse sizes it cannot hold before allocating.
+            long available = (r.BaseStream.Length - r.BaseStream.Position) / sizeof(double);
+            long count = 1;
+            foreach (long s in shape)
+                if (s < 0 || (s > 0 && count > available / s)) throw new InvalidDataException($"A tensor in the checkpoint has an impossible shape [{string.Join(", ", shape)}].");
+                else count *= s;
+            if (count > available) throw new InvalidDataException($"A tensor in the checkpoint has an impossible shape [{string.Join(", ", shape)}].");
             var values = new double[count];
             for (long i = 0; i < count; i++) values[i] = r.ReadDouble();
             var wide = tensor(values, shape, ScalarType.Float64).DetachFromDisposeScope();

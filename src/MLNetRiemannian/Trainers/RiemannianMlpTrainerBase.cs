@@ -110,6 +110,9 @@ namespace MLNetRiemannian.Trainers
             try
             {
                 using var scope = NewDisposeScope();
+                // Before any work: a checkpoint folder that does not exist would otherwise fail only at the first epoch's end.
+                if (_options.CheckpointPath is { } target && Path.GetDirectoryName(Path.GetFullPath(target)) is { } folder && !Directory.Exists(folder))
+                    throw new DirectoryNotFoundException($"The folder of CheckpointPath '{target}', '{folder}', does not exist.");
                 int seed = _options.Seed ?? ((IHostEnvironmentInternal)Host).Seed ?? 0;
                 var generator = new Generator((ulong)seed);
                 int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;

@@ -123,6 +123,10 @@ namespace MLNetRiemannian.Tests.Trainers
             File.WriteAllBytes(path, new byte[] { 1, 2, 3 });
             e = Assert.ThrowsExactly<InvalidDataException>(() => Trainer(ml, epochs: 2, path).Fit(data));
             StringAssert.Contains(e.Message, "not a RiemannianMlp checkpoint");
+
+            string missing = Path.Combine(_folder, "missing", "run.ckpt");
+            var d = Assert.ThrowsExactly<DirectoryNotFoundException>(() => Trainer(ml, epochs: 1, missing).Fit(data));
+            StringAssert.Contains(d.Message, Path.Combine(_folder, "missing") + "', does not exist");
         }
 
         [TestMethod]
