@@ -179,7 +179,8 @@ namespace MLNetRiemannian.Trainers
                         Diagnostics = e.Diagnostics,
                         ZeroWeightBatches = e.ZeroWeightBatches,
                     };
-                var fingerprint = CheckpointFingerprint(columns, sizes, trainX.Rows, validation?.X.Rows, batchSize, curvatureBatchSize, outputRank, seed, standardization);
+                var fingerprint = _options.CheckpointPath is null ? new List<(string, string)>()
+                    : CheckpointFingerprint(columns, sizes, trainX.Rows, validation?.X.Rows, batchSize, curvatureBatchSize, outputRank, seed, standardization, trainY);
                 using var resume = _options.CheckpointPath is { } checkpointPath && File.Exists(checkpointPath) ? Checkpoint.Load(checkpointPath) : null;
                 if (resume is not null)
                 {
@@ -267,9 +268,13 @@ namespace MLNetRiemannian.Trainers
 
         /// <summary>What a checkpoint must agree on to be resumed: the data's shape and every option the steps depend on.</summary>
         private List<(string Name, string Value)> CheckpointFingerprint(ColumnChecks columns, int[] sizes, long rows, long? validationRows,
-            int batchSize, int? curvatureBatchSize, int outputRank, int seed, LabelStandardization? standardization)
+            int batchSize, int? curvatureBatchSize, int outputRank, int seed, LabelStandardization? standardization, Tensor labels)
         {
             static string N(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+            // Same counts but other rows (or another order) would resume into a different run: the labels' digest tells them apart.
+            using var wide = labels.to_type(ScalarType.Float64).contiguous().cpu();
+            string digest = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(wide.data<double>().ToArray().AsSpan())))[..16];
             return new()
             {
                 ("the task", _task.ToString()),
@@ -293,6 +298,8 @@ namespace MLNetRiemannian.Trainers
                 (nameof(_options.EarlyStoppingPatience), _options.EarlyStoppingPatience.ToString(CultureInfo.InvariantCulture)),
                 ("the seed", seed.ToString(CultureInfo.InvariantCulture)),
                 ("the label standardization", standardization is { } s ? $"mean {N(s.Mean)}, scale {N(s.Scale)}" : "none"),
+                // Last: the seed also decides the validation split, so a different seed is reported as itself.
+                ("the training labels (SHA-256 of their values, in order)", digest),
             };
         }
 

@@ -149,6 +149,7 @@ namespace MLNetRiemannian.Tests.Trainers
             Refused(Trainer(ml, 2, path, seed: 2), data, "the seed differs, 1 in the checkpoint but 2 now");
             Refused(Trainer(ml, 2, path, outputRank: 3), data, "OutputRank differs, 0 in the checkpoint but 3 now");
             Refused(Trainer(ml, 2, path), ml.Data.TakeRows(data, 1000), "the training row count differs, 1438 in the checkpoint but 800 now");
+            Refused(Trainer(ml, 2, path), ml.Data.ShuffleRows(data, seed: 5), "the training labels (SHA-256 of their values, in order) differs");
         }
 
         private static RiemannianMlpMulticlassTrainer Trainer(MLContext ml, int epochs, string path, int every = 1, int hidden = 16,
