@@ -58,6 +58,18 @@ namespace MLNetRiemannian.Optimization
 
             /// <summary>What the exception says to do when a step stays non-finite: the trainer names the column its statistics point at.</summary>
             public string NonFiniteAdvice { get; init; } = "Check the features and the label for extreme values or lower the learning rate.";
+
+            /// <summary>When set, a checkpoint is written here atomically every <see cref="CheckpointEveryEpochs"/> epochs.</summary>
+            public string? CheckpointPath { get; init; }
+
+            /// <summary>Epochs between checkpoints (&gt; 0).</summary>
+            public int CheckpointEveryEpochs { get; init; } = 1;
+
+            /// <summary>The data shape and options a checkpoint records; a resume with others is refused.</summary>
+            public IReadOnlyList<(string Name, string Value)> Fingerprint { get; init; } = Array.Empty<(string, string)>();
+
+            /// <summary>A checkpoint to continue from (already checked against <see cref="Fingerprint"/>); the caller disposes it.</summary>
+            public Checkpoint? Resume { get; init; }
         }
 
         /// <summary>How the last <see cref="Run"/> ended and which epoch's parameters the network holds.</summary>
@@ -77,10 +89,27 @@ namespace MLNetRiemannian.Optimization
             long totalSteps = 0;
             var bestParameters = new List<Tensor>();
             var lastGood = new List<Tensor>();
+            int firstEpoch = 1;
             try
             {
                 Snapshot(lastGood);
-                for (int epoch = 1; epoch <= settings.Epochs && reason == TrainingStopReason.Completed; epoch++)
+                if (settings.Resume is { } resume)
+                {
+                    // Everything the next step depends on, as the uninterrupted run held it at the end of that epoch.
+                    Restore(resume.Parameters);
+                    Replace(lastGood, resume.LastGood);
+                    Replace(bestParameters, resume.BestParameters);
+                    _optimizer.ImportVelocity(resume.Velocity);
+                    _optimizer.LearningRate = resume.LearningRate;
+                    using (var state = tensor(resume.GeneratorState, ScalarType.Byte)) generator.set_state(state);
+                    totalSteps = resume.TotalSteps;
+                    (best, sinceBest, bestEpoch) = (resume.Best, resume.SinceBest, resume.BestEpoch);
+                    history.AddRange(resume.History);
+                    firstEpoch = resume.Epoch + 1;
+                    lastEpoch = resume.Epoch;
+                    if (resume.EarlyStopped) reason = TrainingStopReason.EarlyStopping;
+                }
+                for (int epoch = firstEpoch; epoch <= settings.Epochs && reason == TrainingStopReason.Completed; epoch++)
                 {
                     lastEpoch = epoch;
                     var clock = Stopwatch.StartNew();
@@ -137,6 +166,8 @@ namespace MLNetRiemannian.Optimization
                             reason = TrainingStopReason.EarlyStopping;
                         }
                     }
+                    if (settings.CheckpointPath is { } path && epoch % settings.CheckpointEveryEpochs == 0)
+                        SaveCheckpoint(path, settings, generator, epoch, totalSteps, best, sinceBest, bestEpoch, reason, lastGood, bestParameters, history);
                 }
                 // Without early stopping a run to the end keeps its last epoch, as it always did.
                 bool keepBest = bestParameters.Count > 0 && (settings.EarlyStoppingPatience > 0 || reason == TrainingStopReason.StopRequested);
@@ -201,6 +232,30 @@ namespace MLNetRiemannian.Optimization
             foreach (var t in saved) t.Dispose();
             saved.Clear();
             saved.AddRange(_network.Atoms.SelectMany(a => new[] { a.Weight.clone().DetachFromDisposeScope(), a.Bias.clone().DetachFromDisposeScope() }));
+        }
+
+        private void SaveCheckpoint(string path, Settings settings, Generator generator, int epoch, long totalSteps, double best, int sinceBest, int bestEpoch,
+            TrainingStopReason reason, List<Tensor> lastGood, List<Tensor> bestParameters, List<EpochResult> history)
+        {
+            var parameters = new List<Tensor>();
+            Snapshot(parameters);
+            using var state = generator.get_state();
+            using var checkpoint = new Checkpoint
+            {
+                Fingerprint = settings.Fingerprint, Epoch = epoch, TotalSteps = totalSteps, LearningRate = _optimizer.LearningRate,
+                Best = best, SinceBest = sinceBest, BestEpoch = bestEpoch, EarlyStopped = reason == TrainingStopReason.EarlyStopping,
+                Parameters = parameters, LastGood = lastGood.Select(t => t.clone().DetachFromDisposeScope()).ToList(),
+                BestParameters = bestParameters.Select(t => t.clone().DetachFromDisposeScope()).ToList(),
+                Velocity = _optimizer.ExportVelocity(), GeneratorState = state.data<byte>().ToArray(), History = history.ToList(),
+            };
+            checkpoint.Save(path);
+        }
+
+        private static void Replace(List<Tensor> saved, List<Tensor> from)
+        {
+            foreach (var t in saved) t.Dispose();
+            saved.Clear();
+            saved.AddRange(from.Select(t => t.clone().DetachFromDisposeScope()));
         }
 
         private void Restore(List<Tensor> saved)

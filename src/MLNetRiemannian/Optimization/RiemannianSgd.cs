@@ -317,6 +317,21 @@ namespace MLNetRiemannian.Optimization
             }
         }
 
+        /// <summary>Copies of the momentum buffers per atom of the network, in its order (null where none exists yet), detached from dispose scopes.</summary>
+        internal List<(Tensor Weight, Tensor Bias)?> ExportVelocity() => _network.Atoms
+            .Select(a => _velocity.TryGetValue(a, out var v)
+                ? ((Tensor, Tensor)?)(v.Weight.clone().DetachFromDisposeScope(), v.Bias.clone().DetachFromDisposeScope()) : null)
+            .ToList();
+
+        /// <summary>Replaces the momentum buffers with copies of <paramref name="velocity"/> (as <see cref="ExportVelocity"/> gives them).</summary>
+        internal void ImportVelocity(IReadOnlyList<(Tensor Weight, Tensor Bias)?> velocity)
+        {
+            Dispose();
+            for (int i = 0; i < velocity.Count; i++)
+                if (velocity[i] is { } v)
+                    _velocity[_network.Atoms[i]] = (v.Weight.clone().DetachFromDisposeScope(), v.Bias.clone().DetachFromDisposeScope());
+        }
+
         /// <summary>Releases the momentum buffers (the network is the caller's).</summary>
         public void Dispose()
         {

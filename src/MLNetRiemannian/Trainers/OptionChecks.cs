@@ -30,6 +30,8 @@ namespace MLNetRiemannian.Trainers
                 "a function when OutputMetric is Custom");
             Require(o.ValidationFraction >= 0 && o.ValidationFraction <= 0.5, nameof(o.ValidationFraction), o.ValidationFraction, "in [0, 0.5]");
             Require(o.EarlyStoppingPatience >= 0, nameof(o.EarlyStoppingPatience), o.EarlyStoppingPatience, "≥ 0");
+            Require(o.CheckpointEveryEpochs > 0, nameof(o.CheckpointEveryEpochs), o.CheckpointEveryEpochs, "positive");
+            Require(o.CheckpointPath is null || !string.IsNullOrWhiteSpace(o.CheckpointPath), nameof(o.CheckpointPath), o.CheckpointPath, "a file path, or null");
             Require(o.NumberOfThreads is null or > 0, nameof(o.NumberOfThreads), o.NumberOfThreads, "positive, or null");
         }
 

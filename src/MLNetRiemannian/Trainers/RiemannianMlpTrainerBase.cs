@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -108,6 +110,9 @@ namespace MLNetRiemannian.Trainers
             try
             {
                 using var scope = NewDisposeScope();
+                // Before any work: a checkpoint folder that does not exist would otherwise fail only at the first epoch's end.
+                if (_options.CheckpointPath is { } target && Path.GetDirectoryName(Path.GetFullPath(target)) is { } folder && !Directory.Exists(folder))
+                    throw new DirectoryNotFoundException($"The folder of CheckpointPath '{target}', '{folder}', does not exist.");
                 int seed = _options.Seed ?? ((IHostEnvironmentInternal)Host).Seed ?? 0;
                 var generator = new Generator((ulong)seed);
                 int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
@@ -165,19 +170,34 @@ namespace MLNetRiemannian.Trainers
                 ch.Info(MessageSensitivity.None, $"Inner systems: {optimizer.DescribeInnerSystems(Math.Min(curvatureSamples, trainX.Rows), outputs)}.");
 
                 var history = new List<EpochSummary>();
+                EpochSummary Summary(FitLoop.EpochResult e) =>
+                    new(e.Epoch, e.Loss * lossUnit, e.TrainingMetric * metricUnit, e.ValidationMetric * metricUnit, e.Seconds)
+                    {
+                        NonFiniteSteps = e.Events.NonFiniteSteps,
+                        JitterRetries = e.Events.JitterRetries,
+                        DoublePrecisionFallbacks = e.Events.DoublePrecisionFallbacks,
+                        Diagnostics = e.Diagnostics,
+                        ZeroWeightBatches = e.ZeroWeightBatches,
+                    };
+                var fingerprint = _options.CheckpointPath is null ? new List<(string, string)>()
+                    : CheckpointFingerprint(columns, sizes, trainX.Rows, validation?.X.Rows, batchSize, curvatureBatchSize, outputRank, seed, standardization, trainY);
+                using var resume = _options.CheckpointPath is { } checkpointPath && File.Exists(checkpointPath) ? Checkpoint.Load(checkpointPath) : null;
+                if (resume is not null)
+                {
+                    resume.CheckMatches(fingerprint, _options.CheckpointPath!);
+                    history.AddRange(resume.History.Select(Summary));
+                    ch.Info(MessageSensitivity.None, $"Resuming from checkpoint '{_options.CheckpointPath}' after epoch {resume.Epoch}.");
+                }
                 var loop = new FitLoop(network, optimizer, metric);
                 var results = loop.Run(trainX, trainY, trainW, validation,
-                    new FitLoop.Settings(epochs, batchSize, _options.Shuffle, _options.EarlyStoppingPatience) { NonFiniteAdvice = statistics.NonFiniteAdvice(), Stop = _options.StopToken }, generator,
+                    new FitLoop.Settings(epochs, batchSize, _options.Shuffle, _options.EarlyStoppingPatience)
+                    {
+                        NonFiniteAdvice = statistics.NonFiniteAdvice(), Stop = _options.StopToken,
+                        CheckpointPath = _options.CheckpointPath, CheckpointEveryEpochs = _options.CheckpointEveryEpochs, Fingerprint = fingerprint, Resume = resume,
+                    }, generator,
                     e =>
                     {
-                        var summary = new EpochSummary(e.Epoch, e.Loss * lossUnit, e.TrainingMetric * metricUnit, e.ValidationMetric * metricUnit, e.Seconds)
-                        {
-                            NonFiniteSteps = e.Events.NonFiniteSteps,
-                            JitterRetries = e.Events.JitterRetries,
-                            DoublePrecisionFallbacks = e.Events.DoublePrecisionFallbacks,
-                            Diagnostics = e.Diagnostics,
-                            ZeroWeightBatches = e.ZeroWeightBatches,
-                        };
+                        var summary = Summary(e);
                         history.Add(summary);
                         ch.Info(MessageSensitivity.None,
                             $"Epoch {e.Epoch}/{epochs}: loss {summary.TrainingLoss:G5}, training {metric.Name} {summary.TrainingMetric:G5}" +
@@ -244,6 +264,43 @@ namespace MLNetRiemannian.Trainers
                     $"  layer {sizes[l]}→{sizes[l + 1]}: gᵀG⁻¹g {layer.GradientDualNormSquared:G4}, solver residual {layer.SolverResidual:G2}, " +
                     $"step length |Δw|_G {layer.StepLength:G4}, action {layer.Action:G4}, cond(S) {layer.InnerSystemCondition:G3}");
             }
+        }
+
+        /// <summary>What a checkpoint must agree on to be resumed: the data's shape and every option the steps depend on.</summary>
+        private List<(string Name, string Value)> CheckpointFingerprint(ColumnChecks columns, int[] sizes, long rows, long? validationRows,
+            int batchSize, int? curvatureBatchSize, int outputRank, int seed, LabelStandardization? standardization, Tensor labels)
+        {
+            static string N(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+            // Same counts but other rows (or another order) would resume into a different run: the labels' digest tells them apart.
+            using var wide = labels.to_type(ScalarType.Float64).contiguous().cpu();
+            string digest = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(wide.data<double>().ToArray().AsSpan())))[..16];
+            return new()
+            {
+                ("the task", _task.ToString()),
+                ($"the width of feature column '{columns.FeatureColumn}'", columns.FeatureCount.ToString(CultureInfo.InvariantCulture)),
+                ("the class count", columns.ClassCount.ToString(CultureInfo.InvariantCulture)),
+                ("the training row count", rows.ToString(CultureInfo.InvariantCulture)),
+                ("the validation row count", validationRows?.ToString(CultureInfo.InvariantCulture) ?? "none"),
+                ("the layer sizes", string.Join("-", sizes)),
+                (nameof(_options.Activation), _options.Activation.ToString()),
+                (nameof(_options.BatchSize), batchSize.ToString(CultureInfo.InvariantCulture)),
+                (nameof(_options.CurvatureBatchSize), curvatureBatchSize?.ToString(CultureInfo.InvariantCulture) ?? "whole batch"),
+                (nameof(_options.OutputRank), outputRank.ToString(CultureInfo.InvariantCulture)),
+                (nameof(_options.OutputMetric), MetricDescription()),
+                (nameof(_options.LearningRate), N(_options.LearningRate)),
+                (nameof(_options.Momentum), N(_options.Momentum)),
+                (nameof(_options.Mass), N(_options.Mass)),
+                (nameof(_options.LayerMasses), _options.LayerMasses is null ? "none" : string.Join(",", _options.LayerMasses.Select(N))),
+                (nameof(_options.L2Regularization), N(_options.L2Regularization)),
+                (nameof(_options.SolvePrecision), _options.SolvePrecision.ToString()),
+                (nameof(_options.Shuffle), _options.Shuffle.ToString()),
+                (nameof(_options.EarlyStoppingPatience), _options.EarlyStoppingPatience.ToString(CultureInfo.InvariantCulture)),
+                ("the seed", seed.ToString(CultureInfo.InvariantCulture)),
+                ("the label standardization", standardization is { } s ? $"mean {N(s.Mean)}, scale {N(s.Scale)}" : "none"),
+                // Last: the seed also decides the validation split, so a different seed is reported as itself.
+                ("the training labels (SHA-256 of their values, in order)", digest),
+            };
         }
 
         private string MetricDescription() => _options.OutputMetric switch

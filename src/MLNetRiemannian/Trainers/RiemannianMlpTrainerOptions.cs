@@ -153,5 +153,23 @@ namespace MLNetRiemannian.Trainers
         /// Default none (<see cref="CancellationToken.None"/>).
         /// </summary>
         public CancellationToken StopToken;
+
+        /// <summary>
+        /// A file for checkpoints and resume. Default null: none. When set, <c>Fit</c> writes a checkpoint here every
+        /// <see cref="CheckpointEveryEpochs"/> epochs, atomically (a temporary file in the same folder, flushed, then renamed
+        /// over this one, so a crash never leaves a partial checkpoint). It holds everything the next step depends on: the
+        /// weights, the momentum, the learning rate after any recovery halving, the last-good snapshot and step counter, the
+        /// early-stopping state and best parameters, the history and the random generator's state. When the file exists at
+        /// <c>Fit</c>, training resumes from it and continues exactly as the uninterrupted run would have (bit-identical
+        /// weights) up to <see cref="NumberOfEpochs"/> in all; delete it to start afresh. A resume with other data (feature
+        /// width, class count, rows) or contradicting options (layer sizes, activation, batch size, learning rate, momentum,
+        /// seed, output metric and rank, curvature rows, ...) throws <see cref="InvalidOperationException"/> naming both
+        /// values; a damaged file throws <see cref="System.IO.InvalidDataException"/>. Resumed epochs carry no
+        /// <see cref="EpochSummary.Diagnostics"/>.
+        /// </summary>
+        public string? CheckpointPath;
+
+        /// <summary>Epochs between checkpoints when <see cref="CheckpointPath"/> is set; positive. Default 1.</summary>
+        public int CheckpointEveryEpochs = 1;
     }
 }

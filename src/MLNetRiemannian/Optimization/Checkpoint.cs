@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Optimization
+{
+    /// <summary>
+    /// Everything the next step of <see cref="FitLoop.Run"/> depends on, at the end of an epoch: the parameters, the
+    /// momentum, the learning rate after any recovery halving, the last-good snapshot and the step counter that schedules
+    /// it, the early-stopping state and best parameters, the history so far and the random generator's state, plus a
+    /// fingerprint of the data shape and options that made it (a resume with others is refused).
+    /// </summary>
+    /// <remarks>
+    /// Stream layout (little-endian), its own format, not the model's:
+    /// byte[8] "RMLPCKPT", int32 version, int64 payload length, payload, byte[32] SHA-256 of the payload.
+    /// Tensors are stored as their dtype, shape and values widened to Float64, which restores Float32 and Float64 exactly.
+    /// </remarks>
+    internal sealed class Checkpoint : IDisposable
+    {
+        private static readonly byte[] Magic = Encoding.ASCII.GetBytes("RMLPCKPT");
+        internal const int Version = 1;
+        private const int HashBytes = 32;
+
+        public required IReadOnlyList<(string Name, string Value)> Fingerprint { get; init; }
+        public int Epoch { get; init; }
+        public long TotalSteps { get; init; }
+        public double LearningRate { get; init; }
+        public double Best { get; init; }
+        public int SinceBest { get; init; }
+        public int BestEpoch { get; init; }
+        public bool EarlyStopped { get; init; }
+        public required List<Tensor> Parameters { get; init; }
+        public required List<Tensor> LastGood { get; init; }
+        public required List<Tensor> BestParameters { get; init; }
+        /// <summary>Per atom, its momentum buffers (weight, bias), or null before its first step or without momentum.</summary>
+        public required List<(Tensor Weight, Tensor Bias)?> Velocity { get; init; }
+        public required byte[] GeneratorState { get; init; }
+        public required List<FitLoop.EpochResult> History { get; init; }
+
+        /// <summary>Writes atomically: to a temporary file in the same folder, flushed to disk, then renamed over <paramref name="path"/>.</summary>
+        public void Save(string path)
+        {
+            string full = Path.GetFullPath(path);
+            string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+            try
+            {
+                using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+                {
+                    Write(file);
+                    file.Flush(flushToDisk: true);
+                }
+                File.Move(temporary, full, overwrite: true);
+            }
+            finally
+            {
+                if (File.Exists(temporary)) File.Delete(temporary);
+            }
+        }
+
+        public void Write(Stream stream)
+        {
+            var payload = new MemoryStream();
+            using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+            {
+                w.Write(Fingerprint.Count);
+                foreach (var (name, value) in Fingerprint) { w.Write(name); w.Write(value); }
+                w.Write(Epoch); w.Write(TotalSteps); w.Write(LearningRate);
+                w.Write(Best); w.Write(SinceBest); w.Write(BestEpoch); w.Write(EarlyStopped);
+                WriteTensors(w, Parameters);
+                WriteTensors(w, LastGood);
+                WriteTensors(w, BestParameters);
+                w.Write(Velocity.Count);
+                foreach (var v in Velocity)
+                {
+                    w.Write(v is not null);
+                    if (v is { } pair) { WriteTensor(w, pair.Weight); WriteTensor(w, pair.Bias); }
+                }
+                w.Write(GeneratorState.Length); w.Write(GeneratorState);
+                w.Write(History.Count);
+                foreach (var e in History)
+                {
+                    w.Write(e.Epoch); w.Write(e.Loss); w.Write(e.TrainingMetric);
+                    w.Write(e.ValidationMetric is not null); w.Write(e.ValidationMetric ?? 0);
+                    w.Write(e.Seconds); w.Write(e.StepsPerSecond);
+                    w.Write(e.Events.NonFiniteSteps); w.Write(e.Events.JitterRetries); w.Write(e.Events.DoublePrecisionFallbacks);
+                    w.Write(e.ZeroWeightBatches);
+                }
+            }
+            byte[] bytes = payload.ToArray();
+            using var o = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            o.Write(Magic); o.Write(Version); o.Write((long)bytes.Length); o.Write(bytes); o.Write(SHA256.HashData(bytes));
+        }
+
+        /// <summary>Reads a checkpoint; tensors are detached from any dispose scope (dispose the checkpoint).</summary>
+        /// <exception cref="InvalidDataException">Not a checkpoint, an unknown version, truncated, or its checksum does not match.</exception>
+        public static Checkpoint Load(string path)
+        {
+            using var file = File.OpenRead(path);
+            try
+            {
+                return Read(file, path);
+            }
+            catch (EndOfStreamException e)
+            {
+                throw new InvalidDataException($"Checkpoint '{path}' is truncated.", e);
+            }
+        }
+
+        private static Checkpoint Read(Stream stream, string path)
+        {
+            using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+            if (!r.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+                throw new InvalidDataException($"'{path}' is not a RiemannianMlp checkpoint (it does not begin with \"RMLPCKPT\").");
+            int version = r.ReadInt32();
+            if (version != Version)
+                throw new InvalidDataException($"Checkpoint '{path}' has version {version}; this library reads version {Version}.");
+            long length = r.ReadInt64();
+            long remaining = stream.Length - stream.Position - HashBytes;
+            if (length < 0 || length != remaining)
+                throw new InvalidDataException($"Checkpoint '{path}' is truncated or damaged: it announces {length} payload bytes but holds {Math.Max(remaining, 0)}.");
+            byte[] bytes = r.ReadBytes((int)length);
+            byte[] hash = r.ReadBytes(HashBytes);
+            if (!SHA256.HashData(bytes).AsSpan().SequenceEqual(hash))
+                throw new InvalidDataException($"Checkpoint '{path}' is damaged: its SHA-256 checksum does not match its contents.");
+
+            using var p = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
+            var fingerprint = Enumerable.Range(0, p.ReadInt32()).Select(_ => (p.ReadString(), p.ReadString())).ToList();
+            int epoch = p.ReadInt32(); long steps = p.ReadInt64(); double rate = p.ReadDouble();
+            double best = p.ReadDouble(); int sinceBest = p.ReadInt32(); int bestEpoch = p.ReadInt32(); bool stopped = p.ReadBoolean();
+            var parameters = ReadTensors(p);
+            var lastGood = ReadTensors(p);
+            var bestParameters = ReadTensors(p);
+            var velocity = Enumerable.Range(0, p.ReadInt32())
+                .Select(_ => p.ReadBoolean() ? ((Tensor, Tensor)?)(ReadTensor(p), ReadTensor(p)) : null).ToList();
+            byte[] generator = p.ReadBytes(p.ReadInt32());
+            var history = Enumerable.Range(0, p.ReadInt32()).Select(_ =>
+            {
+                int e = p.ReadInt32(); double loss = p.ReadDouble(), train = p.ReadDouble();
+                bool hasValidation = p.ReadBoolean(); double validation = p.ReadDouble();
+                double seconds = p.ReadDouble(), rate = p.ReadDouble();
+                var events = new NumericalEvents { NonFiniteSteps = p.ReadInt32(), JitterRetries = p.ReadInt32(), DoublePrecisionFallbacks = p.ReadInt32() };
+                return new FitLoop.EpochResult(e, loss, train, hasValidation ? validation : null, seconds, rate, events, null) { ZeroWeightBatches = p.ReadInt32() };
+            }).ToList();
+            return new Checkpoint
+            {
+                Fingerprint = fingerprint, Epoch = epoch, TotalSteps = steps, LearningRate = rate, Best = best, SinceBest = sinceBest,
+                BestEpoch = bestEpoch, EarlyStopped = stopped, Parameters = parameters, LastGood = lastGood, BestParameters = bestParameters,
+                Velocity = velocity, GeneratorState = generator, History = history,
+            };
+        }
+
+        /// <summary>Throws naming the first entry of the fingerprint that differs, with both values.</summary>
+        /// <exception cref="InvalidOperationException">The checkpoint was made with other data or options.</exception>
+        public void CheckMatches(IReadOnlyList<(string Name, string Value)> current, string path)
+        {
+            foreach (var (name, value) in current)
+            {
+                string? saved = Fingerprint.FirstOrDefault(f => f.Name == name).Value;
+                if (saved != value)
+                    throw new InvalidOperationException(
+                        $"Checkpoint '{path}' cannot be resumed: {name} differs, {saved ?? "absent"} in the checkpoint but {value} now. " +
+                        "Use the same data and options, or delete the checkpoint to start afresh.");
+            }
+        }
+
+        private static void WriteTensors(BinaryWriter w, List<Tensor> tensors)
+        {
+            w.Write(tensors.Count);
+            foreach (var t in tensors) WriteTensor(w, t);
+        }
+
+        private static void WriteTensor(BinaryWriter w, Tensor t)
+        {
+            w.Write((int)t.dtype);
+            w.Write(t.shape.Length);
+            foreach (long s in t.shape) w.Write(s);
+            using var wide = t.detach().to_type(ScalarType.Float64).contiguous().cpu();
+            foreach (double x in wide.data<double>()) w.Write(x);
+        }
+
+        private static List<Tensor> ReadTensors(BinaryReader r) => Enumerable.Range(0, r.ReadInt32()).Select(_ => ReadTensor(r)).ToList();
+
+        private static Tensor ReadTensor(BinaryReader r)
+        {
+            var dtype = (ScalarType)r.ReadInt32();
+            var shape = Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadInt64()).ToArray();
+            // A payload that passes the checksum can still be hand-made: refuse sizes it cannot hold before allocating.
+            long available = (r.BaseStream.Length - r.BaseStream.Position) / sizeof(double);
+            long count = 1;
+            foreach (long s in shape)
+                if (s < 0 || (s > 0 && count > available / s)) throw new InvalidDataException($"A tensor in the checkpoint has an impossible shape [{string.Join(", ", shape)}].");
+                else count *= s;
+            if (count > available) throw new InvalidDataException($"A tensor in the checkpoint has an impossible shape [{string.Join(", ", shape)}].");
+            var values = new double[count];
+            for (long i = 0; i < count; i++) values[i] = r.ReadDouble();
+            var wide = tensor(values, shape, ScalarType.Float64).DetachFromDisposeScope();
+            if (dtype == ScalarType.Float64) return wide;
+            using (wide) return wide.to_type(dtype).DetachFromDisposeScope();
+        }
+
+        public void Dispose()
+        {
+            foreach (var t in Parameters.Concat(LastGood).Concat(BestParameters)) t.Dispose();
+            foreach (var v in Velocity)
+                if (v is { } pair) { pair.Weight.Dispose(); pair.Bias.Dispose(); }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+using System;
+using System.IO;
+using System.Linq;
+using Microsoft.ML;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNetRiemannian.Model;
+using MLNetRiemannian.Optimization;
+using MLNetRiemannian.Tests.Reference;
+using MLNetRiemannian.Trainers;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Tests.Trainers
+{
+    /// <summary>
+    /// Checkpoints (<see cref="RiemannianMlpTrainerOptions.CheckpointPath"/>): written atomically at epoch ends, and a
+    /// <c>Fit</c> that finds one continues bit-identically to the uninterrupted run; damaged or mismatched ones are refused.
+    /// </summary>
+    [TestClass]
+    public sealed class CheckpointTests
+    {
+        public TestContext TestContext { get; set; } = null!;
+
+        private string _folder = null!;
+
+        [TestInitialize]
+        public void CreateFolder()
+        {
+            _folder = Path.Combine(Path.GetTempPath(), "ckpt-tests-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(_folder);
+        }
+
+        [TestCleanup]
+        public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
+
+        [TestMethod]
+        [DataRow(0, DisplayName = "exact output factor")]
+        [DataRow(3, DisplayName = "sampled output factor of rank 3, drawn from the generator")]
+        public void ResumingAfterEpochTwoIsBitIdenticalToAnUninterruptedRun(int outputRank)
+        {
+            var ml = new MLContext(seed: 1);
+            var data = Digits(ml);
+            string whole = Path.Combine(_folder, "whole.ckpt"), split = Path.Combine(_folder, "split.ckpt");
+
+            var uninterrupted = Trainer(ml, epochs: 4, whole, outputRank: outputRank).Fit(data).Model;
+            var firstHalf = Trainer(ml, epochs: 2, split, outputRank: outputRank).Fit(data).Model;
+            Assert.AreEqual(2, firstHalf.History.Count);
+            var resumed = Trainer(ml, epochs: 4, split, outputRank: outputRank).Fit(data).Model;
+
+            // The returned models: every weight and bias bit for bit, and the history's numbers (not its timings).
+            Assert.AreEqual(4, resumed.History.Count);
+            for (int l = 0; l + 1 < uninterrupted.LayerSizes.Count; l++)
+            {
+                CollectionAssert.AreEqual(Bits(uninterrupted.GetWeights(l)), Bits(resumed.GetWeights(l)), $"weights of layer {l}");
+                CollectionAssert.AreEqual(Bits(uninterrupted.GetBias(l)), Bits(resumed.GetBias(l)), $"biases of layer {l}");
+            }
+            for (int e = 0; e < 4; e++)
+            {
+                var (a, b) = (uninterrupted.History[e], resumed.History[e]);
+                Assert.AreEqual(a.Epoch, b.Epoch);
+                Assert.AreEqual(a.TrainingLoss, b.TrainingLoss, 0, $"epoch {a.Epoch} loss");
+                Assert.AreEqual(a.TrainingMetric, b.TrainingMetric, 0, $"epoch {a.Epoch} training metric");
+                Assert.AreEqual(a.ValidationMetric, b.ValidationMetric, $"epoch {a.Epoch} validation metric");
+                TestContext.WriteLine($"epoch {a.Epoch}: loss {a.TrainingLoss:R}, validation accuracy {a.ValidationMetric:R}");
+            }
+            Assert.AreEqual(uninterrupted.Outcome?.KeptEpoch, resumed.Outcome?.KeptEpoch);
+
+            // The optimizer's state at the end of epoch 4 too: both runs wrote a checkpoint there.
+            using var scope = NewDisposeScope();
+            using var x = Checkpoint.Load(whole);
+            using var y = Checkpoint.Load(split);
+            Assert.AreEqual(4, x.Epoch);
+            Assert.AreEqual(x.Epoch, y.Epoch);
+            Assert.AreEqual(x.TotalSteps, y.TotalSteps);
+            Assert.AreEqual(x.LearningRate, y.LearningRate, 0);
+            Assert.AreEqual((x.Best, x.SinceBest, x.BestEpoch), (y.Best, y.SinceBest, y.BestEpoch));
+            CollectionAssert.AreEqual(x.GeneratorState, y.GeneratorState, "generator state");
+            AssertSame(x.Parameters, y.Parameters, "parameters");
+            AssertSame(x.LastGood, y.LastGood, "last-good snapshot");
+            AssertSame(x.BestParameters, y.BestParameters, "best parameters");
+            Assert.AreEqual(x.Velocity.Count, y.Velocity.Count);
+            Assert.IsTrue(x.Velocity.All(v => v is not null), "momentum is on, so every layer has a velocity");
+            for (int i = 0; i < x.Velocity.Count; i++)
+            {
+                Assert.IsTrue(x.Velocity[i]!.Value.Weight.abs().max().item<float>() > 0, "a non-zero velocity, so the comparison can fail");
+                AssertSame(new() { x.Velocity[i]!.Value.Weight, x.Velocity[i]!.Value.Bias }, new() { y.Velocity[i]!.Value.Weight, y.Velocity[i]!.Value.Bias }, $"velocity {i}");
+            }
+        }
+
+        [TestMethod]
+        public void ACheckpointIsWrittenWholeWithNoTemporaryFileLeft()
+        {
+            var ml = new MLContext(seed: 1);
+            string path = Path.Combine(_folder, "run.ckpt");
+            var model = Trainer(ml, epochs: 3, path, every: 2).Fit(Digits(ml)).Model;
+
+            CollectionAssert.AreEqual(new[] { "run.ckpt" }, Directory.GetFiles(_folder).Select(Path.GetFileName).ToArray());
+            using var scope = NewDisposeScope();
+            using var checkpoint = Checkpoint.Load(path);
+            Assert.AreEqual(2, checkpoint.Epoch, "every 2 epochs: the last checkpoint of 3 epochs is epoch 2's");
+            Assert.AreEqual(2, checkpoint.History.Count);
+            Assert.AreEqual(model.History[1].TrainingLoss, checkpoint.History[1].Loss, 0);
+        }
+
+        [TestMethod]
+        public void ADamagedOrTruncatedCheckpointIsRefused()
+        {
+            var ml = new MLContext(seed: 1);
+            var data = Digits(ml);
+            string path = Path.Combine(_folder, "run.ckpt");
+            Trainer(ml, epochs: 1, path).Fit(data);
+            byte[] bytes = File.ReadAllBytes(path);
+
+            var flipped = (byte[])bytes.Clone();
+            flipped[bytes.Length / 2] ^= 0x10;
+            File.WriteAllBytes(path, flipped);
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => Trainer(ml, epochs: 2, path).Fit(data));
+            StringAssert.Contains(e.Message, "SHA-256 checksum does not match");
+
+            File.WriteAllBytes(path, bytes.AsSpan(0, bytes.Length - 100).ToArray());
+            e = Assert.ThrowsExactly<InvalidDataException>(() => Trainer(ml, epochs: 2, path).Fit(data));
+            StringAssert.Contains(e.Message, "truncated");
+
+            File.WriteAllBytes(path, new byte[] { 1, 2, 3 });
+            e = Assert.ThrowsExactly<InvalidDataException>(() => Trainer(ml, epochs: 2, path).Fit(data));
+            StringAssert.Contains(e.Message, "not a RiemannianMlp checkpoint");
+
+            string missing = Path.Combine(_folder, "missing", "run.ckpt");
+            var d = Assert.ThrowsExactly<DirectoryNotFoundException>(() => Trainer(ml, epochs: 1, missing).Fit(data));
+            StringAssert.Contains(d.Message, Path.Combine(_folder, "missing") + "', does not exist");
+        }
+
+        [TestMethod]
+        public void AResumeWithOtherDataOrOptionsNamesWhatDiffers()
+        {
+            var ml = new MLContext(seed: 1);
+            var data = Digits(ml);
+            string path = Path.Combine(_folder, "run.ckpt");
+            Trainer(ml, epochs: 1, path).Fit(data);
+
+            void Refused(RiemannianMlpMulticlassTrainer trainer, IDataView rows, string expected)
+            {
+                var e = Assert.ThrowsExactly<InvalidOperationException>(() => trainer.Fit(rows));
+                TestContext.WriteLine(e.Message);
+                StringAssert.Contains(e.Message, expected);
+            }
+            Refused(Trainer(ml, 2, path, hidden: 8), data, "the layer sizes differs, 64-16-10 in the checkpoint but 64-8-10 now");
+            Refused(Trainer(ml, 2, path, learningRate: 0.05), data, $"LearningRate differs, {Defaults.LearningRate:R} in the checkpoint but 0.05 now");
+            Refused(Trainer(ml, 2, path, momentum: 0.5), data, "Momentum differs, 0.9 in the checkpoint but 0.5 now");
+            Refused(Trainer(ml, 2, path, seed: 2), data, "the seed differs, 1 in the checkpoint but 2 now");
+            Refused(Trainer(ml, 2, path, outputRank: 3), data, "OutputRank differs, 0 in the checkpoint but 3 now");
+            Refused(Trainer(ml, 2, path), ml.Data.TakeRows(data, 1000), "the training row count differs, 1438 in the checkpoint but 800 now");
+            Refused(Trainer(ml, 2, path), ml.Data.ShuffleRows(data, seed: 5), "the training labels (SHA-256 of their values, in order) differs");
+        }
+
+        private static RiemannianMlpMulticlassTrainer Trainer(MLContext ml, int epochs, string path, int every = 1, int hidden = 16,
+            double learningRate = Defaults.LearningRate, double momentum = 0.9, int seed = 1, int outputRank = 0) =>
+            ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
+            {
+                HiddenLayerSizes = new[] { hidden }, NumberOfEpochs = epochs, LearningRate = learningRate, Momentum = momentum, Seed = seed,
+                ValidationFraction = 0.2, EarlyStoppingPatience = 3, CheckpointPath = path, CheckpointEveryEpochs = every,
+                OutputRank = outputRank,
+            });
+
+        private static int[] Bits(ReadOnlySpan<float> values) => values.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
+
+        private static void AssertSame(System.Collections.Generic.List<Tensor> expected, System.Collections.Generic.List<Tensor> actual, string what)
+        {
+            Assert.AreEqual(expected.Count, actual.Count, what);
+            for (int i = 0; i < expected.Count; i++)
+            {
+                Assert.AreEqual(expected[i].dtype, actual[i].dtype, what);
+                CollectionAssert.AreEqual(expected[i].shape, actual[i].shape, what);
+                CollectionAssert.AreEqual(expected[i].to_type(ScalarType.Float64).data<double>().ToArray(), actual[i].to_type(ScalarType.Float64).data<double>().ToArray(), $"{what} {i}");
+            }
+        }
+
+        /// <summary>Digits with a key label and min-max scaled pixels as "Features".</summary>
+        private static IDataView Digits(MLContext ml)
+        {
+            var raw = SampleData.Digits(ml);
+            return ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.Concatenate("Features", "Pixels"))
+                .Append(ml.Transforms.NormalizeMinMax("Features")).Fit(raw).Transform(raw);
+        }
+    }
+}
