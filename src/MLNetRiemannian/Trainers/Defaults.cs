@@ -18,6 +18,12 @@ namespace MLNetRiemannian.Trainers
         /// <summary>Heavy-ball momentum β.</summary>
         public const double Momentum = 0.9;
 
+        /// <summary>The share of the planned steps the learning rate warms up over.</summary>
+        public const double WarmupFraction = 0.02;
+
+        /// <summary>The learning-rate schedule: a linear warm-up over <see cref="WarmupFraction"/> of the planned steps, then a cosine to 0.</summary>
+        public static Optimization.LearningRateSchedule Schedule => Optimization.LearningRateSchedule.Cosine(WarmupFraction);
+
         /// <summary>One hidden layer of this width, unless the input is very wide (<see cref="HiddenLayerSizes"/>).</summary>
         public const int HiddenLayerSize = 256;
 
