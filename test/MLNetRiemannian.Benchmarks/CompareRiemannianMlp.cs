@@ -26,6 +26,7 @@ namespace MLNetRiemannian.Benchmarks
         private readonly Sequential _network;
         private readonly RiemannianSgd _optimizer;
         private readonly int _batchSize;
+        private int _epochs;
 
         /// <summary>Reads <paramref name="train"/> and builds the network and optimizer, as Fit does before its first epoch.</summary>
         public CompareRiemannianMlp(IDataView train, OutputMetricKind outputMetric, int seed)
@@ -37,24 +38,25 @@ namespace MLNetRiemannian.Benchmarks
             _network = CompareNetwork.Create(_options, columns.FeatureCount, columns.ClassCount, _generator);
             var loss = RiemannianMlpNetwork.Loss(PredictionTask.MulticlassClassification);
             var metric = RiemannianMlpNetwork.Metric(_options, loss);
-            (_batchSize, int curvatureBatchSize, int outputRank, _) = Defaults.Resolve(_options,
-                new TableShape(_data.Count, columns.FeatureCount, columns.FeatureCount, columns.ClassCount));
-            _optimizer = new RiemannianSgd(_network, loss, metric, _options.LearningRate, _options.Momentum, _options.SolvePrecision)
-            {
-                CurvatureBatchSize = curvatureBatchSize,
-                OutputFactor = outputRank > 0 ? metric.FactorOfRank(outputRank, _generator) : metric.ExactFactor(),
-                L2Regularization = _options.L2Regularization,
-            };
+            var sizes = Defaults.Resolve(_options, new TableShape(_data.Count, columns.FeatureCount, columns.FeatureCount, columns.ClassCount));
+            _batchSize = sizes.BatchSize;
+            _epochs = sizes.Epochs;
+            _optimizer = RiemannianMlpNetwork.Optimizer(_options, _network, loss, metric, sizes, _data.Count, _generator);
         }
 
         /// <inheritdoc/>
         public RiemannianModule Network => _network;
 
         /// <summary>Runs the fit loop for <paramref name="epochs"/> epochs and returns its per-epoch results (loss, training accuracy, seconds).</summary>
-        public List<FitLoop.EpochResult> Train(int epochs, Action<FitLoop.EpochResult> afterEpoch) =>
-            new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_data.Features, _data.Labels, _data.Weights, null,
+        public List<FitLoop.EpochResult> Train(int epochs, Action<FitLoop.EpochResult> afterEpoch)
+        {
+            // The schedule spans the epochs asked for, as NumberOfEpochs = epochs would make it.
+            if (epochs != _epochs) _optimizer.PlannedSteps = _optimizer.PlannedSteps / _epochs * epochs;
+            _epochs = epochs;
+            return new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_data.Features, _data.Labels, _data.Weights, null,
                 new FitLoop.Settings(epochs, _batchSize, _options.Shuffle, EarlyStoppingPatience: 0), _generator,
                 afterEpoch, () => { }, Console.WriteLine);
+        }
 
         void ICompareEpochTrainer.Train(int epochs, Action<int, double> afterEpoch) => Train(epochs, e => afterEpoch(e.Epoch, e.Seconds));
 

@@ -11,6 +11,7 @@ return args.Length > 0 && args[0] == "step"
     : args.Length > 0 && ScoringBenchmark.Handles(args[0]) ? ScoringBenchmark.Run(args)
     : args.Length > 0 && Compare.Handles(args[0]) ? Compare.Run(args)
     : args.Length > 0 && Tables.Handles(args[0]) ? Tables.Run(args)
+    : args.Length > 0 && args[0] == Tune.Command ? Tune.Run(args[1..])
     : Usage();
 
 static int Usage()

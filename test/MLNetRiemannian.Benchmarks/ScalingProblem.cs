@@ -35,7 +35,7 @@ namespace MLNetRiemannian.Benchmarks
 
         /// <summary>The library's Woodbury direction (weight, bias): the call the step makes, nothing around it.</summary>
         public (Tensor Weight, Tensor Bias) Woodbury() =>
-            WoodburyStep.Direction(_atom, new DenseInput(_input), _factor, _gradientWeight, _gradientBias, SolvePrecision.Single, Events);
+            WoodburyStep.Direction(_atom, _atom.MassInverse, new DenseInput(_input), _factor, _gradientWeight, _gradientBias, SolvePrecision.Single, Events);
 
         /// <summary>
         /// The dense reference, as <c>[out, in + 1]</c>: K <c>[B·d, n]</c> with rows <c>R_b[i,:] ⊗ x̃_b</c>,

@@ -17,6 +17,7 @@ namespace MLNetRiemannian.Benchmarks
     {
         public static int Run(string[] args)
         {
+            if (Option(args, "--mass", "fixed") == "adaptive") return AdaptiveStepTiming.Run(args);
             int[] layers = Option(args, "--layers", "784,256,10").Split(',').Select(int.Parse).ToArray();
             int[] batches = Option(args, "--batch", "32,64,128").Split(',').Select(int.Parse).ToArray();
             int curvature = int.Parse(Option(args, "--curvature", "0"));
@@ -53,7 +54,7 @@ namespace MLNetRiemannian.Benchmarks
         }
 
         /// <summary>Median milliseconds of <paramref name="action"/> over <paramref name="count"/> runs after 5 warm-up runs, each in a dispose scope.</summary>
-        private static double Median(int count, Action action, out double min, out double max)
+        internal static double Median(int count, Action action, out double min, out double max)
         {
             var times = new double[count];
             for (int s = -5; s < count; s++)
@@ -67,7 +68,7 @@ namespace MLNetRiemannian.Benchmarks
             return times[count / 2];
         }
 
-        private static void ForwardBackward(Sequential network, Tensor x, Tensor y)
+        internal static void ForwardBackward(Sequential network, Tensor x, Tensor y)
         {
             foreach (var atom in network.Atoms) { atom.Weight.requires_grad_(true); atom.Bias.requires_grad_(true); }
             try
@@ -99,8 +100,8 @@ namespace MLNetRiemannian.Benchmarks
             {
                 var root = full(l.Input.Rows, 1 / Math.Sqrt(l.Input.Rows));
                 Action solve = l.Atom == output
-                    ? () => WoodburyStep.DirectionForIdentityFactor(l.Atom, l.Input, root, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events)
-                    : () => WoodburyStep.Direction(l.Atom, l.Input, l.Factor, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events);
+                    ? () => WoodburyStep.DirectionForIdentityFactor(l.Atom, l.Mass, l.Input, root, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events)
+                    : () => WoodburyStep.Direction(l.Atom, l.Mass, l.Input, l.Factor, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events);
                 return ($"{l.Atom.InputSize}→{l.Atom.OutputSize}", Median(count, solve, out _, out _));
             }).ToArray();
         }

@@ -26,6 +26,24 @@ namespace MLNetRiemannian.Geometry
         public abstract (Tensor Weight, Tensor Bias) Apply(Tensor weight, Tensor bias);
 
         /// <summary>
+        /// <see cref="Apply"/> on tensors the caller gives up: the result may be the same tensors, scaled in place.
+        /// </summary>
+        public virtual (Tensor Weight, Tensor Bias) ApplyInPlace(Tensor weight, Tensor bias) => Apply(weight, bias);
+
+        /// <summary>
+        /// <c>T_b = (D⁻¹g)_W x_b + (D⁻¹g)_b</c> for every row, <c>[B, out]</c>, without forming <c>D⁻¹g</c> where the mass
+        /// allows: the Woodbury right-hand side is <c>(K D⁻¹ g)_b = R_b T_b</c>.
+        /// </summary>
+        /// <param name="input">x, <c>[B, in]</c>.</param>
+        /// <param name="weight">g_W, <c>[out, in]</c>, of the input's dtype.</param>
+        /// <param name="bias">g_b, <c>[out]</c>, of the input's dtype.</param>
+        public virtual Tensor InputProduct(InputBatch input, Tensor weight, Tensor bias)
+        {
+            var (a, b) = Apply(weight, bias);
+            return input.TimesTransposed(a).add_(b);
+        }
+
+        /// <summary>
         /// <c>K D⁻¹ Kᵀ</c>, <c>[B·k, B·k]</c>, for K's rows <c>R_b[i,:] ⊗ x̃_b</c>.
         /// </summary>
         /// <param name="factor">R, <c>[B, k, out]</c>, contiguous.</param>
@@ -59,6 +77,10 @@ namespace MLNetRiemannian.Geometry
         public double Inverse { get; }
 
         public override (Tensor Weight, Tensor Bias) Apply(Tensor weight, Tensor bias) => (weight * Inverse, bias * Inverse);
+
+        public override (Tensor Weight, Tensor Bias) ApplyInPlace(Tensor weight, Tensor bias) => (weight.mul_(Inverse), bias.mul_(Inverse));
+
+        public override Tensor InputProduct(InputBatch input, Tensor weight, Tensor bias) => input.TimesTransposed(weight).add_(bias).mul_(Inverse);
 
         public override Tensor Gram(Tensor factor, InputBatch input)
         {
@@ -107,6 +129,22 @@ namespace MLNetRiemannian.Geometry
             var rows = RowInverse.to_type(weight.dtype).unsqueeze(1);
             var columns = ColumnInverse.to_type(weight.dtype);
             return (weight * rows * columns.narrow(0, 0, inputs), bias * rows.squeeze(1) * columns[inputs]);
+        }
+
+        public override (Tensor Weight, Tensor Bias) ApplyInPlace(Tensor weight, Tensor bias)
+        {
+            long inputs = weight.shape[1];
+            var rows = RowInverse.to_type(weight.dtype);
+            var columns = ColumnInverse.to_type(weight.dtype);
+            return (weight.mul_(rows.unsqueeze(1)).mul_(columns.narrow(0, 0, inputs)), bias.mul_(rows).mul_(columns[inputs]));
+        }
+
+        // ρ ∘ ((X diag(γ)) g_Wᵀ + γ_b g_b): the column factor scales the B input rows, not the out × in gradient.
+        public override Tensor InputProduct(InputBatch input, Tensor weight, Tensor bias)
+        {
+            long inputs = weight.shape[1];
+            var columns = ColumnInverse.to_type(weight.dtype);
+            return input.ColumnsScaled(columns.narrow(0, 0, inputs)).TimesTransposed(weight).add_(bias * columns[inputs]).mul_(RowInverse.to_type(weight.dtype));
         }
 
         public override Tensor Gram(Tensor factor, InputBatch input)

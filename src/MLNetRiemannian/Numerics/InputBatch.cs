@@ -28,6 +28,12 @@ namespace MLNetRiemannian.Numerics
         /// <summary><c>Pᵀ X</c>, <c>[m, in]</c>, for P <c>[B, m]</c>: the weight gradient <c>δᵀX</c> and the Woodbury product <c>Pᵀ X̃</c>'s weight part.</summary>
         public abstract Tensor TransposedTimes(Tensor p);
 
+        /// <summary><c>G − Pᵀ X</c>, <c>[m, in]</c>, for G <c>[m, in]</c> and P <c>[B, m]</c> (one fused product for a dense batch).</summary>
+        public virtual Tensor MinusTransposedTimes(Tensor from, Tensor p) => from - TransposedTimes(p);
+
+        /// <summary><c>X diag(s)</c>: the same rows with column j scaled by <c>s[j]</c>, for s <c>[in]</c>.</summary>
+        public abstract InputBatch ColumnsScaled(Tensor scale);
+
         /// <summary>
         /// <c>X̃ diag(γ) X̃ᵀ</c> <c>[B, B]</c> with <c>x̃ = [x; 1]</c>: <c>X diag(γ[..in]) Xᵀ + γ[in]</c>, or
         /// <c>X Xᵀ + 1</c> when <paramref name="columnScale"/> (γ, <c>[in + 1]</c>) is null.
@@ -42,6 +48,18 @@ namespace MLNetRiemannian.Numerics
 
         /// <summary>The rows as a dense <c>[B, in]</c> tensor (a copy for a sparse batch: tests and modules that are not <c>Dense</c>).</summary>
         public abstract Tensor ToDense();
+
+        /// <summary>
+        /// A compact copy that outlives the caller's dispose scope (the curvature rows kept between refreshes); release it
+        /// with <see cref="DisposeTensors"/>.
+        /// </summary>
+        public abstract InputBatch Detached();
+
+        /// <summary>Disposes the tensors of a batch made by <see cref="Detached"/>.</summary>
+        public abstract void DisposeTensors();
+
+        /// <summary>A copy of <paramref name="t"/> in no dispose scope.</summary>
+        private protected static Tensor Keep(Tensor t) => t.clone().DetachFromDisposeScope();
     }
 
     /// <summary>A dense batch: one strided <c>[B, in]</c> tensor, multiplied exactly as a plain tensor would be.</summary>
@@ -64,6 +82,10 @@ namespace MLNetRiemannian.Numerics
 
         public override Tensor TransposedTimes(Tensor p) => p.t().mm(Values);
 
+        public override Tensor MinusTransposedTimes(Tensor from, Tensor p) => from.addmm(p.t(), Values, beta: 1, alpha: -1);
+
+        public override InputBatch ColumnsScaled(Tensor scale) => new DenseInput(Values * scale);
+
         public override Tensor Gram(Tensor? columnScale)
         {
             if (columnScale is null) return Values.mm(Values.t()).add_(1);
@@ -76,5 +98,9 @@ namespace MLNetRiemannian.Numerics
         public override InputBatch Narrow(long rows) => new DenseInput(Values.narrow(0, 0, rows));
 
         public override Tensor ToDense() => Values;
+
+        public override InputBatch Detached() => new DenseInput(Keep(Values));
+
+        public override void DisposeTensors() => Values.Dispose();
     }
 }

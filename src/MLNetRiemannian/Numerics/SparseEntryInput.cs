@@ -51,6 +51,8 @@ namespace MLNetRiemannian.Numerics
             return zeros(p.shape[1], _width, dtype: gathered.dtype).index_add_(1, _columns, gathered, 1);
         }
 
+        public override InputBatch ColumnsScaled(Tensor scale) => new SparseEntryInput(_rows, _columns, _values * scale.index_select(0, _columns), _batch, _width);
+
         public override Tensor Gram(Tensor? columnScale)
         {
             var indices = stack(new[] { _rows, _columns });
@@ -62,6 +64,15 @@ namespace MLNetRiemannian.Numerics
         }
 
         public override InputBatch ToType(ScalarType dtype) => new SparseEntryInput(_rows, _columns, _values.to_type(dtype), _batch, _width);
+
+        public override InputBatch Detached() => new SparseEntryInput(Keep(_rows), Keep(_columns), Keep(_values), _batch, _width);
+
+        public override void DisposeTensors()
+        {
+            _rows.Dispose();
+            _columns.Dispose();
+            _values.Dispose();
+        }
 
         public override InputBatch Narrow(long rows)
         {

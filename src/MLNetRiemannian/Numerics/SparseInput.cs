@@ -84,6 +84,8 @@ namespace MLNetRiemannian.Numerics
             return zeros(compact.shape[0], _width, dtype: compact.dtype).index_copy_(1, Columns, compact);
         }
 
+        public override InputBatch ColumnsScaled(Tensor scale) => new SparseInput(Columns, Compact * scale.index_select(0, Columns), _width);
+
         public override Tensor Gram(Tensor? columnScale)
         {
             if (columnScale is null) return Compact.mm(Compact.t()).add_(1);
@@ -94,6 +96,14 @@ namespace MLNetRiemannian.Numerics
         public override InputBatch ToType(ScalarType dtype) => new SparseInput(Columns, Compact.to_type(dtype), _width);
 
         public override InputBatch Narrow(long rows) => new SparseInput(Columns, Compact.narrow(0, 0, rows), _width);
+
+        public override InputBatch Detached() => new SparseInput(Keep(Columns), Keep(Compact), _width);
+
+        public override void DisposeTensors()
+        {
+            Columns.Dispose();
+            Compact.Dispose();
+        }
 
         public override Tensor ToDense() =>
             zeros(Rows, _width, dtype: Compact.dtype).index_copy_(1, Columns, Compact);

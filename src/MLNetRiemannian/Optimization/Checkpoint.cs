@@ -10,7 +10,7 @@ namespace MLNetRiemannian.Optimization
 {
     /// <summary>
     /// Everything the next step of <see cref="FitLoop.Run"/> depends on, at the end of an epoch: the parameters, the
-    /// momentum, the learning rate after any recovery halving, the last-good snapshot and the step counter that schedules
+    /// optimizer's state (momentum, adaptive mass moments) and step counter, the learning rate after any recovery halving, the last-good snapshot and the step counter that schedules
     /// it, the early-stopping state and best parameters, the history so far and the random generator's state, plus a
     /// fingerprint of the data shape and options that made it (a resume with others is refused).
     /// </summary>
@@ -18,11 +18,14 @@ namespace MLNetRiemannian.Optimization
     /// Stream layout (little-endian), its own format, not the model's:
     /// byte[8] "RMLPCKPT", int32 version, int64 payload length, payload, byte[32] SHA-256 of the payload.
     /// Tensors are stored as their dtype, shape and values widened to Float64, which restores Float32 and Float64 exactly.
+    /// Versions: 1, the heavy-ball momentum per layer (read as that rule's state, the step counter taken from the epoch
+    /// loop's); 2, the update rule's state as a list of optional tensors and the optimizer's step counter.
+    /// The curvature samples are not saved: every epoch draws them anew (<see cref="FitLoop"/>).
     /// </remarks>
     internal sealed class Checkpoint : IDisposable
     {
         private static readonly byte[] Magic = Encoding.ASCII.GetBytes("RMLPCKPT");
-        internal const int Version = 1;
+        internal const int Version = 2;
         private const int HashBytes = 32;
 
         public required IReadOnlyList<(string Name, string Value)> Fingerprint { get; init; }
@@ -36,8 +39,10 @@ namespace MLNetRiemannian.Optimization
         public required List<Tensor> Parameters { get; init; }
         public required List<Tensor> LastGood { get; init; }
         public required List<Tensor> BestParameters { get; init; }
-        /// <summary>Per atom, its momentum buffers (weight, bias), or null before its first step or without momentum.</summary>
-        public required List<(Tensor Weight, Tensor Bias)?> Velocity { get; init; }
+        /// <summary>The update rule's state (<see cref="UpdateRule.ExportState"/>): a fixed number of tensors per atom, null where none exists yet.</summary>
+        public required List<Tensor?> OptimizerState { get; init; }
+        /// <summary>The optimizer's step counter (<see cref="RiemannianSgd.Steps"/>).</summary>
+        public long OptimizerSteps { get; init; }
         public required byte[] GeneratorState { get; init; }
         public required List<FitLoop.EpochResult> History { get; init; }
 
@@ -73,12 +78,13 @@ namespace MLNetRiemannian.Optimization
                 WriteTensors(w, Parameters);
                 WriteTensors(w, LastGood);
                 WriteTensors(w, BestParameters);
-                w.Write(Velocity.Count);
-                foreach (var v in Velocity)
+                w.Write(OptimizerState.Count);
+                foreach (var t in OptimizerState)
                 {
-                    w.Write(v is not null);
-                    if (v is { } pair) { WriteTensor(w, pair.Weight); WriteTensor(w, pair.Bias); }
+                    w.Write(t is not null);
+                    if (t is not null) WriteTensor(w, t);
                 }
+                w.Write(OptimizerSteps);
                 w.Write(GeneratorState.Length); w.Write(GeneratorState);
                 w.Write(History.Count);
                 foreach (var e in History)
@@ -116,8 +122,8 @@ namespace MLNetRiemannian.Optimization
             if (!r.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
                 throw new InvalidDataException($"'{path}' is not a RiemannianMlp checkpoint (it does not begin with \"RMLPCKPT\").");
             int version = r.ReadInt32();
-            if (version != Version)
-                throw new InvalidDataException($"Checkpoint '{path}' has version {version}; this library reads version {Version}.");
+            if (version is < 1 or > Version)
+                throw new InvalidDataException($"Checkpoint '{path}' has version {version}; this library reads versions 1 to {Version}.");
             long length = r.ReadInt64();
             long remaining = stream.Length - stream.Position - HashBytes;
             if (length < 0 || length != remaining)
@@ -134,8 +140,18 @@ namespace MLNetRiemannian.Optimization
             var parameters = ReadTensors(p);
             var lastGood = ReadTensors(p);
             var bestParameters = ReadTensors(p);
-            var velocity = Enumerable.Range(0, p.ReadInt32())
-                .Select(_ => p.ReadBoolean() ? ((Tensor, Tensor)?)(ReadTensor(p), ReadTensor(p)) : null).ToList();
+            List<Tensor?> state;
+            long optimizerSteps = steps;
+            if (version == 1)
+            {
+                state = Enumerable.Range(0, p.ReadInt32())
+                    .SelectMany(_ => p.ReadBoolean() ? new Tensor?[] { ReadTensor(p), ReadTensor(p) } : new Tensor?[] { null, null }).ToList();
+            }
+            else
+            {
+                state = Enumerable.Range(0, p.ReadInt32()).Select(_ => p.ReadBoolean() ? ReadTensor(p) : null).ToList();
+                optimizerSteps = p.ReadInt64();
+            }
             byte[] generator = p.ReadBytes(p.ReadInt32());
             var history = Enumerable.Range(0, p.ReadInt32()).Select(_ =>
             {
@@ -149,7 +165,7 @@ namespace MLNetRiemannian.Optimization
             {
                 Fingerprint = fingerprint, Epoch = epoch, TotalSteps = steps, LearningRate = rate, Best = best, SinceBest = sinceBest,
                 BestEpoch = bestEpoch, EarlyStopped = stopped, Parameters = parameters, LastGood = lastGood, BestParameters = bestParameters,
-                Velocity = velocity, GeneratorState = generator, History = history,
+                OptimizerState = state, OptimizerSteps = optimizerSteps, GeneratorState = generator, History = history,
             };
         }
 
@@ -205,8 +221,7 @@ namespace MLNetRiemannian.Optimization
         public void Dispose()
         {
             foreach (var t in Parameters.Concat(LastGood).Concat(BestParameters)) t.Dispose();
-            foreach (var v in Velocity)
-                if (v is { } pair) { pair.Weight.Dispose(); pair.Bias.Dispose(); }
+            foreach (var t in OptimizerState) t?.Dispose();
         }
     }
 }

@@ -99,7 +99,7 @@ namespace MLNetRiemannian.Optimization
                     Restore(resume.Parameters);
                     Replace(lastGood, resume.LastGood);
                     Replace(bestParameters, resume.BestParameters);
-                    _optimizer.ImportVelocity(resume.Velocity);
+                    _optimizer.ImportState(resume.OptimizerState, resume.OptimizerSteps);
                     _optimizer.LearningRate = resume.LearningRate;
                     using (var state = tensor(resume.GeneratorState, ScalarType.Byte)) generator.set_state(state);
                     totalSteps = resume.TotalSteps;
@@ -117,6 +117,8 @@ namespace MLNetRiemannian.Optimization
                     int zeroWeightBefore = _optimizer.ZeroWeightBatches;
                     double lossSum = 0, weightSum = 0, metricSum = 0;
                     int steps = 0;
+                    // Each epoch draws its own curvature samples, so a resumed run (which keeps none) steps exactly as this one.
+                    _optimizer.ForgetCurvature();
                     using (var epochScope = NewDisposeScope())
                     {
                         var order = settings.Shuffle ? randperm(rows, generator: generator) : arange(rows);
@@ -239,14 +241,15 @@ namespace MLNetRiemannian.Optimization
         {
             var parameters = new List<Tensor>();
             Snapshot(parameters);
-            using var state = generator.get_state();
+            using var generatorState = generator.get_state();
+            var state = _optimizer.ExportState();
             using var checkpoint = new Checkpoint
             {
                 Fingerprint = settings.Fingerprint, Epoch = epoch, TotalSteps = totalSteps, LearningRate = _optimizer.LearningRate,
                 Best = best, SinceBest = sinceBest, BestEpoch = bestEpoch, EarlyStopped = reason == TrainingStopReason.EarlyStopping,
                 Parameters = parameters, LastGood = lastGood.Select(t => t.clone().DetachFromDisposeScope()).ToList(),
                 BestParameters = bestParameters.Select(t => t.clone().DetachFromDisposeScope()).ToList(),
-                Velocity = _optimizer.ExportVelocity(), GeneratorState = state.data<byte>().ToArray(), History = history.ToList(),
+                OptimizerState = state.State, OptimizerSteps = state.Steps, GeneratorState = generatorState.data<byte>().ToArray(), History = history.ToList(),
             };
             checkpoint.Save(path);
         }

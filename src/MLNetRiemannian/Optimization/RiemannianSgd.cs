@@ -24,13 +24,15 @@ namespace MLNetRiemannian.Optimization
         private readonly Loss _loss;
         private readonly OutputMetric _metric;
         private OutputFactor _factor;
-        private readonly Dictionary<Dense, (Tensor Weight, Tensor Bias)> _velocity = new();
+        private UpdateRule _rule;
+        private CurvatureSamples? _kept;
         private const int StepsBetweenHeapTrims = 16;
-        private int _curvatureBatchSize;
-        private long _steps;
+        private int _curvatureBatchSize, _refreshSteps = 1;
+        private long _plannedSteps;
+        private LearningRateSchedule _schedule = LearningRateSchedule.Constant;
         private double _l2;
 
-        /// <summary>Creates the optimizer for <paramref name="network"/>.</summary>
+        /// <summary>Creates the optimizer for <paramref name="network"/>, with each layer's own fixed mass.</summary>
         /// <param name="network">The model; its <see cref="Dense"/> atoms are updated in place.</param>
         /// <param name="loss">The per-sample loss.</param>
         /// <param name="metric">The output metric M.</param>
@@ -45,14 +47,12 @@ namespace MLNetRiemannian.Optimization
             ArgumentNullException.ThrowIfNull(metric);
             if (!(learningRate > 0) || double.IsInfinity(learningRate))
                 throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, $"Invalid learning rate: {learningRate}. It must be positive and finite.");
-            if (!(momentum >= 0 && momentum < 1))
-                throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"Invalid momentum: {momentum}. It must be in [0, 1).");
+            _rule = UpdateRule.HeavyBall(momentum);
             _network = network;
             _loss = loss;
             _metric = metric;
             _factor = metric.ExactFactor();
             LearningRate = learningRate;
-            Momentum = momentum;
             Precision = precision;
             Interop.GlibcAllocator.Configure();
         }
@@ -60,14 +60,58 @@ namespace MLNetRiemannian.Optimization
         /// <summary>η.</summary>
         public double LearningRate { get; set; }
 
-        /// <summary>β.</summary>
-        public double Momentum { get; }
-
         /// <summary>Precision of the inner solve.</summary>
         public SolvePrecision Precision { get; }
 
         /// <summary>Numerical trouble recovered from so far (jitter, Float64 fallbacks, refused steps).</summary>
         public NumericalEvents Events { get; } = new();
+
+        /// <summary>Steps taken so far (refused and skipped ones not counted): the schedule's and the averages' step counter.</summary>
+        public long Steps { get; private set; }
+
+        /// <summary>
+        /// The mass and momentum rule (docs/method.md sections 8 and 9): each layer's fixed mass with heavy-ball momentum
+        /// (from the constructor) or the adaptive Kronecker mass. Setting it replaces the rule and its state.
+        /// </summary>
+        internal UpdateRule Rule
+        {
+            get => _rule;
+            set
+            {
+                ArgumentNullException.ThrowIfNull(value);
+                _rule.Dispose();
+                _rule = value;
+            }
+        }
+
+        /// <summary>
+        /// Steps each draw of curvature samples serves (docs/method.md section 9.2): the samples' inputs and pulled-back
+        /// factor rows at every layer are kept for this many steps, so the steps in between pull back the gradient alone.
+        /// 1, the default, refreshes every step.
+        /// </summary>
+        public int CurvatureRefreshSteps
+        {
+            get => _refreshSteps;
+            set
+            {
+                _refreshSteps = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"Invalid curvature refresh steps: {value}. It must be ≥ 1.");
+                ForgetCurvature();
+            }
+        }
+
+        /// <summary>The learning rate's schedule over <see cref="PlannedSteps"/>; constant by default.</summary>
+        public LearningRateSchedule Schedule
+        {
+            get => _schedule;
+            set => _schedule = value ?? throw new ArgumentNullException(nameof(value));
+        }
+
+        /// <summary>The steps the run plans (epochs × batches per epoch), over which <see cref="Schedule"/> runs; 0, the default, holds its factor at 1.</summary>
+        public long PlannedSteps
+        {
+            get => _plannedSteps;
+            set => _plannedSteps = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"Invalid planned steps: {value}. It must be ≥ 0.");
+        }
 
         /// <summary>
         /// Steps skipped so far because the batch's example weights, or those of its curvature rows, sum to 0: the weighted
@@ -84,7 +128,11 @@ namespace MLNetRiemannian.Optimization
         public int CurvatureBatchSize
         {
             get => _curvatureBatchSize;
-            set => _curvatureBatchSize = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"Invalid curvature batch size: {value}. It must be ≥ 0.");
+            set
+            {
+                _curvatureBatchSize = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"Invalid curvature batch size: {value}. It must be ≥ 0.");
+                ForgetCurvature();
+            }
         }
 
         /// <summary>
@@ -101,6 +149,7 @@ namespace MLNetRiemannian.Optimization
                 ArgumentNullException.ThrowIfNull(value);
                 _factor = ReferenceEquals(value.Metric, _metric) ? value
                     : throw new ArgumentException("The output factor must come from the optimizer's own output metric.", nameof(value));
+                ForgetCurvature();
             }
         }
 
@@ -157,11 +206,15 @@ namespace MLNetRiemannian.Optimization
                 throw;
             }
             var (loss, output, layers) = step;
+            long t = Steps + 1;
+            double factor = _plannedSteps > 0 ? _schedule.Factor(t, _plannedSteps) : 1;
             foreach (var layer in layers)
             {
-                var (appliedWeight, appliedBias) = Apply(layer);
-                Diagnostics?.AddLayer(layer, appliedWeight, appliedBias, LearningRate);
+                var (appliedWeight, appliedBias, rate) = _rule.Apply(layer.Atom, layer.DirectionWeight, layer.DirectionBias, t, LearningRate, factor);
+                Diagnostics?.AddLayer(layer, appliedWeight, appliedBias, rate);
             }
+            Steps = t;
+            if (_kept is not null) _kept.Age++;
             if (Diagnostics is { } diagnostics)
             {
                 var after = _network.Forward(input);
@@ -169,26 +222,72 @@ namespace MLNetRiemannian.Optimization
                 diagnostics.AddLossChange(loss.to_type(ScalarType.Float64).item<double>(), BatchLoss(after, target, w / w.sum()).to_type(ScalarType.Float64).item<double>());
             }
             // Freed step buffers otherwise accumulate in the OpenMP threads' malloc arenas (see GlibcAllocator).
-            if (++_steps % StepsBetweenHeapTrims == 0) Interop.GlibcAllocator.ReleaseFreeMemory();
+            if (Steps % StepsBetweenHeapTrims == 0) Interop.GlibcAllocator.ReleaseFreeMemory();
             return (loss, output);
         }
 
         /// <summary>
         /// The forward pass, one batched pullback, and every layer's gradient and direction, without changing the
-        /// parameters. Returns the batch loss and output. All tensors belong to the caller's dispose scope.
+        /// parameters or the rule's state. Returns the batch loss and output. All tensors belong to the caller's dispose
+        /// scope. Between curvature refreshes only the gradient row is pulled back; the metric's rows are the kept ones.
         /// </summary>
         internal (Tensor Loss, Tensor Output, List<LayerStep> Layers) Directions(InputBatch input, Tensor target, Tensor? weights)
         {
             var trace = new ForwardTrace();
             var output = _network.Forward(input, trace);
-            long batch = output.shape[0];
-            long curvature = CurvatureRows(batch);
             var w = ExampleWeights(weights, output);
             var omega = w / w.sum();
 
             var loss = BatchLoss(output, target, omega);
             if (!loss.isfinite().item<bool>()) throw new NonFiniteStepException("loss");
             var gradient = _loss.Gradient(output, target) * omega.unsqueeze(1);
+
+            IReadOnlyList<AtomPullback> gradients;
+            CurvatureSamples curvature;
+            if (_kept is { } kept && kept.Age < _refreshSteps)
+            {
+                _network.Pullback(gradient.unsqueeze(1), trace, toInput: false);
+                (gradients, curvature) = (trace.Atoms, kept);
+            }
+            else
+            {
+                (gradients, curvature) = PullBack(trace, output, target, w, gradient);
+                if (_refreshSteps > 1)
+                {
+                    _kept?.Dispose();
+                    _kept = curvature.Detached();
+                }
+            }
+
+            var layers = new List<LayerStep>(_network.Atoms.Count);
+            var diagnostics = Diagnostics;
+            for (int i = 0; i < gradients.Count; i++)
+            {
+                var (atom, x, rows) = gradients[i];
+                var samples = curvature.Layers[i];
+                var delta = rows.select(1, rows.shape[1] - 1); // ∂ℓ/∂z, [B, out]: the last row
+                var gradientWeight = x.TransposedTimes(delta);
+                if (_l2 > 0) gradientWeight.add_(atom.Weight, _l2);
+                var gradientBias = delta.sum(dim: 0);
+                var mass = _rule.Mass(atom, gradientWeight, gradientBias, Steps + 1, LearningRate);
+                Action<double>? report = diagnostics is null ? null : c => diagnostics.AddCondition(atom, c);
+                // The output layer under the identity metric receives the metric's factor untouched: R_b = √ω_b·I.
+                var (uWeight, uBias) = samples.IdentityFactor && !mass.IsExplicit
+                    ? WoodburyStep.DirectionForIdentityFactor(atom, mass, samples.Input, curvature.Root, gradientWeight, gradientBias, Precision, Events, report)
+                    : WoodburyStep.Direction(atom, mass, samples.Input, samples.Factor, gradientWeight, gradientBias, Precision, Events, report);
+                layers.Add(new LayerStep(atom, mass, gradientWeight, gradientBias, uWeight, uBias, samples.Input, samples.Factor));
+            }
+            return (loss, output, layers);
+        }
+
+        /// <summary>
+        /// Pulls the gradient row and the metric's factor rows back (docs/method.md section 2.2) and returns every
+        /// layer's gradient pullback, last layer first, and the curvature samples' share of the metric.
+        /// </summary>
+        private (IReadOnlyList<AtomPullback> Gradients, CurvatureSamples Curvature) PullBack(ForwardTrace trace, Tensor output, Tensor target, Tensor w, Tensor gradient)
+        {
+            long batch = output.shape[0];
+            long curvature = CurvatureRows(batch);
             // The metric is the weighted mean over the curvature samples (docs/method.md sections 2.1 and 2.3: K_b = √ω̃_b L_b J_b, ω̃ renormalized over the curvature samples).
             var wc = w.narrow(0, 0, curvature);
             var root = (wc / wc.sum()).sqrt_();
@@ -196,8 +295,6 @@ namespace MLNetRiemannian.Optimization
             long rank = factor.shape[1];
             // Only the identity metric's exact factor is √ω_b·I at the output layer; a sketch of it is not.
             bool identity = _metric is IdentityMetric && _factor.IsExact((int)output.shape[1]);
-            var layers = new List<LayerStep>(_network.Atoms.Count);
-            var diagnostics = Diagnostics;
 
             // One pullback carries the factor rows and the gradient row together when every sample is in the metric;
             // with a curvature subset, the factor rows go back through a trace of those samples only, so the other
@@ -218,27 +315,18 @@ namespace MLNetRiemannian.Optimization
                 _network.Pullback(pulledFactor, curvatureTrace, toInput: false);
                 (gradients, factors) = (trace.Atoms, curvatureTrace.Atoms);
             }
-
-            for (int i = 0; i < gradients.Count; i++)
-            {
-                var (atom, x, rows) = gradients[i];
-                var (_, curvatureInput, curvatureRows) = factors[i];
-                var delta = rows.select(1, rows.shape[1] - 1); // ∂ℓ/∂z, [B, out]: the last row
-                var gradientWeight = x.TransposedTimes(delta);
-                if (_l2 > 0) gradientWeight.add_(atom.Weight, _l2);
-                var gradientBias = delta.sum(dim: 0);
-                var curvatureFactor = curvatureRows.narrow(1, 0, rank);
-                Action<double>? report = diagnostics is null ? null : c => diagnostics.AddCondition(atom, c);
-                // The output layer under the identity metric receives the metric's factor untouched: R_b = √ω_b·I.
-                var (uWeight, uBias) = identity && ReferenceEquals(curvatureRows, pulledFactor) && !atom.MassInverse.IsExplicit
-                    ? WoodburyStep.DirectionForIdentityFactor(atom, curvatureInput, root, gradientWeight, gradientBias, Precision, Events, report)
-                    : WoodburyStep.Direction(atom, curvatureInput, curvatureFactor, gradientWeight, gradientBias, Precision, Events, report);
-                layers.Add(new LayerStep(atom, gradientWeight, gradientBias, uWeight, uBias, curvatureInput, curvatureFactor));
-            }
-            return (loss, output, layers);
+            var layers = factors.Select(f => new CurvatureSamples.Layer(f.Input, f.Factor.narrow(1, 0, rank), identity && ReferenceEquals(f.Factor, pulledFactor))).ToList();
+            return (gradients, new CurvatureSamples(layers, root));
         }
 
         private long CurvatureRows(long batch) => _curvatureBatchSize > 0 ? Math.Min(_curvatureBatchSize, batch) : batch;
+
+        /// <summary>Forgets the kept curvature samples, so the next step draws new ones (the parameters or the sampling changed).</summary>
+        internal void ForgetCurvature()
+        {
+            _kept?.Dispose();
+            _kept = null;
+        }
 
         /// <summary>Whether the batch's weights and its curvature rows' weights both have a positive sum (one synchronization).</summary>
         private bool HasWeight(Tensor weights)
@@ -261,8 +349,8 @@ namespace MLNetRiemannian.Optimization
             {
                 bool output = i == atoms.Count - 1;
                 string layer = $"{atom.InputSize}→{atom.OutputSize} {(output ? "output " : "")}layer";
-                if (output && identity && !atom.MassInverse.IsExplicit)
-                    return $"{layer} {samples}×{samples}{(atom.MassInverse is KroneckerMassInverse ? $" blocks ×{outputs}" : "")} (block solve)";
+                if (output && identity && !_rule.IsExplicit(atom))
+                    return $"{layer} {samples}×{samples}{(atom.MassInverse is KroneckerMassInverse || _rule is AdaptiveMassRule ? $" blocks ×{outputs}" : "")} (block solve)";
                 return $"{layer} {rows}×{rows}";
             }));
         }
@@ -288,59 +376,29 @@ namespace MLNetRiemannian.Optimization
             throw new NonFiniteStepException($"direction of the {atom.InputSize}→{atom.OutputSize} layer");
         }
 
-        /// <summary>Updates the layer by <c>−η</c> times the direction (with momentum, the velocity) and returns what was applied.</summary>
-        private (Tensor Weight, Tensor Bias) Apply(LayerStep layer)
-        {
-            var (atom, _, _, uWeight, uBias, _, _) = layer;
-            if (Momentum > 0)
-            {
-                if (!_velocity.TryGetValue(atom, out var v))
-                {
-                    v = (zeros_like(uWeight).DetachFromDisposeScope(), zeros_like(uBias).DetachFromDisposeScope());
-                    _velocity[atom] = v;
-                }
-                uWeight = v.Weight.mul_(Momentum).add_(uWeight);
-                uBias = v.Bias.mul_(Momentum).add_(uBias);
-            }
-            atom.Weight.add_(uWeight, -LearningRate);
-            atom.Bias.add_(uBias, -LearningRate);
-            return (uWeight, uBias);
-        }
-
-        /// <summary>Forgets the momentum (after the parameters were restored to an earlier state).</summary>
+        /// <summary>Forgets the momentum (after the parameters were restored to an earlier state) and the kept curvature samples.</summary>
         internal void ResetMomentum()
         {
-            foreach (var (weight, bias) in _velocity.Values)
-            {
-                weight.zero_();
-                bias.zero_();
-            }
+            _rule.ResetMomentum();
+            ForgetCurvature();
         }
 
-        /// <summary>Copies of the momentum buffers per atom of the network, in its order (null where none exists yet), detached from dispose scopes.</summary>
-        internal List<(Tensor Weight, Tensor Bias)?> ExportVelocity() => _network.Atoms
-            .Select(a => _velocity.TryGetValue(a, out var v)
-                ? ((Tensor, Tensor)?)(v.Weight.clone().DetachFromDisposeScope(), v.Bias.clone().DetachFromDisposeScope()) : null)
-            .ToList();
+        /// <summary>Copies of the rule's state (see <see cref="UpdateRule.ExportState"/>) and the step counter, detached from dispose scopes.</summary>
+        internal (List<Tensor?> State, long Steps) ExportState() => (_rule.ExportState(_network.Atoms), Steps);
 
-        /// <summary>Replaces the momentum buffers with copies of <paramref name="velocity"/> (as <see cref="ExportVelocity"/> gives them).</summary>
-        internal void ImportVelocity(IReadOnlyList<(Tensor Weight, Tensor Bias)?> velocity)
+        /// <summary>Replaces the rule's state and the step counter with copies of what <see cref="ExportState"/> gave; the curvature is drawn anew.</summary>
+        internal void ImportState(IReadOnlyList<Tensor?> state, long steps)
         {
-            Dispose();
-            for (int i = 0; i < velocity.Count; i++)
-                if (velocity[i] is { } v)
-                    _velocity[_network.Atoms[i]] = (v.Weight.clone().DetachFromDisposeScope(), v.Bias.clone().DetachFromDisposeScope());
+            _rule.ImportState(_network.Atoms, state);
+            Steps = steps;
+            ForgetCurvature();
         }
 
-        /// <summary>Releases the momentum buffers (the network is the caller's).</summary>
+        /// <summary>Releases the rule's state and the kept curvature samples (the network is the caller's).</summary>
         public void Dispose()
         {
-            foreach (var (weight, bias) in _velocity.Values)
-            {
-                weight.Dispose();
-                bias.Dispose();
-            }
-            _velocity.Clear();
+            _rule.Dispose();
+            ForgetCurvature();
         }
     }
 }

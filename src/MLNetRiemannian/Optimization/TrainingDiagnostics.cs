@@ -74,7 +74,7 @@ namespace MLNetRiemannian.Optimization
                 _input = layer.Input.ToType(ScalarType.Float64);
                 _factor = layer.Factor.to_type(ScalarType.Float64);
                 // D is diagonal: its entries are the reciprocals of D⁻¹ applied to ones.
-                var (inverseWeight, inverseBias) = layer.Atom.MassInverse.Apply(ones_like(layer.DirectionWeight), ones_like(layer.DirectionBias));
+                var (inverseWeight, inverseBias) = layer.Mass.Apply(ones_like(layer.DirectionWeight), ones_like(layer.DirectionBias));
                 _massWeight = inverseWeight.to_type(ScalarType.Float64).reciprocal();
                 _massBias = inverseBias.to_type(ScalarType.Float64).reciprocal();
             }

@@ -17,6 +17,8 @@ namespace MLNetRiemannian.Optimization
     /// <item><c>(K V)_b = R_b (V_W x_b + V_b)</c>: one GEMM and a batched matrix-vector product;</item>
     /// <item><c>Kᵀ v = (Σ_b R_bᵀ v_b x̃_bᵀ) = Pᵀ X̃</c> with <c>P_b = v_bᵀ R_b</c>: one GEMM.</item>
     /// </list>
+    /// The direction is assembled as <c>u = D⁻¹ (g − Kᵀ v)</c> with <c>v = S⁻¹ K D⁻¹ g</c>, so <c>D⁻¹</c> touches the
+    /// <c>out × in</c> gradient once, and for a Kronecker mass <c>K D⁻¹ g</c> scales the B input rows instead.
     /// A general diagonal mass forms K explicitly for <c>K D⁻¹ Kᵀ</c> only. Each mass builds its own Grams
     /// (<see cref="MassInverse"/>); the input may be sparse (<see cref="InputBatch"/>), every product with it stays a GEMM.
     /// </remarks>
@@ -25,7 +27,8 @@ namespace MLNetRiemannian.Optimization
         /// <summary>
         /// Returns <c>G⁻¹ g</c> for the layer, shaped like its (weight, bias).
         /// </summary>
-        /// <param name="atom">The layer (its mass gives D).</param>
+        /// <param name="atom">The layer.</param>
+        /// <param name="mass">The step's <c>D⁻¹</c> for the layer.</param>
         /// <param name="input">x, <c>[B, in]</c>, dense or sparse.</param>
         /// <param name="factor">R, <c>[B, k, out]</c>: the output metric's factor pulled back to the layer's output, each sample's rows already scaled by the square root of its weight in the batch mean.</param>
         /// <param name="gradientWeight">∂ℓ/∂W, <c>[out, in]</c>.</param>
@@ -34,35 +37,40 @@ namespace MLNetRiemannian.Optimization
         /// <param name="events">Counts jitter retries and Float64 fallbacks of the inner Cholesky factorization.</param>
         /// <param name="reportCondition">When given, receives the estimated condition number of S (diagnostics; costs extra work).</param>
         public static (Tensor Weight, Tensor Bias) Direction(
-            Dense atom, InputBatch input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
+            Dense atom, MassInverse mass, InputBatch input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
             Action<double>? reportCondition = null)
         {
             using var scope = NewDisposeScope();
             var layerType = gradientWeight.dtype;
             var solveType = precision == SolvePrecision.Double ? ScalarType.Float64 : layerType;
-            var mass = atom.MassInverse;
             long batch = factor.shape[0], rows = factor.shape[1], outputs = factor.shape[2], n = batch * rows;
 
-            var (aWeight, aBias) = mass.Apply(gradientWeight, gradientBias); // A = D⁻¹ g
             var r = factor.to_type(solveType).contiguous();
             var x = input.ToType(solveType);
+            var g = (gradientWeight.to_type(solveType), gradientBias.to_type(solveType));
 
             // S = I + K D⁻¹ Kᵀ (Algorithm 1, step 2).
             var s = mass.Gram(r, x);
             s.diagonal().add_(1);
 
-            // K A: T_b = A_W x_b + A_b, then (K A)_b = R_b T_b.
-            var t = x.TimesTransposed(aWeight.to_type(solveType)).add_(aBias.to_type(solveType));
+            // K D⁻¹ g: T_b = (D⁻¹g)_W x_b + (D⁻¹g)_b, then (K D⁻¹ g)_b = R_b T_b.
+            var t = mass.InputProduct(x, g.Item1, g.Item2);
             var rhs = r.bmm(t.unsqueeze(2)).view(n, 1);
 
             var cholesky = RobustCholesky.Factor(s, $"inner system of the {atom.InputSize}→{atom.OutputSize} layer", events);
             reportCondition?.Invoke(InnerSystemCondition.Estimate(s));
             var v = cholesky_solve(rhs.to_type(cholesky.dtype), cholesky, upper: false).to_type(solveType).view(batch, 1, rows);
 
-            // Kᵀ v = Pᵀ X̃ with P_b = v_bᵀ R_b.
+            // u = D⁻¹ (g − Kᵀ v), Kᵀ v = Pᵀ X̃ with P_b = v_bᵀ R_b: D⁻¹ is applied once, to the difference.
             var p = v.bmm(r).view(batch, outputs);
-            var (kWeight, kBias) = mass.Apply(x.TransposedTimes(p).to_type(layerType), p.sum(dim: 0).to_type(layerType));
-            return (aWeight.sub_(kWeight).MoveToOuterDisposeScope(), aBias.sub_(kBias).MoveToOuterDisposeScope());
+            return Finish(mass, x, g, p, layerType);
+        }
+
+        /// <summary><c>D⁻¹ (g − Pᵀ X̃)</c> in the layer's dtype, moved to the caller's dispose scope.</summary>
+        private static (Tensor Weight, Tensor Bias) Finish(MassInverse mass, InputBatch x, (Tensor Weight, Tensor Bias) g, Tensor p, ScalarType layerType)
+        {
+            var (uWeight, uBias) = mass.ApplyInPlace(x.MinusTransposedTimes(g.Weight, p).to_type(layerType), (g.Bias - p.sum(dim: 0)).to_type(layerType));
+            return (uWeight.MoveToOuterDisposeScope(), uBias.MoveToOuterDisposeScope());
         }
 
         /// <summary>
@@ -71,7 +79,8 @@ namespace MLNetRiemannian.Optimization
         /// (<c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c>; a scalar mass has one block for all), so one <c>B × B</c> Cholesky
         /// factorization (or <c>d</c> of them, batched) replaces the <c>B·d × B·d</c> one.
         /// </summary>
-        /// <param name="atom">The layer; its mass must be scalar or Kronecker.</param>
+        /// <param name="atom">The layer.</param>
+        /// <param name="mass">The step's <c>D⁻¹</c> for the layer: scalar or Kronecker.</param>
         /// <param name="input">x, <c>[B, in]</c>, dense or sparse.</param>
         /// <param name="scale">√ω, <c>[B]</c>: the square roots of the samples' weights in the batch mean.</param>
         /// <param name="gradientWeight">∂ℓ/∂W, <c>[out, in]</c>.</param>
@@ -80,19 +89,18 @@ namespace MLNetRiemannian.Optimization
         /// <param name="events">Counts jitter retries and Float64 fallbacks of the inner Cholesky factorization.</param>
         /// <param name="reportCondition">When given, receives the condition number of S (exact here, from the blocks' eigenvalues).</param>
         public static (Tensor Weight, Tensor Bias) DirectionForIdentityFactor(
-            Dense atom, InputBatch input, Tensor scale, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
+            Dense atom, MassInverse mass, InputBatch input, Tensor scale, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
             Action<double>? reportCondition = null)
         {
             using var scope = NewDisposeScope();
             var layerType = gradientWeight.dtype;
             var solveType = precision == SolvePrecision.Double ? ScalarType.Float64 : layerType;
-            var mass = atom.MassInverse;
             var x = input.ToType(solveType);
             var root = scale.to_type(solveType).unsqueeze(1);
 
-            var (aWeight, aBias) = mass.Apply(gradientWeight, gradientBias); // A = D⁻¹ g
-            // (K A)_{b,i} = √ω_b (A_W x_b + A_b)_i, [B, d].
-            var rhs = x.TimesTransposed(aWeight.to_type(solveType)).add_(aBias.to_type(solveType)).mul_(root);
+            var g = (gradientWeight.to_type(solveType), gradientBias.to_type(solveType));
+            // (K D⁻¹ g)_{b,i} = √ω_b T_{b,i}, [B, d].
+            var rhs = mass.InputProduct(x, g.Item1, g.Item2).mul_(root);
             // S_i = I + ρ_i Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}: one block for all outputs (a scalar mass) or one per output.
             var system = mass.IdentityFactorSystem(x, root);
             var cholesky = RobustCholesky.Factor(system, $"inner system of the {atom.InputSize}→{atom.OutputSize} layer", events);
@@ -101,10 +109,8 @@ namespace MLNetRiemannian.Optimization
                 ? cholesky_solve(rhs.to_type(cholesky.dtype), cholesky, upper: false).to_type(solveType)
                 : cholesky_solve(rhs.t().unsqueeze(2).to_type(cholesky.dtype), cholesky, upper: false).squeeze(2).t().to_type(solveType);
 
-            // Kᵀ v = Pᵀ X̃ with P_b = √ω_b v_b.
-            var p = v.mul_(root);
-            var (kWeight, kBias) = mass.Apply(x.TransposedTimes(p).to_type(layerType), p.sum(dim: 0).to_type(layerType));
-            return (aWeight.sub_(kWeight).MoveToOuterDisposeScope(), aBias.sub_(kBias).MoveToOuterDisposeScope());
+            // u = D⁻¹ (g − Kᵀ v), Kᵀ v = Pᵀ X̃ with P_b = √ω_b v_b.
+            return Finish(mass, x, g, v.mul_(root), layerType);
         }
 
         /// <summary>λ_max / λ_min over one symmetric matrix or a batch of them (the blocks of a block-diagonal one).</summary>

@@ -9,8 +9,32 @@ namespace MLNetRiemannian.Trainers
     /// </summary>
     internal static class Defaults
     {
-        /// <summary>η (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/> for the η/μ rule).</summary>
-        public const double LearningRate = 0.2;
+        /// <summary>η with the fixed mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/> for the η/μ rule).</summary>
+        public const double FixedMassLearningRate = 0.2;
+
+        /// <summary>η with the adaptive mass: the rate of the directions the metric does not see, as Adam's rate.</summary>
+        public const double AdaptiveMassLearningRate = 3e-3;
+
+        /// <summary>β₂, the decay of the adaptive mass's running second moments (Adam's default).</summary>
+        public const double SecondMomentDecay = 0.999;
+
+        /// <summary>Steps each draw of curvature rows serves with the adaptive mass.</summary>
+        public const int CurvatureRefreshSteps = 8;
+
+        /// <summary>η for <paramref name="kind"/>.</summary>
+        public static double LearningRateFor(MassKind kind) => kind == MassKind.Adaptive ? AdaptiveMassLearningRate : FixedMassLearningRate;
+
+        /// <summary>The options' η, or the default for their mass.</summary>
+        public static double LearningRate(RiemannianMlpTrainerOptions options) => options.LearningRate ?? LearningRateFor(options.MassKind);
+
+        /// <summary>The options' schedule, or the default for their mass: cosine with the adaptive mass, constant with the fixed one.</summary>
+        public static Optimization.LearningRateSchedule Schedule(RiemannianMlpTrainerOptions options) =>
+            (options.LearningRateSchedule ?? (options.MassKind == MassKind.Adaptive ? LearningRateScheduleKind.Cosine : LearningRateScheduleKind.Constant)) switch
+            {
+                LearningRateScheduleKind.Cosine => Optimization.LearningRateSchedule.Cosine(options.WarmupFraction),
+                LearningRateScheduleKind.Linear => Optimization.LearningRateSchedule.Linear(options.WarmupFraction),
+                _ => Optimization.LearningRateSchedule.Constant,
+            };
 
         /// <summary>μ, the scalar mass of every layer.</summary>
         public const double Mass = 1;
@@ -21,8 +45,8 @@ namespace MLNetRiemannian.Trainers
         /// <summary>The share of the planned steps the learning rate warms up over.</summary>
         public const double WarmupFraction = 0.02;
 
-        /// <summary>The learning-rate schedule: a linear warm-up over <see cref="WarmupFraction"/> of the planned steps, then a cosine to 0.</summary>
-        public static Optimization.LearningRateSchedule Schedule => Optimization.LearningRateSchedule.Cosine(WarmupFraction);
+        /// <summary>The default schedule of the default (adaptive) mass: a linear warm-up over <see cref="WarmupFraction"/> of the planned steps, then a cosine to 0.</summary>
+        public static Optimization.LearningRateSchedule AdaptiveSchedule => Optimization.LearningRateSchedule.Cosine(WarmupFraction);
 
         /// <summary>One hidden layer of this width, unless the input is very wide (<see cref="HiddenLayerSizes"/>).</summary>
         public const int HiddenLayerSize = 256;
@@ -115,7 +139,8 @@ namespace MLNetRiemannian.Trainers
             // A rank the user chose, with curvature rows left open: keep b·k within the bound.
             if (rank > 0 && options.CurvatureBatchSize is null) curvature = Math.Min(curvature, Math.Max(1, InnerSystemRows / rank));
             int epochs = options.NumberOfEpochs ?? Epochs(shape.Rows, batch, shape.Outputs);
-            return new TrainingSizes(batch, curvature, rank, epochs);
+            int refresh = options.CurvatureRefreshSteps ?? (options.MassKind == MassKind.Adaptive ? CurvatureRefreshSteps : 1);
+            return new TrainingSizes(batch, curvature, rank, epochs, refresh);
         }
     }
 
@@ -131,5 +156,10 @@ namespace MLNetRiemannian.Trainers
     /// <param name="CurvatureRows">Rows of each batch in the metric (0 = the whole batch).</param>
     /// <param name="OutputRank">Rows of the output metric's factor per curvature row, k (0 = the exact factor).</param>
     /// <param name="Epochs">Passes over the training rows.</param>
-    internal readonly record struct TrainingSizes(int BatchSize, int CurvatureRows, int OutputRank, int Epochs);
+    /// <param name="CurvatureRefreshSteps">Steps each draw of curvature rows serves.</param>
+    internal readonly record struct TrainingSizes(int BatchSize, int CurvatureRows, int OutputRank, int Epochs, int CurvatureRefreshSteps)
+    {
+        /// <summary>The steps the run plans over <paramref name="rows"/> training rows: epochs × batches per epoch (the schedule's length).</summary>
+        public long PlannedSteps(long rows) => Epochs * ((rows + BatchSize - 1) / BatchSize);
+    }
 }

@@ -18,7 +18,10 @@ namespace MLNetRiemannian.Trainers
                 Require(o.LayerMasses.Length == layers, nameof(o.LayerMasses), o.LayerMasses.Length, $"one mass per layer ({layers})");
                 Require(Array.TrueForAll(o.LayerMasses, m => m > 0 && double.IsFinite(m)), nameof(o.LayerMasses), string.Join(",", o.LayerMasses), "positive, finite masses");
             }
-            Require(o.LearningRate > 0 && double.IsFinite(o.LearningRate), nameof(o.LearningRate), o.LearningRate, "positive and finite");
+            Require(o.LearningRate is null || (o.LearningRate > 0 && double.IsFinite(o.LearningRate.Value)), nameof(o.LearningRate), o.LearningRate, "positive and finite, or null for the default");
+            Require(o.WarmupFraction >= 0 && o.WarmupFraction < 1, nameof(o.WarmupFraction), o.WarmupFraction, "in [0, 1)");
+            Require(o.CurvatureRefreshSteps is null or > 0, nameof(o.CurvatureRefreshSteps), o.CurvatureRefreshSteps, "positive, or null for the default");
+            Require(Enum.IsDefined(o.MassKind), nameof(o.MassKind), o.MassKind, "Adaptive or Fixed");
             Require(o.Momentum >= 0 && o.Momentum < 1, nameof(o.Momentum), o.Momentum, "in [0, 1)");
             Require(o.BatchSize is null or > 0, nameof(o.BatchSize), o.BatchSize, "positive (or null for the default)");
             Require(o.CurvatureBatchSize is null or >= 0, nameof(o.CurvatureBatchSize), o.CurvatureBatchSize, "≥ 0 (0 = the whole batch; null for the default)");

@@ -18,10 +18,10 @@ namespace Microsoft.ML
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
         /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256, narrower for inputs over 16,383 slots (see <see cref="RiemannianMlpTrainerOptions.HiddenLayerSizes"/>).</param>
         /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000; 5 to 200 epochs).</param>
-        /// <param name="learningRate">η; default 0.2.</param>
+        /// <param name="learningRate">η; default null: 0.003 with the default adaptive mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/>).</param>
         public static RiemannianMlpMulticlassTrainer RiemannianMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
-            string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double learningRate = Defaults.LearningRate) =>
+            string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double? learningRate = null) =>
             catalog.RiemannianMlp(Simple(new RiemannianMlpMulticlassTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, numberOfEpochs, learningRate));
 
         /// <summary>A multiclass RiemannianMlp trainer with every option.</summary>
@@ -38,10 +38,10 @@ namespace Microsoft.ML
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
         /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256, narrower for inputs over 16,383 slots (see <see cref="RiemannianMlpTrainerOptions.HiddenLayerSizes"/>).</param>
         /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000; 5 to 200 epochs).</param>
-        /// <param name="learningRate">η; default 0.2.</param>
+        /// <param name="learningRate">η; default null: 0.003 with the default adaptive mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/>).</param>
         public static RiemannianMlpBinaryTrainer RiemannianMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
-            string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double learningRate = Defaults.LearningRate) =>
+            string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double? learningRate = null) =>
             catalog.RiemannianMlp(Simple(new RiemannianMlpBinaryTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, numberOfEpochs, learningRate));
 
         /// <summary>A binary RiemannianMlp trainer with every option.</summary>
@@ -55,17 +55,17 @@ namespace Microsoft.ML
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
         /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256, narrower for inputs over 16,383 slots (see <see cref="RiemannianMlpTrainerOptions.HiddenLayerSizes"/>).</param>
         /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000; 5 to 200 epochs).</param>
-        /// <param name="learningRate">η; default 0.2.</param>
+        /// <param name="learningRate">η; default null: 0.003 with the default adaptive mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/>).</param>
         public static RiemannianMlpRegressionTrainer RiemannianMlp(this RegressionCatalog.RegressionTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
-            string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double learningRate = Defaults.LearningRate) =>
+            string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double? learningRate = null) =>
             catalog.RiemannianMlp(Simple(new RiemannianMlpRegressionTrainer.Options(), labelColumnName, featureColumnName, exampleWeightColumnName, hiddenLayerSizes, numberOfEpochs, learningRate));
 
         /// <summary>A regression RiemannianMlp trainer with every option.</summary>
         public static RiemannianMlpRegressionTrainer RiemannianMlp(this RegressionCatalog.RegressionTrainers catalog,
             RiemannianMlpRegressionTrainer.Options options) => new(Environment(catalog), options);
 
-        private static TOptions Simple<TOptions>(TOptions options, string label, string features, string? weights, int[]? hidden, int? epochs, double learningRate)
+        private static TOptions Simple<TOptions>(TOptions options, string label, string features, string? weights, int[]? hidden, int? epochs, double? learningRate)
             where TOptions : RiemannianMlpTrainerOptions
         {
             options.LabelColumnName = label;

@@ -146,26 +146,23 @@ namespace MLNetRiemannian.Trainers
                 using var network = RiemannianMlpNetwork.Create(_options, sizes, generator);
                 if (initial is not null) WarmStart.CopyWeights(network, initial);
                 var loss = RiemannianMlpNetwork.Loss(_task);
-                var (batchSize, curvatureBatchSize, outputRank, epochs) = Defaults.Resolve(_options,
-                    new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs));
+                var trainingSizes = Defaults.Resolve(_options, new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs));
+                var (batchSize, curvatureBatchSize, outputRank, epochs, refreshSteps) = trainingSizes;
                 var outputMetric = RiemannianMlpNetwork.Metric(_options, loss);
-                using var optimizer = new RiemannianSgd(network, loss, outputMetric, _options.LearningRate, _options.Momentum, _options.SolvePrecision)
-                {
-                    CurvatureBatchSize = curvatureBatchSize,
-                    OutputFactor = outputRank > 0 ? outputMetric.FactorOfRank(outputRank, generator) : outputMetric.ExactFactor(),
-                    L2Regularization = _options.L2Regularization,
-                    Diagnostics = _options.RecordDiagnostics ? new TrainingDiagnostics(network.Atoms) : null,
-                };
+                using var optimizer = RiemannianMlpNetwork.Optimizer(_options, network, loss, outputMetric, trainingSizes, trainX.Rows, generator);
+                optimizer.Diagnostics = _options.RecordDiagnostics ? new TrainingDiagnostics(network.Atoms) : null;
                 TrainingMetric metric = _task == PredictionTask.Regression ? new TrainingMetric.RootMeanSquaredError() : new TrainingMetric.Accuracy();
                 ch.Info(MessageSensitivity.None,
                     $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {trainX.Rows} training rows" +
                     $"{(validation is { } v ? $", {v.X.Rows} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +
                     $"{(curvatureBatchSize is > 0 && curvatureBatchSize < batchSize ? $" (metric on {curvatureBatchSize} of them)" : "")}, " +
-                    $"η = {_options.LearningRate}, μ = {_options.Mass}, output metric {_options.OutputMetric} " +
+                    $"{(refreshSteps > 1 ? $", curvature rows refreshed every {refreshSteps} steps" : "")}; {optimizer.Rule.Name}, " +
+                    $"η = {Defaults.LearningRate(_options)}{(_options.MassKind == MassKind.Fixed ? $", μ = {_options.Mass}" : "")}, schedule {optimizer.Schedule} " +
+                    $"over {optimizer.PlannedSteps} steps, output metric {_options.OutputMetric} " +
                     (outputRank > 0 ? $"with a sampled factor of rank {outputRank} of {outputs}" : "with its exact factor") +
                     $"{(standardization is { } ls ? $"; label '{columns.LabelColumn}' standardized with mean {ls.Mean:G6} and scale {ls.Scale:G6}" : "")}.");
                 if (initial is not null)
-                    ch.Info(MessageSensitivity.None, "Warm start: continuing from the given model's weights; momentum starts at zero (the model does not hold the optimizer's state).");
+                    ch.Info(MessageSensitivity.None, "Warm start: continuing from the given model's weights; momentum and the adaptive mass's moments start at zero (the model does not hold the optimizer's state).");
                 long curvatureSamples = curvatureBatchSize is > 0 ? Math.Min(curvatureBatchSize, batchSize) : batchSize;
                 ch.Info(MessageSensitivity.None, $"Inner systems: {optimizer.DescribeInnerSystems(Math.Min(curvatureSamples, trainX.Rows), outputs)}.");
 
@@ -180,7 +177,7 @@ namespace MLNetRiemannian.Trainers
                         ZeroWeightBatches = e.ZeroWeightBatches,
                     };
                 var fingerprint = _options.CheckpointPath is null ? new List<(string, string)>()
-                    : CheckpointFingerprint(columns, sizes, trainX.Rows, validation?.X.Rows, batchSize, curvatureBatchSize, outputRank, seed, standardization, trainY);
+                    : CheckpointFingerprint(columns, sizes, trainX.Rows, validation?.X.Rows, batchSize, curvatureBatchSize, outputRank, refreshSteps, seed, standardization, trainY);
                 using var resume = _options.CheckpointPath is { } checkpointPath && File.Exists(checkpointPath) ? Checkpoint.Load(checkpointPath) : null;
                 if (resume is not null)
                 {
@@ -250,7 +247,7 @@ namespace MLNetRiemannian.Trainers
             ch.Warning(MessageSensitivity.None,
                 $"RiemannianMlp trained badly: the last epoch's mean training loss, {results[^1].Loss * lossUnit:G4}, is no better than {statistics.ConstantPredictorLoss * lossUnit:G4}, " +
                 $"that of {constant}. Its predictions are no better than that constant: train longer (NumberOfEpochs), change the learning rate " +
-                $"(now {_options.LearningRate}) or check the features. Training statistics: {statistics}.");
+                $"(now {Defaults.LearningRate(_options)}) or check the features. Training statistics: {statistics}.");
         }
 
         private static void LogDiagnostics(IChannel ch, int[] sizes, EpochDiagnostics diagnostics)
@@ -268,7 +265,7 @@ namespace MLNetRiemannian.Trainers
 
         /// <summary>What a checkpoint must agree on to be resumed: the data's shape and every option the steps depend on.</summary>
         private List<(string Name, string Value)> CheckpointFingerprint(ColumnChecks columns, int[] sizes, long rows, long? validationRows,
-            int batchSize, int? curvatureBatchSize, int outputRank, int seed, LabelStandardization? standardization, Tensor labels)
+            int batchSize, int? curvatureBatchSize, int outputRank, int refreshSteps, int seed, LabelStandardization? standardization, Tensor labels)
         {
             static string N(double x) => x.ToString("R", CultureInfo.InvariantCulture);
             // Same counts but other rows (or another order) would resume into a different run: the labels' digest tells them apart.
@@ -288,7 +285,10 @@ namespace MLNetRiemannian.Trainers
                 (nameof(_options.CurvatureBatchSize), curvatureBatchSize?.ToString(CultureInfo.InvariantCulture) ?? "whole batch"),
                 (nameof(_options.OutputRank), outputRank.ToString(CultureInfo.InvariantCulture)),
                 (nameof(_options.OutputMetric), MetricDescription()),
-                (nameof(_options.LearningRate), N(_options.LearningRate)),
+                (nameof(_options.MassKind), _options.MassKind.ToString()),
+                (nameof(_options.LearningRate), N(Defaults.LearningRate(_options))),
+                (nameof(_options.LearningRateSchedule), Defaults.Schedule(_options).ToString()!),
+                (nameof(_options.CurvatureRefreshSteps), refreshSteps.ToString(CultureInfo.InvariantCulture)),
                 (nameof(_options.Momentum), N(_options.Momentum)),
                 (nameof(_options.Mass), N(_options.Mass)),
                 (nameof(_options.LayerMasses), _options.LayerMasses is null ? "none" : string.Join(",", _options.LayerMasses.Select(N))),

@@ -53,24 +53,53 @@ namespace MLNetRiemannian.Trainers
         public Func<Tensor, Tensor, Tensor>? CustomOutputMetric;
 
         /// <summary>
-        /// μ, the scalar mass of every layer (docs/method.md section 4). Larger is more conservative: directions the batch's
-        /// metric does not see move like plain SGD with rate <c>η/μ</c>. Default 1.
+        /// The mass <c>D</c> of every layer's metric. Default <see cref="Trainers.MassKind.Adaptive"/>: built each step from the
+        /// gradient's running second moments, so η acts like Adam's rate on the directions the metric does not see.
+        /// <see cref="Trainers.MassKind.Fixed"/> uses <see cref="Mass"/> or <see cref="LayerMasses"/> (the paper's step).
+        /// </summary>
+        public MassKind MassKind = MassKind.Adaptive;
+
+        /// <summary>
+        /// μ, the scalar mass of every layer with <see cref="Trainers.MassKind.Fixed"/> (docs/method.md section 4). Larger is
+        /// more conservative: directions the batch's metric does not see move like plain SGD with rate <c>η/μ</c>. Default 1.
         /// </summary>
         public double Mass = Defaults.Mass;
 
-        /// <summary>Per-layer masses, input side first (hidden layers then the output layer); overrides <see cref="Mass"/>. Default none.</summary>
+        /// <summary>Per-layer masses with <see cref="Trainers.MassKind.Fixed"/>, input side first (hidden layers then the output layer); overrides <see cref="Mass"/>. Default none.</summary>
         public double[]? LayerMasses;
 
         /// <summary>
-        /// η. Default 0.2, so that <c>η/μ = 0.2</c>: the rule to keep when changing μ, since the step along directions
-        /// the metric does not see (those of rows outside the curvature batch, for one) is <c>η/μ</c> times the
-        /// gradient, and with momentum 0.9 ten times that in the long run. The metric is averaged over the batch
-        /// (docs/method.md section 2), so η needs no rescaling with the batch size.
+        /// η. Default null: 0.003 with the adaptive mass (the rate of the directions the metric does not see, as Adam's
+        /// rate; docs/method.md section 9.1), 0.2 with the fixed mass, so that <c>η/μ = 0.2</c>: the rule to keep when
+        /// changing μ, since the step along directions the metric does not see is <c>η/μ</c> times the gradient, and with
+        /// momentum 0.9 ten times that in the long run. The metric is averaged over the batch (docs/method.md section 2),
+        /// so η needs no rescaling with the batch size. The schedule multiplies it step by step.
         /// </summary>
-        public double LearningRate = Defaults.LearningRate;
+        public double? LearningRate;
 
-        /// <summary>Heavy-ball momentum on the Riemannian direction, in [0, 1). Default 0.9.</summary>
+        /// <summary>
+        /// The learning rate's schedule over the planned steps (<see cref="NumberOfEpochs"/> × batches per epoch; early
+        /// stopping does not shorten it). Default null: <see cref="LearningRateScheduleKind.Cosine"/> with the adaptive
+        /// mass, <see cref="LearningRateScheduleKind.Constant"/> with the fixed mass.
+        /// </summary>
+        public LearningRateScheduleKind? LearningRateSchedule;
+
+        /// <summary>The share of the planned steps over which a cosine or linear schedule warms up from 0, in [0, 1). Default 0.02.</summary>
+        public double WarmupFraction = Defaults.WarmupFraction;
+
+        /// <summary>
+        /// Momentum in [0, 1): with the adaptive mass, β₁ of the directions' running average (bias-corrected, as in Adam);
+        /// with the fixed mass, heavy-ball momentum on the Riemannian direction. Default 0.9.
+        /// </summary>
         public double Momentum = Defaults.Momentum;
+
+        /// <summary>
+        /// Steps each draw of curvature rows serves: their inputs and pulled-back factor rows at every layer are kept
+        /// this many steps, and the steps in between pull back the gradient alone (docs/method.md section 9.2). Default
+        /// null: 8 with the adaptive mass, 1 (every step) with the fixed mass, whose unseen directions move like SGD and
+        /// diverge with a stale metric.
+        /// </summary>
+        public int? CurvatureRefreshSteps;
 
         /// <summary>
         /// Rows per step. Default null: 64 up to 6,400 training rows, then 64 per 6,400 rows (rounded), at most 512.

@@ -8,6 +8,8 @@ using MLNetRiemannian.Tests.Reference;
 using MLNetRiemannian.Trainers;
 using static TorchSharp.torch;
 
+using MassKind = MLNetRiemannian.Tests.Reference.MassKind;
+
 namespace MLNetRiemannian.Tests.Optimization
 {
     [TestClass]

@@ -146,7 +146,7 @@ namespace MLNetRiemannian.Tests.Optimization
                 var gradientWeight = randn(new long[] { 4, 3 }, dtype: ScalarType.Float64, generator: generator);
                 var gradientBias = randn(new long[] { 4 }, dtype: ScalarType.Float64, generator: generator);
                 var zeroFactor = zeros(new long[] { 6, 2, 4 }, dtype: ScalarType.Float64);
-                var (uWeight, uBias) = WoodburyStep.Direction(layer, new DenseInput(input), zeroFactor, gradientWeight, gradientBias, SolvePrecision.Single, new NumericalEvents());
+                var (uWeight, uBias) = WoodburyStep.Direction(layer, layer.MassInverse, new DenseInput(input), zeroFactor, gradientWeight, gradientBias, SolvePrecision.Single, new NumericalEvents());
 
                 var expected = cat(new[] { gradientWeight.flatten(), gradientBias }, 0) / DenseMetricReference.MassDiagonal(layer);
                 var actual = cat(new[] { uWeight.flatten(), uBias }, 0);
@@ -203,10 +203,10 @@ namespace MLNetRiemannian.Tests.Optimization
             var gradientBias = randn(new long[] { outputs }, dtype: ScalarType.Float64, generator: generator);
             double blockCondition = 0, fullCondition = 0;
 
-            var (blockWeight, blockBias) = WoodburyStep.DirectionForIdentityFactor(layer, new DenseInput(input), root, gradientWeight, gradientBias, SolvePrecision.Double,
+            var (blockWeight, blockBias) = WoodburyStep.DirectionForIdentityFactor(layer, layer.MassInverse, new DenseInput(input), root, gradientWeight, gradientBias, SolvePrecision.Double,
                 new NumericalEvents(), c => blockCondition = c);
             var identityFactor = eye(outputs, dtype: ScalarType.Float64).expand(batch, outputs, outputs) * root.view(-1, 1, 1);
-            var (fullWeight, fullBias) = WoodburyStep.Direction(layer, new DenseInput(input), identityFactor, gradientWeight, gradientBias, SolvePrecision.Double,
+            var (fullWeight, fullBias) = WoodburyStep.Direction(layer, layer.MassInverse, new DenseInput(input), identityFactor, gradientWeight, gradientBias, SolvePrecision.Double,
                 new NumericalEvents(), c => fullCondition = c);
 
             double error = TestNetworks.RelativeError(cat(new[] { blockWeight.flatten(), blockBias }, 0), cat(new[] { fullWeight.flatten(), fullBias }, 0));
@@ -227,7 +227,7 @@ namespace MLNetRiemannian.Tests.Optimization
                 var factor = randn(new long[] { 6, 2, 4 }, dtype: ScalarType.Float64, generator: generator);
                 var gradientWeight = randn(new long[] { 4, 3 }, dtype: ScalarType.Float64, generator: generator);
                 var gradientBias = randn(new long[] { 4 }, dtype: ScalarType.Float64, generator: generator);
-                var (uWeight, uBias) = WoodburyStep.Direction(layer, new DenseInput(input), factor, gradientWeight, gradientBias, SolvePrecision.Single, new NumericalEvents());
+                var (uWeight, uBias) = WoodburyStep.Direction(layer, layer.MassInverse, new DenseInput(input), factor, gradientWeight, gradientBias, SolvePrecision.Single, new NumericalEvents());
 
                 double gap = TestNetworks.RelativeError(cat(new[] { uWeight.flatten(), uBias }, 0) * mu, cat(new[] { gradientWeight.flatten(), gradientBias }, 0));
                 // G = μI + KᵀK, so μ·G⁻¹g − g = O(‖KᵀK‖/μ): the gap must shrink about 100x per 100x in μ.

@@ -77,12 +77,13 @@ namespace MLNetRiemannian.Tests.Trainers
             AssertSame(x.Parameters, y.Parameters, "parameters");
             AssertSame(x.LastGood, y.LastGood, "last-good snapshot");
             AssertSame(x.BestParameters, y.BestParameters, "best parameters");
-            Assert.AreEqual(x.Velocity.Count, y.Velocity.Count);
-            Assert.IsTrue(x.Velocity.All(v => v is not null), "momentum is on, so every layer has a velocity");
-            for (int i = 0; i < x.Velocity.Count; i++)
+            Assert.AreEqual(x.OptimizerSteps, y.OptimizerSteps);
+            Assert.AreEqual(x.OptimizerState.Count, y.OptimizerState.Count);
+            Assert.IsTrue(x.OptimizerState.All(t => t is not null), "every layer has taken steps, so every layer has its average and moments");
+            for (int i = 0; i < x.OptimizerState.Count; i++)
             {
-                Assert.IsTrue(x.Velocity[i]!.Value.Weight.abs().max().item<float>() > 0, "a non-zero velocity, so the comparison can fail");
-                AssertSame(new() { x.Velocity[i]!.Value.Weight, x.Velocity[i]!.Value.Bias }, new() { y.Velocity[i]!.Value.Weight, y.Velocity[i]!.Value.Bias }, $"velocity {i}");
+                Assert.IsTrue(x.OptimizerState[i]!.abs().max().item<float>() > 0, "a non-zero state tensor, so the comparison can fail");
+                AssertSame(new() { x.OptimizerState[i]! }, new() { y.OptimizerState[i]! }, $"optimizer state {i}");
             }
         }
 
@@ -144,7 +145,7 @@ namespace MLNetRiemannian.Tests.Trainers
                 StringAssert.Contains(e.Message, expected);
             }
             Refused(Trainer(ml, 2, path, hidden: 8), data, "the layer sizes differs, 64-16-10 in the checkpoint but 64-8-10 now");
-            Refused(Trainer(ml, 2, path, learningRate: 0.05), data, $"LearningRate differs, {Defaults.LearningRate:R} in the checkpoint but 0.05 now");
+            Refused(Trainer(ml, 2, path, learningRate: 0.05), data, $"LearningRate differs, {Defaults.AdaptiveMassLearningRate:R} in the checkpoint but 0.05 now");
             Refused(Trainer(ml, 2, path, momentum: 0.5), data, "Momentum differs, 0.9 in the checkpoint but 0.5 now");
             Refused(Trainer(ml, 2, path, seed: 2), data, "the seed differs, 1 in the checkpoint but 2 now");
             Refused(Trainer(ml, 2, path, outputRank: 3), data, "OutputRank differs, 0 in the checkpoint but 3 now");
@@ -153,7 +154,7 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         private static RiemannianMlpMulticlassTrainer Trainer(MLContext ml, int epochs, string path, int every = 1, int hidden = 16,
-            double learningRate = Defaults.LearningRate, double momentum = 0.9, int seed = 1, int outputRank = 0) =>
+            double? learningRate = null, double momentum = 0.9, int seed = 1, int outputRank = 0) =>
             ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
             {
                 HiddenLayerSizes = new[] { hidden }, NumberOfEpochs = epochs, LearningRate = learningRate, Momentum = momentum, Seed = seed,

@@ -158,13 +158,13 @@ namespace MLNetRiemannian.Tests.Trainers
             Assert.IsTrue(withNull.History.All(e => e.ValidationMetric is null));
         }
 
-        private static RiemannianMlpMulticlassTrainer Multiclass(MLContext ml, int epochs, double learningRate = Defaults.LearningRate) =>
+        private static RiemannianMlpMulticlassTrainer Multiclass(MLContext ml, int epochs, double? learningRate = null) =>
             ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
             {
                 HiddenLayerSizes = new[] { 16 }, NumberOfEpochs = epochs, LearningRate = learningRate, Seed = 1,
             });
 
-        private static RiemannianMlpRegressionTrainer Regression(MLContext ml, int epochs, double learningRate = Defaults.LearningRate) =>
+        private static RiemannianMlpRegressionTrainer Regression(MLContext ml, int epochs, double? learningRate = null) =>
             ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options
             {
                 LabelColumnName = "Price", HiddenLayerSizes = new[] { 16 }, NumberOfEpochs = epochs, LearningRate = learningRate, Seed = 1,

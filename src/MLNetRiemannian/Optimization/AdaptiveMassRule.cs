@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using MLNetRiemannian.Geometry;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Optimization
+{
+    /// <summary>
+    /// The adaptive Kronecker mass (docs/method.md section 9.1): for a dense layer with gradient <c>g̃ = [g_W, g_b]</c>
+    /// <c>[out, in + 1]</c>, exponential averages (decay β₂) of the row means <c>r</c> <c>[out]</c> and the column means
+    /// <c>c</c> <c>[in + 1]</c> of <c>g̃²</c> (Adafactor's factored second moment) give
+    /// <c>D_t = diag(√(r/mean r) + ε_r) ⊗ diag(√ĉ + ε_c) / η</c>, <c>ĉ = c / (1 − β₂ᵗ)</c>: a Kronecker mass, so the
+    /// factorized Woodbury step applies unchanged. The directions <c>u_t = G_t⁻¹ g_t</c> are averaged,
+    /// <c>m ← β₁m + (1 − β₁)u</c>, and the parameters move by <c>−s_t·m/(1 − β₁ᵗ)</c> (s the schedule's factor).
+    /// Directions the metric does not see then move as in Adam with rate η; the ones it sees are damped by it.
+    /// </summary>
+    /// <remarks>
+    /// The ε terms sit inside the two factors, so <c>D_t</c> is exactly Kronecker. The row factor is normalized by its
+    /// mean, so the bias correction cancels in it and the column factor carries the scale. The second moments include
+    /// the current gradient (as Adam's do), which bounds the first step of a rarely active column.
+    /// </remarks>
+    internal sealed class AdaptiveMassRule : UpdateRule
+    {
+        /// <summary>ε_r, added to the normalized row factor (which averages 1).</summary>
+        public const double RowEpsilon = 1e-3;
+
+        /// <summary>ε_c, added to the column factor (a root mean square gradient).</summary>
+        public const double ColumnEpsilon = 1e-8;
+
+        private readonly ParameterBuffers _average = new();
+        private readonly Dictionary<Dense, (Tensor Rows, Tensor Columns)> _moments = new();
+        private readonly Dictionary<Dense, (Tensor Rows, Tensor Columns)> _pending = new();
+
+        /// <param name="momentum">β₁ in [0, 1): the directions' averaging.</param>
+        /// <param name="secondMomentDecay">β₂ in (0, 1): the second moments' averaging.</param>
+        public AdaptiveMassRule(double momentum, double secondMomentDecay)
+        {
+            if (!(momentum >= 0 && momentum < 1))
+                throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"Invalid momentum: {momentum}. It must be in [0, 1).");
+            if (!(secondMomentDecay > 0 && secondMomentDecay < 1))
+                throw new ArgumentOutOfRangeException(nameof(secondMomentDecay), secondMomentDecay, $"Invalid second-moment decay: {secondMomentDecay}. It must be in (0, 1).");
+            Momentum = momentum;
+            SecondMomentDecay = secondMomentDecay;
+        }
+
+        /// <summary>β₁.</summary>
+        public double Momentum { get; }
+
+        /// <summary>β₂.</summary>
+        public double SecondMomentDecay { get; }
+
+        public override string Name => FormattableString.Invariant($"adaptive Kronecker mass, β₁ {Momentum}, β₂ {SecondMomentDecay}");
+
+        public override bool IsExplicit(Dense atom) => false;
+
+        public override MassInverse Mass(Dense atom, Tensor gradientWeight, Tensor gradientBias, long step, double learningRate)
+        {
+            long inputs = gradientWeight.shape[1];
+            var squareWeight = gradientWeight.square();
+            var squareBias = gradientBias.square();
+            var rowMeans = squareWeight.sum(1).add_(squareBias).div_(inputs + 1);
+            var columnMeans = cat(new[] { squareWeight.mean(new long[] { 0 }), squareBias.mean().view(1) });
+            double rate = 1 - SecondMomentDecay;
+            var (rows, columns) = _moments.TryGetValue(atom, out var m)
+                ? (m.Rows.lerp(rowMeans, rate), m.Columns.lerp(columnMeans, rate))
+                : (rowMeans.mul_(rate), columnMeans.mul_(rate));
+            _pending[atom] = (rows, columns);
+
+            // ρ = 1 / (√(r/mean r) + ε_r); γ = η / (√(c / (1 − β₂ᵗ)) + ε_c).
+            var rowInverse = (rows / rows.mean().add_(1e-30)).sqrt_().add_(RowEpsilon).reciprocal_();
+            var columnInverse = (columns / (1 - Math.Pow(SecondMomentDecay, step))).sqrt_().add_(ColumnEpsilon).reciprocal_().mul_(learningRate);
+            return new KroneckerMassInverse(rowInverse, columnInverse);
+        }
+
+        public override (Tensor Weight, Tensor Bias, double Rate) Apply(Dense atom, Tensor directionWeight, Tensor directionBias, long step,
+            double learningRate, double scheduleFactor)
+        {
+            var (rows, columns) = _pending[atom];
+            _pending.Remove(atom);
+            if (_moments.TryGetValue(atom, out var old))
+            {
+                old.Rows.Dispose();
+                old.Columns.Dispose();
+            }
+            _moments[atom] = (rows.DetachFromDisposeScope(), columns.DetachFromDisposeScope());
+
+            var (averageWeight, averageBias) = _average.For(atom);
+            averageWeight.lerp_(directionWeight, 1 - Momentum);
+            averageBias.lerp_(directionBias, 1 - Momentum);
+            double rate = scheduleFactor / (1 - Math.Pow(Momentum, step));
+            atom.Weight.add_(averageWeight, -rate);
+            atom.Bias.add_(averageBias, -rate);
+            return (averageWeight, averageBias, rate);
+        }
+
+        public override void ResetMomentum()
+        {
+            _average.Zero();
+            _pending.Clear();
+        }
+
+        public override List<Tensor?> ExportState(IReadOnlyList<Dense> atoms) => atoms.SelectMany(atom =>
+            _average.Export(atom).Concat(_moments.TryGetValue(atom, out var m)
+                ? new[] { m.Rows.clone().DetachFromDisposeScope(), m.Columns.clone().DetachFromDisposeScope() }
+                : new Tensor?[] { null, null })).ToList();
+
+        public override void ImportState(IReadOnlyList<Dense> atoms, IReadOnlyList<Tensor?> state)
+        {
+            CheckCount(atoms, state, 4, "adaptive-mass");
+            Dispose();
+            for (int i = 0; i < atoms.Count; i++)
+            {
+                _average.Import(atoms[i], state[4 * i], state[4 * i + 1]);
+                if (state[4 * i + 2] is { } rows && state[4 * i + 3] is { } columns)
+                    _moments[atoms[i]] = (rows.clone().DetachFromDisposeScope(), columns.clone().DetachFromDisposeScope());
+            }
+        }
+
+        public override void Dispose()
+        {
+            _average.Dispose();
+            foreach (var (rows, columns) in _moments.Values)
+            {
+                rows.Dispose();
+                columns.Dispose();
+            }
+            _moments.Clear();
+            _pending.Clear();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
+using MLNetRiemannian.Optimization;
+using MLNetRiemannian.Trainers;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Benchmarks
+{
+    /// <summary>
+    /// <c>step --mass adaptive [--layers 784,256,10] [--batch 128] [--curvature 32] [--refresh 8] [--steps 80]</c>: the
+    /// default optimizer's step (adaptive Kronecker mass, curvature kept for <c>--refresh</c> steps) against a TorchSharp
+    /// Adam step (autograd forward and backward, then <c>optimizer.step()</c>) on the same network and batch, split into
+    /// the steps that draw curvature rows and the steps between; then where a step between refreshes spends its time
+    /// (forward and gradient pullback, each layer's mass and Woodbury solve, the update) with the tensors each part
+    /// creates (a count of tensor operations). Random data: timing does not depend on the values. Medians.
+    /// </summary>
+    internal static class AdaptiveStepTiming
+    {
+        public static int Run(string[] args)
+        {
+            int[] layers = StepTiming.Option(args, "--layers", "784,256,10").Split(',').Select(int.Parse).ToArray();
+            int batch = int.Parse(StepTiming.Option(args, "--batch", "128"));
+            int curvature = int.Parse(StepTiming.Option(args, "--curvature", $"{Defaults.CurvatureRows}"));
+            int refresh = int.Parse(StepTiming.Option(args, "--refresh", $"{Defaults.CurvatureRefreshSteps}"));
+            int steps = int.Parse(StepTiming.Option(args, "--steps", "80"));
+            if (StepTiming.Option(args, "--threads", "") is { Length: > 0 } threads) set_num_threads(int.Parse(threads));
+            Console.WriteLine($"# adaptive step timing: MLP {string.Join("-", layers)}, Float32, identity metric, batch {batch}, curvature rows {curvature}, " +
+                              $"refreshed every {refresh} steps, {get_num_threads()} threads; medians of {steps} steps after warm-up");
+
+            var generator = new Generator(1);
+            using var network = Network(layers, generator);
+            using var x = rand(new long[] { batch, layers[0] }, generator: generator);
+            using var y = randint(layers[^1], new long[] { batch }, generator: generator);
+            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), Defaults.AdaptiveMassLearningRate)
+            {
+                CurvatureBatchSize = curvature, CurvatureRefreshSteps = refresh,
+                Rule = UpdateRule.Adaptive(Defaults.Momentum, Defaults.SecondMomentDecay),
+            };
+
+            // Every step timed; a step that draws curvature rows is the first of each period.
+            var refreshing = new List<double>();
+            var between = new List<double>();
+            for (int s = -2 * refresh; s < steps; s++)
+            {
+                bool draws = optimizer.Steps % refresh == 0;
+                var clock = Stopwatch.StartNew();
+                using (NewDisposeScope()) optimizer.Step(x, y);
+                if (s >= 0) (draws ? refreshing : between).Add(clock.Elapsed.TotalMilliseconds);
+            }
+            double adam = AdamStep(layers, x, y, steps);
+            double fwdBwd = StepTiming.Median(steps, () => StepTiming.ForwardBackward(network, x, y), out _, out _);
+            double betweenMs = Median(between), refreshMs = Median(refreshing);
+            double average = (refreshMs + (refresh - 1) * betweenMs) / refresh;
+            Console.WriteLine("| step | ms | ÷ Adam step |");
+            Console.WriteLine("|---|---|---|");
+            Console.WriteLine($"| Adam (TorchSharp optim.Adam: autograd forward, backward, step) | {adam:F2} | 1.00 |");
+            Console.WriteLine($"| autograd forward + backward alone | {fwdBwd:F2} | {fwdBwd / adam:F2} |");
+            Console.WriteLine($"| RiemannianMlp, between curvature refreshes | {betweenMs:F2} | {betweenMs / adam:F2} |");
+            Console.WriteLine($"| RiemannianMlp, drawing curvature rows | {refreshMs:F2} | {refreshMs / adam:F2} |");
+            Console.WriteLine($"| RiemannianMlp, average over a period of {refresh} | {average:F2} | {average / adam:F2} |");
+            Breakdown(network, optimizer, x, y, steps, adam);
+            return 0;
+        }
+
+        private static Sequential Network(int[] layers, Generator generator)
+        {
+            var modules = new List<RiemannianModule>();
+            for (int i = 0; i + 1 < layers.Length; i++)
+            {
+                modules.Add(new Dense(layers[i], layers[i + 1], generator: generator));
+                if (i + 2 < layers.Length) modules.Add(new ReLU(layers[i + 1]));
+            }
+            return new Sequential(modules.ToArray());
+        }
+
+        /// <summary>A TorchSharp Adam step on a copy of the network's shape (PyTorch's defaults, η 1e-3).</summary>
+        private static double AdamStep(int[] layers, Tensor x, Tensor y, int count)
+        {
+            using var network = Network(layers, new Generator(2));
+            var parameters = network.Atoms.SelectMany(a => new[] { new TorchSharp.Modules.Parameter(a.Weight.detach()), new TorchSharp.Modules.Parameter(a.Bias.detach()) }).ToArray();
+            using var adam = optim.Adam(parameters, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8);
+            return StepTiming.Median(count, () =>
+            {
+                adam.zero_grad();
+                var z = x;
+                for (int l = 0; l < network.Atoms.Count; l++)
+                {
+                    z = nn.functional.linear(z, parameters[2 * l], parameters[2 * l + 1]);
+                    if (l + 1 < network.Atoms.Count) z = nn.functional.relu(z);
+                }
+                nn.functional.cross_entropy(z, y).backward();
+                adam.step();
+            }, out _, out _);
+        }
+
+        /// <summary>Where a step between refreshes spends its time: each part alone, on the step's own tensors, with the tensors it creates.</summary>
+        private static void Breakdown(Sequential network, RiemannianSgd optimizer, Tensor x, Tensor y, int count, double adam)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            // Bring the optimizer to a step between refreshes.
+            if (optimizer.CurvatureRefreshSteps > 1)
+                while (optimizer.Steps % optimizer.CurvatureRefreshSteps == 0) optimizer.Step(x, y);
+            var input = new DenseInput(x);
+            var parts = new List<(string Name, double Milliseconds, long Tensors)>
+            {
+                Part("forward, loss and gradient pullback", count, () =>
+                {
+                    var trace = new ForwardTrace();
+                    var output = network.Forward(input, trace);
+                    var loss = new SoftmaxCrossEntropyLoss();
+                    var g = loss.Gradient(output, y) / y.shape[0];
+                    loss.Value(output, y).mean().isfinite().item<bool>();
+                    network.Pullback(g.unsqueeze(1), trace, toInput: false);
+                    foreach (var (_, xa, rows) in trace.Atoms)
+                    {
+                        var delta = rows.select(1, 0);
+                        xa.TransposedTimes(delta);
+                        delta.sum(dim: 0);
+                    }
+                }),
+                Part("whole direction (Directions: all of the above and below but the update)", count, () => optimizer.Directions(input, y, null)),
+            };
+            var (_, _, steps) = optimizer.Directions(input, y, null);
+            foreach (var l in steps)
+            {
+                string name = $"{l.Atom.InputSize}→{l.Atom.OutputSize}";
+                parts.Add(Part($"{name}: adaptive mass (moments, D⁻¹)", count,
+                    () => optimizer.Rule.Mass(l.Atom, l.GradientWeight, l.GradientBias, optimizer.Steps + 1, optimizer.LearningRate)));
+                bool output = l.Atom == network.Atoms[^1];
+                var root = full(l.Input.Rows, 1 / Math.Sqrt(l.Input.Rows));
+                parts.Add(Part($"{name}: Woodbury solve{(output ? " (block solve)" : "")}", count, output
+                    ? () => WoodburyStep.DirectionForIdentityFactor(l.Atom, l.Mass, l.Input, root, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events)
+                    : () => WoodburyStep.Direction(l.Atom, l.Mass, l.Input, l.Factor, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events)));
+            }
+            parts.Add(Part("update: every layer's average and parameters (rule.Apply)", count, () =>
+            {
+                foreach (var l in steps) optimizer.Rule.Mass(l.Atom, l.GradientWeight, l.GradientBias, optimizer.Steps + 1, optimizer.LearningRate);
+                foreach (var l in steps) optimizer.Rule.Apply(l.Atom, l.DirectionWeight, l.DirectionBias, optimizer.Steps + 1, optimizer.LearningRate, 0);
+            }));
+            parts.Add(Part("whole step (optimizer.Step)", count, () => optimizer.Step(x, y)));
+            Console.WriteLine();
+            Console.WriteLine("Where a step between refreshes goes (each part timed alone; tensors = handles the part creates, about one per tensor operation):");
+            Console.WriteLine("| part | ms | ÷ Adam step | tensors |");
+            Console.WriteLine("|---|---|---|---|");
+            foreach (var (name, ms, tensors) in parts)
+                Console.WriteLine($"| {name} | {ms:F2} | {ms / adam:F2} | {tensors} |");
+        }
+
+        private static (string, double, long) Part(string name, int count, Action action)
+        {
+            long tensors;
+            using (var probe = NewDisposeScope())
+            {
+                action();
+                tensors = probe.DisposablesCount;
+            }
+            return (name, StepTiming.Median(count, action, out _, out _), tensors);
+        }
+
+        private static double Median(List<double> values)
+        {
+            var sorted = values.OrderBy(v => v).ToList();
+            return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
+        }
+    }
+}
