@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -11,13 +12,17 @@ namespace MLNetRiemannian.Tests.Benchmarks
     /// <summary>
     /// Keeps the benchmarks' <c>compare</c> command from rotting: runs <c>compare --quick</c> (the digits, 2 epochs,
     /// seed 1) with the built benchmarks app as a separate <c>dotnet</c> process, then reads results.json as any
-    /// consumer would (JSON, not the app's types) and checks its structure and that its numbers are sane, and that the
-    /// report and both plots were written.
+    /// consumer would (JSON, not the app's types) and checks its structure, that its numbers are sane, that its time to
+    /// each accuracy level and ratios to Adam follow from its own measurements, and that the report and both plots were
+    /// written.
     /// </summary>
     [TestClass]
     public sealed class CompareToolTests
     {
-        private static readonly string[] NetworkTrainers = { "RiemannianMlp-Identity", "RiemannianMlp-GaussNewton", "Adam", "SgdMomentum" };
+        private static readonly string[] NetworkTrainers = { "RiemannianMlp-Identity", "RiemannianMlp-GaussNewton", "Adam", "AdamSchedule", "SgdMomentum" };
+        private static readonly double[] QuarterEpochs = { 0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2 };
+        private static readonly double[] DigitsLevels = { 0.94, 0.95, 0.96, 0.97 };
+        private static readonly string[] Verdicts = { "pass", "pass (stretch)", "FAIL", "not judged", "not judged (neither reaches it)" };
         private static readonly string[] OneFitTrainers = { "LbfgsMaximumEntropy", "SdcaMaximumEntropy", "LightGbm" };
         private static readonly byte[] PngSignature = { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A };
 
@@ -36,12 +41,16 @@ namespace MLNetRiemannian.Tests.Benchmarks
 
                 using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory.FullName, "results.json")));
                 AssertMachine(results.RootElement.GetProperty("machine"));
-                AssertRuns(results.RootElement.GetProperty("runs"));
+                var runs = AssertRuns(results.RootElement.GetProperty("runs"));
                 AssertHarnessCheck(results.RootElement.GetProperty("harnessCheck"));
+                AssertSummaries(results.RootElement.GetProperty("summaries"), runs);
+                AssertTargets(results.RootElement.GetProperty("targets"));
 
                 string report = File.ReadAllText(Path.Combine(directory.FullName, "results.md"));
                 foreach (string trainer in NetworkTrainers.Concat(OneFitTrainers))
                     StringAssert.Contains(report, $"| {trainer} |", "results.md has a table row per trainer");
+                foreach (string section in new[] { "## Time to each test accuracy level", "## Targets of the speed issue", ": seconds | ÷ Adam's |" })
+                    StringAssert.Contains(report, section, "results.md");
                 foreach (string plot in new[] { "accuracy-vs-time.png", "accuracy-vs-epoch.png" })
                 {
                     byte[] bytes = File.ReadAllBytes(Path.Combine(directory.FullName, plot));
@@ -63,31 +72,83 @@ namespace MLNetRiemannian.Tests.Benchmarks
             Assert.IsTrue(machine.GetProperty("torchThreads").GetInt32() >= 1, "machine.torchThreads");
         }
 
-        // Every trainer present for seed 1; network trainers one row per epoch 1..2 with seconds strictly growing, the
-        // others one row at epoch 0; accuracies of a 10-class problem well above chance; memory and time positive.
-        private static void AssertRuns(JsonElement runs)
+        // Every trainer present for seed 1; network trainers one row per quarter epoch 0.25..2 with seconds strictly
+        // growing (digits: 11 and 22 steps per epoch, so every quarter ends at another step), the others one row at epoch 0;
+        // accuracies of a 10-class problem well above chance after a whole epoch (a quarter epoch of SGD can still be near
+        // chance); memory and time positive.
+        private static List<(string Trainer, int Seed, double Epoch, double Seconds, double Accuracy, double PeakMB)> AssertRuns(JsonElement runs)
         {
             var rows = runs.EnumerateArray().Select(r => (
-                Trainer: r.GetProperty("trainer").GetString()!, Seed: r.GetProperty("seed").GetInt32(), Epoch: r.GetProperty("epoch").GetInt32(),
+                Trainer: r.GetProperty("trainer").GetString()!, Seed: r.GetProperty("seed").GetInt32(), Epoch: r.GetProperty("epoch").GetDouble(),
                 Seconds: r.GetProperty("seconds").GetDouble(), Accuracy: r.GetProperty("testAccuracy").GetDouble(), PeakMB: r.GetProperty("peakMemoryMB").GetDouble())).ToList();
             CollectionAssert.AreEquivalent(NetworkTrainers.Concat(OneFitTrainers).ToArray(), rows.Select(r => r.Trainer).Distinct().ToArray(), "trainers in results.json");
             foreach (var row in rows)
             {
                 string where = $"{row.Trainer}, seed {row.Seed}, epoch {row.Epoch}";
                 Assert.AreEqual(1, row.Seed, where);
-                Assert.IsTrue(row.Accuracy is > 0.5 and <= 1, $"{where}: test accuracy {row.Accuracy} not in (0.5, 1]");
+                Assert.IsTrue(row.Accuracy is > 0 and <= 1, $"{where}: test accuracy {row.Accuracy} not in (0, 1]");
+                if (row.Epoch >= 1) Assert.IsTrue(row.Accuracy > 0.5, $"{where}: test accuracy {row.Accuracy} after a whole epoch");
                 Assert.IsTrue(row.Seconds is > 0 and < 60, $"{where}: {row.Seconds} s of training");
                 Assert.IsTrue(row.PeakMB is > 10 and < 4096, $"{where}: peak {row.PeakMB} MB");
             }
             foreach (string trainer in NetworkTrainers)
             {
                 var epochs = rows.Where(r => r.Trainer == trainer).ToList();
-                CollectionAssert.AreEqual(new[] { 1, 2 }, epochs.Select(r => r.Epoch).ToArray(), $"{trainer}: epochs in order");
-                Assert.IsTrue(epochs[1].Seconds > epochs[0].Seconds, $"{trainer}: cumulative seconds {epochs[0].Seconds} then {epochs[1].Seconds}");
+                CollectionAssert.AreEqual(QuarterEpochs, epochs.Select(r => r.Epoch).ToArray(), $"{trainer}: quarter epochs in order");
+                for (int i = 1; i < epochs.Count; i++)
+                    Assert.IsTrue(epochs[i].Seconds > epochs[i - 1].Seconds, $"{trainer}: cumulative seconds {epochs[i - 1].Seconds} then {epochs[i].Seconds}");
             }
             foreach (string trainer in OneFitTrainers)
-                CollectionAssert.AreEqual(new[] { 0 }, rows.Where(r => r.Trainer == trainer).Select(r => r.Epoch).ToArray(), $"{trainer}: one row at epoch 0");
+                CollectionAssert.AreEqual(new[] { 0.0 }, rows.Where(r => r.Trainer == trainer).Select(r => r.Epoch).ToArray(), $"{trainer}: one row at epoch 0");
+            return rows;
         }
+
+        // One seed: the summary's figures are that seed's, recomputed here from the rows: time to a level is the seconds of
+        // the first row at or above it (null if none), its ratio that over Adam's; accuracy after epoch 1 the row at epoch
+        // 1 and its difference to Adam's.
+        private static void AssertSummaries(JsonElement summaries, List<(string Trainer, int Seed, double Epoch, double Seconds, double Accuracy, double PeakMB)> runs)
+        {
+            var list = summaries.EnumerateArray().ToList();
+            CollectionAssert.AreEqual(NetworkTrainers.Concat(OneFitTrainers).ToArray(), list.Select(s => s.GetProperty("trainer").GetString()).ToArray(), "summaries in order");
+            double? FirstAt(string trainer, double level) => runs.Where(r => r.Trainer == trainer).OrderBy(r => r.Epoch).Where(r => r.Accuracy >= level).Select(r => (double?)r.Seconds).FirstOrDefault();
+            double AfterEpoch1(string trainer) => runs.Single(r => r.Trainer == trainer && r.Epoch == 1).Accuracy;
+            foreach (var summary in list)
+            {
+                string trainer = summary.GetProperty("trainer").GetString()!;
+                var levels = summary.GetProperty("timeToLevel").EnumerateArray().ToList();
+                CollectionAssert.AreEqual(DigitsLevels, levels.Select(l => l.GetProperty("level").GetDouble()).ToArray(), $"{trainer}: levels");
+                foreach (var level in levels)
+                {
+                    double value = level.GetProperty("level").GetDouble();
+                    double? expected = FirstAt(trainer, value), adam = FirstAt("Adam", value);
+                    Assert.AreEqual(expected, Nullable(level.GetProperty("seconds")), $"{trainer}: seconds to {value}");
+                    Assert.AreEqual(expected is null ? 0 : 1, level.GetProperty("seedsReaching").GetInt32(), $"{trainer}: seeds reaching {value}");
+                    double? ratio = Nullable(level.GetProperty("ratioToAdam"));
+                    if (expected is null || adam is null) Assert.IsNull(ratio, $"{trainer}: ratio at {value} without both times");
+                    else Assert.AreEqual(expected.Value / adam.Value, ratio!.Value, 1e-12, $"{trainer}: ratio to Adam at {value}");
+                }
+                double? first = Nullable(summary.GetProperty("accuracyAfterFirstEpoch"));
+                if (OneFitTrainers.Contains(trainer)) Assert.IsNull(first, $"{trainer}: no epoch 1");
+                else
+                {
+                    Assert.AreEqual(AfterEpoch1(trainer), first!.Value, 0, $"{trainer}: accuracy after epoch 1");
+                    Assert.AreEqual(AfterEpoch1(trainer) - AfterEpoch1("Adam"), summary.GetProperty("firstEpochDifferenceToAdam").GetDouble(), 1e-12, $"{trainer}: lead over Adam");
+                }
+            }
+        }
+
+        // Four levels, the lead after epoch 1 and the best within 60 s, for each RiemannianMlp trainer, with a known verdict.
+        private static void AssertTargets(JsonElement targets)
+        {
+            var list = targets.EnumerateArray().ToList();
+            foreach (string trainer in NetworkTrainers.Take(2))
+                Assert.AreEqual(DigitsLevels.Length + 2, list.Count(t => t.GetProperty("trainer").GetString() == trainer), $"{trainer}: targets");
+            Assert.AreEqual(2 * (DigitsLevels.Length + 2), list.Count, "targets only for the RiemannianMlp trainers");
+            foreach (var target in list)
+                CollectionAssert.Contains(Verdicts, target.GetProperty("verdict").GetString(), target.GetProperty("target").GetString());
+        }
+
+        private static double? Nullable(JsonElement value) => value.ValueKind == JsonValueKind.Null ? null : value.GetDouble();
 
         // The benchmark's RiemannianMlp harness reproduces the public trainer bit for bit, for both output metrics.
         private static void AssertHarnessCheck(JsonElement checks)
