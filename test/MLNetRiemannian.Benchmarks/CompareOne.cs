@@ -71,6 +71,7 @@ namespace MLNetRiemannian.Benchmarks
             var clock = Stopwatch.StartNew();
             using var network = Create(trainer, data.Train, seed, epochs, settings);
             double setupSeconds = clock.Elapsed.TotalSeconds;
+            Console.WriteLine($"  {trainer}, seed {seed}: {setupSeconds:F2} s before the first step (reading the rows into tensors, building the network and optimizer)");
             using var test = CompareData.ReadTensors(data.Test);
             var testFeatures = test.Features.ToDense();
             network.Train(epochs, MeasurementsPerEpoch,

@@ -64,6 +64,59 @@ namespace MLNetRiemannian.Tests.Benchmarks
             }
         }
 
+        // --set reaches the RiemannianMlp trainers: at η = 10⁻⁹ the network barely moves in 2 epochs, so its accuracy stays
+        // that of the initial weights at every measurement (within 0.01: an argmax near a tie may flip) and near chance
+        // (10 classes), while Adam, not a RiemannianMlp trainer, learns. The settings and the subset are recorded.
+        [TestMethod]
+        public void SetReachesTheRiemannianMlpTrainersOnlyAndIsRecorded()
+        {
+            var directory = Directory.CreateTempSubdirectory("mlnetriemannian-compare-set-");
+            try
+            {
+                var (exitCode, stdout, stderr) = HostProcess.Run(HostProcess.DllPath("MLNetRiemannianBenchmarks"), null, "compare", "--quick",
+                    "--trainers", "Adam,RiemannianMlp-Identity", "--set", "LearningRate=1e-9;Shuffle=false", "--out", directory.FullName);
+                TestContext.WriteLine($"{stdout}{stderr}");
+                Assert.AreEqual(0, exitCode, $"compare --set failed.\nstdout:\n{stdout}\nstderr:\n{stderr}");
+                using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory.FullName, "results.json")));
+                var root = results.RootElement;
+                CollectionAssert.AreEqual(new[] { "RiemannianMlp-Identity", "Adam" },
+                    root.GetProperty("settings").GetProperty("trainers").EnumerateArray().Select(t => t.GetString()).ToArray(), "trainers, in the report's order");
+                CollectionAssert.AreEqual(new[] { "LearningRate=1e-9", "Shuffle=false" }, root.GetProperty("settings").GetProperty("riemannianMlpSettings").EnumerateArray()
+                    .Select(o => $"{o.GetProperty("name").GetString()}={o.GetProperty("value").GetString()}").ToArray(), "settings recorded");
+                var runs = root.GetProperty("runs").EnumerateArray().ToList();
+                var ours = runs.Where(r => r.GetProperty("trainer").GetString() == "RiemannianMlp-Identity").Select(r => r.GetProperty("testAccuracy").GetDouble()).ToList();
+                var adam = runs.Where(r => r.GetProperty("trainer").GetString() == "Adam").Select(r => r.GetProperty("testAccuracy").GetDouble()).ToList();
+                Assert.AreEqual(8, ours.Count);
+                Assert.IsTrue(ours.Max() - ours.Min() <= 0.01, $"RiemannianMlp at η = 1e-9 moved: accuracies {string.Join(", ", ours)}");
+                Assert.IsTrue(ours.Max() < 0.3, $"RiemannianMlp at η = 1e-9 learned: accuracies {string.Join(", ", ours)}");
+                Assert.IsTrue(adam[^1] > 0.5, $"Adam is not set by --set and learns: {adam[^1]}");
+                // The harness check applies the settings to the public trainer too: it agrees, and learns no more than the harness.
+                foreach (var check in root.GetProperty("harnessCheck").EnumerateArray())
+                {
+                    string trainer = check.GetProperty("trainer").GetString()!;
+                    Assert.AreEqual(check.GetProperty("trainerLoss").GetDouble(), check.GetProperty("harnessLoss").GetDouble(), $"{trainer}: training loss after one epoch");
+                    Assert.IsTrue(check.GetProperty("trainerTrainingAccuracy").GetDouble() < 0.3, $"{trainer}: the public trainer at η = 1e-9 learned");
+                }
+            }
+            finally
+            {
+                directory.Delete(recursive: true);
+            }
+        }
+
+        // Bad --set and --trainers values stop before any training with exit code 2 and a message naming what is allowed.
+        [TestMethod]
+        [DataRow("--set", "Bogus=1", "LearningRate")]
+        [DataRow("--set", "LearningRate=fast", "expected Double")]
+        [DataRow("--set", "Seed=3", "--seeds")]
+        [DataRow("--trainers", "Adam,Nope", "'Nope'")]
+        public void BadSetOrTrainersFailClearly(string option, string value, string expectedInMessage)
+        {
+            var (exitCode, _, stderr) = HostProcess.Run(HostProcess.DllPath("MLNetRiemannianBenchmarks"), null, "compare", "--quick", option, value, "--out", Path.GetTempPath());
+            Assert.AreEqual(2, exitCode, stderr);
+            StringAssert.Contains(stderr, expectedInMessage);
+        }
+
         private static void AssertMachine(JsonElement machine)
         {
             foreach (string text in new[] { "cpu", "operatingSystem", "dotNet", "date" })
