@@ -19,10 +19,15 @@ namespace MLNetRiemannian.Benchmarks
     /// batch order, and against ML.NET's LbfgsMaximumEntropy, SdcaMaximumEntropy and LightGbm. The network trainers are
     /// measured every quarter epoch. Every trainer and seed runs in a child process (<see cref="CompareOne"/>). Writes
     /// DIR/results.json, DIR/results.md, DIR/accuracy-vs-time.png (every run) and DIR/accuracy-vs-epoch.png (medians).
+    /// <c>compare-report --in results.json --out DIR</c> writes the same files again from the machine, settings, harness
+    /// check and runs of an earlier results.json (the summaries and targets recomputed by this version).
     /// </summary>
     internal static class Compare
     {
         public const string Command = "compare";
+
+        /// <summary>The command that reports an earlier run's results.json again.</summary>
+        public const string ReportCommand = "compare-report";
 
         private const string Usage =
             "usage: MLNetRiemannian.Benchmarks compare --out DIR [--dataset fashion-mnist|digits|letter] [--epochs N] [--seeds K] [--evaluate test|validation]\n" +
@@ -40,11 +45,42 @@ namespace MLNetRiemannian.Benchmarks
 
         private static readonly string[] ValueOptions = { "--out", "--dataset", "--epochs", "--seeds", "--data-dir", "--evaluate", "--trainers", "--set" };
 
-        /// <summary>Whether <paramref name="command"/> is <c>compare</c> or its hidden child command.</summary>
-        public static bool Handles(string command) => command is Command or CompareOne.Command;
+        /// <summary>Whether <paramref name="command"/> is <c>compare</c>, <c>compare-report</c> or the hidden child command.</summary>
+        public static bool Handles(string command) => command is Command or ReportCommand or CompareOne.Command;
 
         /// <summary>Runs <c>args[0]</c> with the rest of <paramref name="args"/>.</summary>
-        public static int Run(string[] args) => args[0] == CompareOne.Command ? CompareOne.Run(args[1..]) : Benchmark(args[1..]);
+        public static int Run(string[] args) => args[0] switch
+        {
+            CompareOne.Command => CompareOne.Run(args[1..]),
+            ReportCommand => Report(args[1..]),
+            _ => Benchmark(args[1..]),
+        };
+
+        private static int Report(string[] args)
+        {
+            string input = StepTiming.Option(args, "--in", ""), outDirectory = StepTiming.Option(args, "--out", "");
+            if (input.Length == 0 || outDirectory.Length == 0 || args.Length != 4)
+            {
+                Console.Error.WriteLine($"usage: MLNetRiemannian.Benchmarks {ReportCommand} --in results.json --out DIR");
+                return 2;
+            }
+            var earlier = JsonSerializer.Deserialize<CompareResults>(File.ReadAllText(input), ScoringReport.Json)
+                          ?? throw new InvalidDataException($"'{input}' holds no compare results.");
+            Write(earlier.Machine, earlier.Settings, earlier.HarnessCheck, earlier.Runs, outDirectory);
+            return 0;
+        }
+
+        // Summaries and targets from the runs, then results.json, results.md and the plots.
+        private static void Write(CompareMachine machine, CompareSettings settings, IReadOnlyList<HarnessCheck> checks, IReadOnlyList<CompareRun> runs, string outDirectory)
+        {
+            Directory.CreateDirectory(outDirectory);
+            var summaries = CompareSummary.Of(settings.Trainers, runs, settings.AccuracyLevels, settings.BudgetSeconds);
+            var results = new CompareResults(machine, settings, checks, runs, summaries, CompareTarget.Judge(summaries, settings.BudgetSeconds));
+            File.WriteAllText(Path.Combine(outDirectory, "results.json"), JsonSerializer.Serialize(results, ScoringReport.Json));
+            File.WriteAllText(Path.Combine(outDirectory, "results.md"), CompareReport.Markdown(results));
+            ComparePlots.Save(results, outDirectory);
+            Console.WriteLine($"wrote results.json, results.md, {ComparePlots.AccuracyVsTime} and {ComparePlots.AccuracyVsEpoch} to {Path.GetFullPath(outDirectory)}");
+        }
 
         private static int Benchmark(string[] args)
         {
@@ -108,12 +144,7 @@ namespace MLNetRiemannian.Benchmarks
                 runs.AddRange(RunChild(trainer, seed, settings, dataDirectory));
             }
 
-            var summaries = CompareSummary.Of(trainers, runs, levels, settings.BudgetSeconds);
-            var results = new CompareResults(Machine(started, loadAtStart), settings, checks, runs, summaries, CompareTarget.Judge(summaries, settings.BudgetSeconds));
-            File.WriteAllText(Path.Combine(outDirectory, "results.json"), JsonSerializer.Serialize(results, ScoringReport.Json));
-            File.WriteAllText(Path.Combine(outDirectory, "results.md"), CompareReport.Markdown(results));
-            ComparePlots.Save(results, outDirectory);
-            Console.WriteLine($"wrote results.json, results.md, {ComparePlots.AccuracyVsTime} and {ComparePlots.AccuracyVsEpoch} to {Path.GetFullPath(outDirectory)}");
+            Write(Machine(started, loadAtStart), settings, checks, runs, outDirectory);
             return 0;
         }
 

@@ -117,6 +117,91 @@ namespace MLNetRiemannian.Tests.Benchmarks
             StringAssert.Contains(stderr, expectedInMessage);
         }
 
+        // compare-report on made-up runs whose times to each level are worked out by hand (3 seeds; Adam measured at
+        // 10, 20, …, 80 s, RiemannianMlp-Identity at 5, 10, …, 40 s, RiemannianMlp-GaussNewton exactly as Adam but
+        // flat from the 7th measurement at 0.89). Levels 80, 85, 90, 95, 97%:
+        // - Adam first reaches them at 30, 50, 70 s, never, never.
+        // - Identity at 5, 5, 10 s (seed 3 starts at 0.79) → median 5 (÷ 30: stretch); 20 s (÷ 50 = 0.4: stretch); 40 s
+        //   (÷ 70 = 0.571: pass); 40 s where Adam never (pass); 97% by seed 1 only → never, and Adam never: not judged.
+        // - GaussNewton at Adam's times (ratio 1: FAIL), never at 90% which Adam reaches (FAIL), neither at 95 and 97%.
+        // - After epoch 1 (4th measurement): Identity 0.87, GaussNewton and Adam 0.84 → +3 points pass, 0 points FAIL.
+        // - Best within 60 s: Adam and GaussNewton 0.88 (their 6th measurement at 60 s), Identity 0.955 (median): both pass.
+        [TestMethod]
+        public void CompareReportJudgesHandWorkedRuns()
+        {
+            double[] adam = { 0.70, 0.78, 0.81, 0.84, 0.86, 0.88, 0.91, 0.92 };
+            double[] gaussNewton = { 0.70, 0.78, 0.81, 0.84, 0.86, 0.88, 0.89, 0.89 };
+            double[] Identity(int seed) => new[] { seed == 3 ? 0.79 : 0.81, 0.82, 0.83, 0.87, 0.86, 0.87, 0.88, seed == 1 ? 0.975 : 0.955 };
+            var runs = new List<object>();
+            foreach (int seed in new[] { 1, 2, 3 })
+            {
+                for (int q = 1; q <= 8; q++)
+                {
+                    runs.Add(Run("Adam", seed, q / 4.0, 10 * q, adam[q - 1]));
+                    runs.Add(Run("RiemannianMlp-GaussNewton", seed, q / 4.0, 10 * q, gaussNewton[q - 1]));
+                    runs.Add(Run("RiemannianMlp-Identity", seed, q / 4.0, 5 * q, Identity(seed)[q - 1]));
+                }
+                runs.Add(Run("LightGbm", seed, 0, 12, 0.93));
+            }
+            var input = new
+            {
+                machine = new { cpu = "made up", cores = 2, operatingSystem = "made up", dotNet = "made up", mlNet = "made up", torchThreads = 2, commit = "none",
+                                date = "none", loadAverageAtStart = "0", loadAverageAtEnd = "0" },
+                settings = new { dataset = "digits", evaluate = "test", evaluationRows = "made-up runs", epochs = 2, seeds = new[] { 1, 2, 3 }, batchSize = 64,
+                                 measurementsPerEpoch = 4, accuracyLevels = new[] { 0.80, 0.85, 0.90, 0.95, 0.97 }, budgetSeconds = 60.0, quick = false,
+                                 trainers = new[] { "RiemannianMlp-Identity", "RiemannianMlp-GaussNewton", "Adam", "LightGbm" },
+                                 riemannianMlpSettings = Array.Empty<object>(), openMpWaiting = "none" },
+                harnessCheck = Array.Empty<object>(),
+                runs,
+            };
+            var directory = Directory.CreateTempSubdirectory("mlnetriemannian-compare-report-");
+            try
+            {
+                string inputFile = Path.Combine(directory.FullName, "input.json");
+                File.WriteAllText(inputFile, JsonSerializer.Serialize(input));
+                var (exitCode, stdout, stderr) = HostProcess.Run(HostProcess.DllPath("MLNetRiemannianBenchmarks"), null, "compare-report", "--in", inputFile, "--out", directory.FullName);
+                Assert.AreEqual(0, exitCode, $"compare-report failed.\nstdout:\n{stdout}\nstderr:\n{stderr}");
+                using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory.FullName, "results.json")));
+                var summaries = results.RootElement.GetProperty("summaries").EnumerateArray().ToDictionary(x => x.GetProperty("trainer").GetString()!);
+                double?[] Seconds(string trainer) => summaries[trainer].GetProperty("timeToLevel").EnumerateArray().Select(l => Nullable(l.GetProperty("seconds"))).ToArray();
+                double?[] Ratios(string trainer) => summaries[trainer].GetProperty("timeToLevel").EnumerateArray().Select(l => Nullable(l.GetProperty("ratioToAdam"))).ToArray();
+                CollectionAssert.AreEqual(new double?[] { 30, 50, 70, null, null }, Seconds("Adam"), "Adam");
+                CollectionAssert.AreEqual(new double?[] { 5, 20, 40, 40, null }, Seconds("RiemannianMlp-Identity"), "Identity");
+                CollectionAssert.AreEqual(new double?[] { 30, 50, null, null, null }, Seconds("RiemannianMlp-GaussNewton"), "GaussNewton");
+                CollectionAssert.AreEqual(new double?[] { 12, 12, 12, null, null }, Seconds("LightGbm"), "LightGbm");
+                CollectionAssert.AreEqual(new[] { 3, 3, 3, 3, 1 },
+                    summaries["RiemannianMlp-Identity"].GetProperty("timeToLevel").EnumerateArray().Select(l => l.GetProperty("seedsReaching").GetInt32()).ToArray(), "seeds reaching");
+                var identityRatios = Ratios("RiemannianMlp-Identity");
+                Assert.AreEqual(5.0 / 30, identityRatios[0]!.Value, 1e-12);
+                Assert.AreEqual(20.0 / 50, identityRatios[1]!.Value, 1e-12);
+                Assert.AreEqual(40.0 / 70, identityRatios[2]!.Value, 1e-12);
+                Assert.IsNull(identityRatios[3], "no ratio where Adam never reaches the level");
+                Assert.AreEqual(12.0 / 70, Ratios("LightGbm")[2]!.Value, 1e-12);
+                Assert.AreEqual(0.03, summaries["RiemannianMlp-Identity"].GetProperty("firstEpochDifferenceToAdam").GetDouble(), 1e-12);
+                Assert.AreEqual(0.955, summaries["RiemannianMlp-Identity"].GetProperty("bestWithinBudget").GetDouble(), 1e-12);
+                Assert.AreEqual(0.88, summaries["Adam"].GetProperty("bestWithinBudget").GetDouble(), 1e-12);
+
+                var verdicts = results.RootElement.GetProperty("targets").EnumerateArray()
+                    .Select(t => $"{t.GetProperty("trainer").GetString()}: {t.GetProperty("verdict").GetString()}").ToArray();
+                CollectionAssert.AreEqual(new[]
+                {
+                    "RiemannianMlp-Identity: pass (stretch)", "RiemannianMlp-Identity: pass (stretch)", "RiemannianMlp-Identity: pass", "RiemannianMlp-Identity: pass",
+                    "RiemannianMlp-Identity: not judged (neither reaches it)", "RiemannianMlp-Identity: pass", "RiemannianMlp-Identity: pass",
+                    "RiemannianMlp-GaussNewton: FAIL", "RiemannianMlp-GaussNewton: FAIL", "RiemannianMlp-GaussNewton: FAIL",
+                    "RiemannianMlp-GaussNewton: not judged (neither reaches it)", "RiemannianMlp-GaussNewton: not judged (neither reaches it)",
+                    "RiemannianMlp-GaussNewton: FAIL", "RiemannianMlp-GaussNewton: pass",
+                }, verdicts, string.Join("\n", verdicts));
+                StringAssert.Contains(File.ReadAllText(Path.Combine(directory.FullName, "results.md")), "| RiemannianMlp-GaussNewton | time to 90");
+            }
+            finally
+            {
+                directory.Delete(recursive: true);
+            }
+        }
+
+        private static object Run(string trainer, int seed, double epoch, double seconds, double accuracy) =>
+            new { trainer, seed, epoch, seconds, testAccuracy = accuracy, peakMemoryMB = 100.0 };
+
         private static void AssertMachine(JsonElement machine)
         {
             foreach (string text in new[] { "cpu", "operatingSystem", "dotNet", "date" })
