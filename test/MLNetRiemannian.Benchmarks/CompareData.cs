@@ -111,14 +111,16 @@ namespace MLNetRiemannian.Benchmarks
         }
 
         /// <summary>
-        /// The accuracies whose time to reach the report compares: on Fashion-MNIST the speed issue's 85% to 88% (what a
-        /// 784-256-10 MLP reaches in a few epochs); on the digits and LetterRecognition levels spread alike below what
-        /// Adam reaches in a few epochs.
+        /// The test accuracies whose time to reach the report compares: on Fashion-MNIST the speed issue's 85% to 88%
+        /// (what a 784-256-10 MLP reaches in a few epochs). On the digits and LetterRecognition, Adam (η 10⁻³, batch 128)
+        /// is slow: in 20 epochs it reached 0.93 and 0.77 (seed 1), RiemannianMlp's defaults 0.96 and 0.89 (commit
+        /// e7a2db6), so the levels run from some Adam reaches (for the ratios) to those only the defaults reach (for the
+        /// time the defaults take to their own accuracy).
         /// </summary>
         public static double[] AccuracyLevels(string dataset) => dataset switch
         {
-            ScoringData.Digits => new[] { 0.94, 0.95, 0.96, 0.97 },
-            Letter => new[] { 0.80, 0.85, 0.88, 0.90 },
+            ScoringData.Digits => new[] { 0.90, 0.925, 0.94, 0.95, 0.96, 0.97 },
+            Letter => new[] { 0.70, 0.75, 0.80, 0.85, 0.88, 0.90 },
             _ => new[] { 0.85, 0.86, 0.87, 0.875, 0.88 },
         };
 
