@@ -24,7 +24,7 @@ namespace MLNetRiemannian.Benchmarks
         /// <summary>Accuracy is measured on the test rows (the default).</summary>
         public const string EvaluateTest = "test";
 
-        /// <summary>Accuracy is measured on rows held out of the training rows; the test rows are not read.</summary>
+        /// <summary>Accuracy is measured on rows held out of the training rows; the test rows are not used.</summary>
         public const string EvaluateValidation = "validation";
 
         private const string FeatureColumn = "Features";
@@ -84,9 +84,9 @@ namespace MLNetRiemannian.Benchmarks
             };
             if (evaluate == EvaluateTest) return split;
             return dataset == ScoringData.FashionMnistName
-                ? $"{split}; --evaluate validation: trained on the first {FashionMnistTrainingRows:N0} training images, accuracy on the last 10,000 (no test row is read)"
+                ? $"{split}; --evaluate validation: trained on the first {FashionMnistTrainingRows:N0} training images, accuracy on the last 10,000 (the test rows are not used)"
                 : $"{split}; --evaluate validation: {ValidationFraction:P0} of the training rows held out by TrainTestSplit (seed {ValidationSeed}) for accuracy, " +
-                  "trained on the rest (no test row is read)";
+                  "trained on the rest (the test rows are not used)";
         }
 
         private static (IDataView Train, IDataView Test) Split(DataOperationsCatalog.TrainTestData split) => (split.TrainSet, split.TestSet);
