@@ -109,6 +109,9 @@ namespace MLNetRiemannian.Tests.Benchmarks
         [DataRow("--set", "Bogus=1", "LearningRate")]
         [DataRow("--set", "LearningRate=fast", "expected Double")]
         [DataRow("--set", "Seed=3", "--seeds")]
+        [DataRow("--set", "Activation=Sideways", "one of ReLU, LeakyReLU, Tanh")]
+        [DataRow("--set", "BatchSize=many", "expected Int32 or null")]
+        [DataRow("--set", "LearningRate", "is not Name=Value")]
         [DataRow("--trainers", "Adam,Nope", "'Nope'")]
         public void BadSetOrTrainersFailClearly(string option, string value, string expectedInMessage)
         {
