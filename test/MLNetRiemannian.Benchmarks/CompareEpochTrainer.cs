@@ -13,9 +13,10 @@ namespace MLNetRiemannian.Benchmarks
         RiemannianModule Network { get; }
 
         /// <summary>
-        /// Runs <paramref name="epochs"/> passes over the training rows; after each calls
-        /// <paramref name="afterEpoch"/> with the epoch (1-based) and the seconds that epoch's training took.
+        /// Runs <paramref name="epochs"/> passes over the training rows. In each pass of n steps, after step ⌈q·n/m⌉ for
+        /// q = 1..m (m = <paramref name="measurementsPerEpoch"/>), calls <paramref name="measure"/> with the epochs done
+        /// (e.g. 1.25) and the cumulative seconds of training so far, with every clock of the trainer stopped.
         /// </summary>
-        void Train(int epochs, Action<int, double> afterEpoch);
+        void Train(int epochs, int measurementsPerEpoch, Action<double, double> measure);
     }
 }

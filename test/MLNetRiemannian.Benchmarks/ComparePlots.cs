@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using ScottPlot;
@@ -5,8 +6,10 @@ using ScottPlot;
 namespace MLNetRiemannian.Benchmarks
 {
     /// <summary>
-    /// The two PNG plots of <c>compare</c>: test accuracy against cumulative training seconds, and against epochs, one
-    /// line per network trainer (medians over seeds, as results.md) and one marker or level per ML.NET trainer.
+    /// The two PNG plots of <c>compare</c>: accuracy against cumulative training seconds for every run (each trainer one
+    /// color, each seed one line through its quarter-epoch measurements, ML.NET's trainers one marker per seed), and the
+    /// network trainers' median accuracy against (fractional) epochs, with ML.NET's trainers as levels. Both mark the
+    /// accuracy levels of the report.
     /// </summary>
     internal static class ComparePlots
     {
@@ -19,28 +22,34 @@ namespace MLNetRiemannian.Benchmarks
         public static void Save(CompareResults results, string directory)
         {
             var s = results.Settings;
-            string seeds = s.Seeds.Count == 1 ? "seed 1" : $"median of {s.Seeds.Count} seeds";
+            string rows = s.Evaluate == CompareData.EvaluateTest ? "test" : "validation";
+            string seeds = s.Seeds.Count == 1 ? $"seed {s.Seeds[0]}" : $"seeds {string.Join(", ", s.Seeds)}";
             var palette = new ScottPlot.Palettes.Category10();
-            var time = Plot($"{s.Dataset}: test accuracy against training time ({seeds})", "cumulative training seconds (test evaluation excluded)", s.TargetAccuracy);
-            var epoch = Plot($"{s.Dataset}: test accuracy per epoch ({seeds}; RiemannianMlp batch {s.BatchSize}, Adam and SGD {BaselineOptimizer.BatchSize})", "epoch", s.TargetAccuracy);
+            var time = Plot($"{s.Dataset}: {rows} accuracy against training time, every run ({seeds})", $"cumulative training seconds ({rows} evaluation excluded)", rows, s.AccuracyLevels);
+            var epoch = Plot($"{s.Dataset}: {rows} accuracy per epoch (median of {seeds}; RiemannianMlp batch {s.BatchSize}, Adam and SGD {BaselineOptimizer.BatchSize})",
+                "epoch (measured every quarter)", rows, s.AccuracyLevels);
+            var seedMarkers = new[] { MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledTriangleDown, MarkerShape.Cross };
             for (int i = 0; i < s.Trainers.Count; i++)
             {
                 string trainer = s.Trainers[i];
-                var curve = CompareSummary.MedianCurve(trainer, results.Runs);
                 var color = palette.GetColor(i);
-                var timeLine = time.Add.Scatter(curve.Select(p => p.Seconds).ToArray(), curve.Select(p => p.Accuracy).ToArray(), color);
-                timeLine.LegendText = trainer;
-                timeLine.MarkerSize = 7;
-                if (curve[0].Epoch == 0)
+                var bySeed = results.Runs.Where(r => r.Trainer == trainer).GroupBy(r => r.Seed).OrderBy(g => g.Key).ToList();
+                bool oneFit = bySeed.All(g => g.All(r => r.Epoch == 0));
+                for (int k = 0; k < bySeed.Count; k++)
                 {
-                    timeLine.MarkerShape = MarkerShape.FilledDiamond;
-                    timeLine.MarkerSize = 12;
+                    var points = bySeed[k].OrderBy(r => r.Epoch).ToList();
+                    var line = time.Add.Scatter(points.Select(p => p.Seconds).ToArray(), points.Select(p => p.TestAccuracy).ToArray(), color);
+                    if (k == 0) line.LegendText = trainer;
+                    line.MarkerShape = oneFit ? MarkerShape.FilledDiamond : seedMarkers[k % seedMarkers.Length];
+                    line.MarkerSize = oneFit ? 12 : 5;
+                    line.LineWidth = oneFit ? 0 : 1.5f;
                 }
-                if (curve[0].Epoch > 0)
+                var curve = CompareSummary.MedianCurve(trainer, results.Runs);
+                if (!oneFit)
                 {
-                    var epochLine = epoch.Add.Scatter(curve.Select(p => (double)p.Epoch).ToArray(), curve.Select(p => p.Accuracy).ToArray(), color);
+                    var epochLine = epoch.Add.Scatter(curve.Select(p => p.Epoch).ToArray(), curve.Select(p => p.Accuracy).ToArray(), color);
                     epochLine.LegendText = trainer;
-                    epochLine.MarkerSize = 7;
+                    epochLine.MarkerSize = 5;
                 }
                 else
                 {
@@ -54,7 +63,6 @@ namespace MLNetRiemannian.Benchmarks
                 var budget = time.Add.VerticalLine(s.BudgetSeconds, 1, Colors.Gray, LinePattern.Dashed);
                 budget.LegendText = $"budget {s.BudgetSeconds:F0} s";
             }
-            epoch.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
             // Time from zero, so that the gaps between trainers read as ratios.
             time.Axes.AutoScale();
             time.Axes.SetLimitsX(0, time.Axes.GetLimits().Right);
@@ -62,14 +70,17 @@ namespace MLNetRiemannian.Benchmarks
             epoch.SavePng(Path.Combine(directory, AccuracyVsEpoch), Width, Height);
         }
 
-        private static Plot Plot(string title, string xLabel, double targetAccuracy)
+        private static Plot Plot(string title, string xLabel, string rows, IReadOnlyList<double> levels)
         {
             var plot = new Plot();
             plot.Title(title);
             plot.XLabel(xLabel);
-            plot.YLabel("test accuracy");
-            var target = plot.Add.HorizontalLine(targetAccuracy, 1, Colors.Gray, LinePattern.Dotted);
-            target.LegendText = $"target {targetAccuracy:P1}";
+            plot.YLabel($"{rows} accuracy");
+            for (int i = 0; i < levels.Count; i++)
+            {
+                var level = plot.Add.HorizontalLine(levels[i], 1, Colors.Gray, LinePattern.Dotted);
+                if (i == 0) level.LegendText = $"levels {string.Join(", ", levels.Select(l => $"{l:P1}"))}";
+            }
             plot.ShowLegend(Edge.Right);
             return plot;
         }

@@ -12,11 +12,12 @@ namespace MLNetRiemannian.Benchmarks
 {
     /// <summary>
     /// RiemannianMlp as its multiclass trainer runs it (RiemannianMlpTrainerBase.Train): the default
-    /// <see cref="RiemannianMlpMulticlassTrainer.Options"/> with only the output metric and the seed chosen, the data
+    /// <see cref="RiemannianMlpMulticlassTrainer.Options"/> with the output metric, the epochs, the seed and the
+    /// <c>--set</c> settings chosen, the data
     /// read by <see cref="TrainingData"/>, the network of <see cref="CompareNetwork"/>, <see cref="RiemannianSgd"/> and
     /// the same <see cref="FitLoop"/>, without validation or early stopping. Built from these internal pieces so that
-    /// the test accuracy is measured in the fit loop's per-epoch callback, which runs after the epoch's clock has
-    /// stopped; the benchmark's harness check compares it with the public trainer.
+    /// the accuracy is measured in the fit loop's evaluation hook (<see cref="FitLoop.Settings.OnEvaluation"/>), which
+    /// runs with the epoch's clock stopped; the benchmark's harness check compares it with the public trainer.
     /// </summary>
     internal sealed class CompareRiemannianMlp : ICompareEpochTrainer
     {
@@ -26,12 +27,15 @@ namespace MLNetRiemannian.Benchmarks
         private readonly Sequential _network;
         private readonly RiemannianSgd _optimizer;
         private readonly int _batchSize;
-        private int _epochs;
 
-        /// <summary>Reads <paramref name="train"/> and builds the network and optimizer, as Fit does before its first epoch.</summary>
-        public CompareRiemannianMlp(IDataView train, OutputMetricKind outputMetric, int seed)
+        /// <summary>
+        /// Reads <paramref name="train"/> and builds the network and optimizer, as Fit does before its first epoch, with
+        /// <paramref name="epochs"/> as the options' NumberOfEpochs (what a schedule plans for) and
+        /// <paramref name="settings"/> (<see cref="CompareOptionSettings"/>) set on the default options.
+        /// </summary>
+        public CompareRiemannianMlp(IDataView train, OutputMetricKind outputMetric, int seed, int epochs, IEnumerable<CompareOptionSetting> settings)
         {
-            _options = new RiemannianMlpMulticlassTrainer.Options { OutputMetric = outputMetric };
+            _options = Options(outputMetric, epochs, settings);
             _generator = new Generator((ulong)seed);
             _data = CompareData.ReadTensors(train);
             var columns = CompareData.Columns(train);
@@ -40,25 +44,41 @@ namespace MLNetRiemannian.Benchmarks
             var metric = RiemannianMlpNetwork.Metric(_options, loss);
             var sizes = Defaults.Resolve(_options, new TableShape(_data.Count, columns.FeatureCount, columns.FeatureCount, columns.ClassCount));
             _batchSize = sizes.BatchSize;
-            _epochs = sizes.Epochs;
             _optimizer = RiemannianMlpNetwork.Optimizer(_options, _network, loss, metric, sizes, _data.Count, _generator);
         }
 
         /// <inheritdoc/>
         public RiemannianModule Network => _network;
 
-        /// <summary>Runs the fit loop for <paramref name="epochs"/> epochs and returns its per-epoch results (loss, training accuracy, seconds).</summary>
-        public List<FitLoop.EpochResult> Train(int epochs, Action<FitLoop.EpochResult> afterEpoch)
+        /// <summary>
+        /// The default options with <paramref name="outputMetric"/>, NumberOfEpochs = <paramref name="epochs"/> and
+        /// <paramref name="settings"/>: the options this harness trains with, and the public trainer in the harness check.
+        /// </summary>
+        public static RiemannianMlpMulticlassTrainer.Options Options(OutputMetricKind outputMetric, int epochs, IEnumerable<CompareOptionSetting> settings)
         {
-            // The schedule spans the epochs asked for, as NumberOfEpochs = epochs would make it.
-            if (epochs != _epochs) _optimizer.PlannedSteps = _optimizer.PlannedSteps / _epochs * epochs;
-            _epochs = epochs;
-            return new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_data.Features, _data.Labels, _data.Weights, null,
-                new FitLoop.Settings(epochs, _batchSize, _options.Shuffle, EarlyStoppingPatience: 0), _generator,
-                afterEpoch, () => { }, Console.WriteLine);
+            var options = new RiemannianMlpMulticlassTrainer.Options { OutputMetric = outputMetric, NumberOfEpochs = epochs };
+            CompareOptionSettings.Apply(options, settings);
+            return options;
         }
 
-        void ICompareEpochTrainer.Train(int epochs, Action<int, double> afterEpoch) => Train(epochs, e => afterEpoch(e.Epoch, e.Seconds));
+        /// <summary>
+        /// Runs the fit loop for <paramref name="epochs"/> epochs and returns its per-epoch results (loss, training accuracy,
+        /// seconds); <paramref name="measure"/> (if any) runs <paramref name="measurementsPerEpoch"/> times per epoch as
+        /// <see cref="ICompareEpochTrainer.Train"/> says.
+        /// </summary>
+        public List<FitLoop.EpochResult> Train(int epochs, int measurementsPerEpoch, Action<double, double>? measure)
+        {
+            double before = 0; // the seconds of the epochs completed
+            return new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_data.Features, _data.Labels, _data.Weights, null,
+                new FitLoop.Settings(epochs, _batchSize, _options.Shuffle, EarlyStoppingPatience: 0)
+                {
+                    EvaluationsPerEpoch = measure is null ? 0 : measurementsPerEpoch,
+                    OnEvaluation = measure is null ? null : (done, seconds) => measure(done, before + seconds),
+                },
+                _generator, e => before += e.Seconds, () => { }, Console.WriteLine);
+        }
+
+        void ICompareEpochTrainer.Train(int epochs, int measurementsPerEpoch, Action<double, double> measure) => Train(epochs, measurementsPerEpoch, measure);
 
         /// <inheritdoc/>
         public void Dispose()

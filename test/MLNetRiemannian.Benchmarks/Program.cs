@@ -11,7 +11,6 @@ return args.Length > 0 && args[0] == "step"
     : args.Length > 0 && ScoringBenchmark.Handles(args[0]) ? ScoringBenchmark.Run(args)
     : args.Length > 0 && Compare.Handles(args[0]) ? Compare.Run(args)
     : args.Length > 0 && Tables.Handles(args[0]) ? Tables.Run(args)
-    : args.Length > 0 && args[0] == Tune.Command ? Tune.Run(args[1..])
     : Usage();
 
 static int Usage()
@@ -22,7 +21,8 @@ static int Usage()
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks large-data [--rows 1000000] [--features 100] [--file PATH]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks sparse-memory --table c21|text --data FILE.csv [--trainer riemannian|sdca] [--hidden 256] [--minimum-fill 0.01]; --table products [--batch B] [--width W] [--nonzeros Z] [--outputs O]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks curvature-sweep [--configs \"batch,curvature,lr,epochs[,mass[,momentum]];...\"] [--data-dir DIR]");
-    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks compare --out DIR [--dataset fashion-mnist|digits] [--epochs 20] [--seeds 3] [--quick] [--data-dir DIR]");
+    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks compare --out DIR [--dataset fashion-mnist|digits|letter] [--epochs 20] [--seeds 3] [--evaluate test|validation] [--trainers A,B] [--set \"Name=Value;...\"] [--quick] [--data-dir DIR]");
+    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks compare-report --in results.json --out DIR");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks scaling --out DIR [--quick] [--threads N]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks tables --out DIR [--quick] [--timeout S] --data FILE --label COL --task multiclass|binary|regression [...] [--data ...]");
     return 2;

@@ -71,20 +71,20 @@ namespace MLNetRiemannian.Benchmarks
 
         private static (IDataView Train, IDataView Test) DigitsSplit(MLContext mlContext)
         {
-            var all = mlContext.Data.LoadFromTextFile<ModelInput>(DigitsPath(), separatorChar: ',', hasHeader: false);
+            var all = mlContext.Data.LoadFromTextFile<ModelInput>(SamplePath("digits.csv"), separatorChar: ',', hasHeader: false);
             var split = mlContext.Data.TrainTestSplit(all, testFraction: 0.25, seed: 1);
             return (split.TrainSet, split.TestSet);
         }
 
-        // The committed file, found from the build output upwards, so no copy of it is kept in this project.
-        private static string DigitsPath()
+        /// <summary>The committed file samples/data/<paramref name="name"/>, found from the build output upwards, so no copy of it is kept in this project.</summary>
+        public static string SamplePath(string name)
         {
             for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
             {
-                string candidate = Path.Combine(directory.FullName, "samples", "data", "digits.csv");
+                string candidate = Path.Combine(directory.FullName, "samples", "data", name);
                 if (File.Exists(candidate)) return candidate;
             }
-            throw new FileNotFoundException($"samples/data/digits.csv is in no folder above '{AppContext.BaseDirectory}': run the benchmark from the repository's build output.");
+            throw new FileNotFoundException($"samples/data/{name} is in no folder above '{AppContext.BaseDirectory}': run the benchmark from the repository's build output.");
         }
 
         private static IDataView FashionMnistTest(MLContext mlContext, string directory)

@@ -70,6 +70,19 @@ namespace MLNetRiemannian.Optimization
 
             /// <summary>A checkpoint to continue from (already checked against <see cref="Fingerprint"/>); the caller disposes it.</summary>
             public Checkpoint? Resume { get; init; }
+
+            /// <summary>
+            /// Calls of <see cref="OnEvaluation"/> per epoch (0, the default, for none): call q of n comes after the
+            /// epoch's step ⌈q·steps/n⌉, so that a measurement sits at the same fraction of an epoch whatever the batch.
+            /// </summary>
+            public int EvaluationsPerEpoch { get; init; }
+
+            /// <summary>
+            /// Called as <see cref="EvaluationsPerEpoch"/> says with the epochs done so far (1.25: a quarter into the
+            /// second) and the seconds of this epoch's training so far. The epoch's clock is stopped during the call,
+            /// so a measurement made here (a test-set accuracy) counts in no <see cref="EpochResult.Seconds"/>.
+            /// </summary>
+            public Action<double, double>? OnEvaluation { get; init; }
         }
 
         /// <summary>How the last <see cref="Run"/> ended and which epoch's parameters the network holds.</summary>
@@ -116,7 +129,8 @@ namespace MLNetRiemannian.Optimization
                     var eventsBefore = _optimizer.Events.Snapshot();
                     int zeroWeightBefore = _optimizer.ZeroWeightBatches;
                     double lossSum = 0, weightSum = 0, metricSum = 0;
-                    int steps = 0;
+                    int steps = 0, evaluations = 0;
+                    long stepsPerEpoch = (rows + settings.BatchSize - 1) / settings.BatchSize;
                     // Each epoch draws its own curvature samples, so a resumed run (which keeps none) steps exactly as this one.
                     _optimizer.ForgetCurvature();
                     using (var epochScope = NewDisposeScope())
@@ -140,6 +154,14 @@ namespace MLNetRiemannian.Optimization
                             lossSum += loss.to_type(ScalarType.Float64).item<double>() * batchWeight;
                             weightSum += batchWeight;
                             metricSum += _metric.BatchSum(output, batchY).item<double>();
+                            int perEpoch = settings.EvaluationsPerEpoch;
+                            // ⌈q·steps/n⌉ is reached for several q at once when an epoch has fewer steps than measurements.
+                            while (settings.OnEvaluation is { } evaluate && evaluations < perEpoch && steps + 1 >= ((evaluations + 1) * stepsPerEpoch + perEpoch - 1) / perEpoch)
+                            {
+                                clock.Stop();
+                                evaluate(epoch - 1 + (double)++evaluations / perEpoch, clock.Elapsed.TotalSeconds);
+                                clock.Start();
+                            }
                         }
                     }
                     lastStep = steps;
