@@ -20,6 +20,8 @@ namespace MLNetRiemannian.Benchmarks
     /// </summary>
     internal static class AdaptiveStepTiming
     {
+        private const int Batches = 32;
+
         public static int Run(string[] args)
         {
             int[] layers = StepTiming.Option(args, "--layers", "784,256,10").Split(',').Select(int.Parse).ToArray();
@@ -33,8 +35,11 @@ namespace MLNetRiemannian.Benchmarks
 
             var generator = new Generator(1);
             using var network = Network(layers, generator);
-            using var x = rand(new long[] { batch, layers[0] }, generator: generator);
-            using var y = randint(layers[^1], new long[] { batch }, generator: generator);
+            // Distinct batches in turn, as training sees them: one batch repeated is fitted until its gradients underflow to
+            // subnormal numbers, which slow every elementwise operation (Adam's second moment first) and would time that.
+            var xs = Enumerable.Range(0, Batches).Select(_ => rand(new long[] { batch, layers[0] }, generator: generator).DetachFromDisposeScope()).ToArray();
+            var ys = Enumerable.Range(0, Batches).Select(_ => randint(layers[^1], new long[] { batch }, generator: generator).DetachFromDisposeScope()).ToArray();
+            var (x, y) = (xs[0], ys[0]);
             using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), Defaults.AdaptiveMassLearningRate)
             {
                 CurvatureBatchSize = curvature, CurvatureRefreshSteps = refresh,
@@ -42,16 +47,19 @@ namespace MLNetRiemannian.Benchmarks
             };
 
             // Every step timed; a step that draws curvature rows is the first of each period.
+            int gc0 = GC.CollectionCount(0);
+            var pause0 = GC.GetTotalPauseDuration();
             var refreshing = new List<double>();
             var between = new List<double>();
             for (int s = -2 * refresh; s < steps; s++)
             {
                 bool draws = optimizer.Steps % refresh == 0;
                 var clock = Stopwatch.StartNew();
-                using (NewDisposeScope()) optimizer.Step(x, y);
+                using (NewDisposeScope()) optimizer.Step(xs[(s + Batches) % Batches], ys[(s + Batches) % Batches]);
                 if (s >= 0) (draws ? refreshing : between).Add(clock.Elapsed.TotalMilliseconds);
             }
-            double adam = AdamStep(layers, x, y, steps);
+            Console.WriteLine($"Garbage collections during the {steps + 2 * refresh} timed and warm-up steps: {GC.CollectionCount(0) - gc0}, pausing {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F1} ms in all.");
+            double adam = AdamStep(layers, xs, ys, steps);
             double fwdBwd = StepTiming.Median(steps, () => StepTiming.ForwardBackward(network, x, y), out _, out _);
             double betweenMs = Median(between), refreshMs = Median(refreshing);
             double average = (refreshMs + (refresh - 1) * betweenMs) / refresh;
@@ -62,7 +70,7 @@ namespace MLNetRiemannian.Benchmarks
             Console.WriteLine($"| RiemannianMlp, between curvature refreshes | {betweenMs:F2} | {betweenMs / adam:F2} |");
             Console.WriteLine($"| RiemannianMlp, drawing curvature rows | {refreshMs:F2} | {refreshMs / adam:F2} |");
             Console.WriteLine($"| RiemannianMlp, average over a period of {refresh} | {average:F2} | {average / adam:F2} |");
-            Breakdown(network, optimizer, x, y, steps, adam);
+            Breakdown(network, optimizer, xs, ys, steps, adam);
             return 0;
         }
 
@@ -78,13 +86,15 @@ namespace MLNetRiemannian.Benchmarks
         }
 
         /// <summary>A TorchSharp Adam step on a copy of the network's shape (PyTorch's defaults, η 1e-3).</summary>
-        private static double AdamStep(int[] layers, Tensor x, Tensor y, int count)
+        private static double AdamStep(int[] layers, Tensor[] xs, Tensor[] ys, int count)
         {
             using var network = Network(layers, new Generator(2));
             var parameters = network.Atoms.SelectMany(a => new[] { new TorchSharp.Modules.Parameter(a.Weight.detach()), new TorchSharp.Modules.Parameter(a.Bias.detach()) }).ToArray();
             using var adam = optim.Adam(parameters, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8);
+            int step = 0;
             return StepTiming.Median(count, () =>
             {
+                var (x, y) = (xs[step % Batches], ys[step++ % Batches]);
                 adam.zero_grad();
                 var z = x;
                 for (int l = 0; l < network.Atoms.Count; l++)
@@ -98,10 +108,11 @@ namespace MLNetRiemannian.Benchmarks
         }
 
         /// <summary>Where a step between refreshes spends its time: each part alone, on the step's own tensors, with the tensors it creates.</summary>
-        private static void Breakdown(Sequential network, RiemannianSgd optimizer, Tensor x, Tensor y, int count, double adam)
+        private static void Breakdown(Sequential network, RiemannianSgd optimizer, Tensor[] xs, Tensor[] ys, int count, double adam)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
+            var (x, y) = (xs[0], ys[0]);
             // Bring the optimizer to a step between refreshes.
             if (optimizer.CurvatureRefreshSteps > 1)
                 while (optimizer.Steps % optimizer.CurvatureRefreshSteps == 0) optimizer.Step(x, y);
@@ -142,7 +153,13 @@ namespace MLNetRiemannian.Benchmarks
                 foreach (var l in steps) optimizer.Rule.Mass(l.Atom, l.GradientWeight, l.GradientBias, optimizer.Steps + 1, optimizer.LearningRate);
                 foreach (var l in steps) optimizer.Rule.Apply(l.Atom, l.DirectionWeight, l.DirectionBias, optimizer.Steps + 1, optimizer.LearningRate, 0);
             }));
-            parts.Add(Part("whole step (optimizer.Step)", count, () => optimizer.Step(x, y)));
+            parts.Add(Part("finite check of the directions", count, () =>
+            {
+                var checks = steps.SelectMany(l => new[] { l.DirectionWeight.isfinite().all(), l.DirectionBias.isfinite().all() }).ToArray();
+                stack(checks).all().item<bool>();
+            }));
+            int next = 0;
+            parts.Add(Part("whole step (optimizer.Step)", count, () => optimizer.Step(xs[next % Batches], ys[next++ % Batches])));
             Console.WriteLine();
             Console.WriteLine("Where a step between refreshes goes (each part timed alone; tensors = handles the part creates, about one per tensor operation):");
             Console.WriteLine("| part | ms | ÷ Adam step | tensors |");

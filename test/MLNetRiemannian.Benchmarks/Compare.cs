@@ -119,8 +119,9 @@ namespace MLNetRiemannian.Benchmarks
             string loadAtStart = ScoringReport.LoadAverage();
             var seeds = Enumerable.Range(1, seedCount).ToArray();
             // The batch RiemannianMlp trains with on this data (its default unless --set BatchSize).
-            int batchSize = CompareRiemannianMlp.Options(OutputMetricKind.Identity, epochs, optionSettings).BatchSize
-                            ?? Defaults.BatchSize(CompareData.Load(dataset, dataDirectory, seeds[0], evaluate).TrainingRows());
+            var identityOptions = CompareRiemannianMlp.Options(OutputMetricKind.Identity, epochs, optionSettings);
+            int batchSize = identityOptions.BatchSize ?? Defaults.Resolve(identityOptions,
+                new TableShape(CompareData.Load(dataset, dataDirectory, seeds[0], evaluate).TrainingRows(), 1, 1, 1)).BatchSize;
             var levels = CompareData.AccuracyLevels(dataset);
             var settings = new CompareSettings(dataset, evaluate, CompareData.EvaluationRows(dataset, evaluate), epochs, seeds, batchSize, CompareOne.MeasurementsPerEpoch,
                 levels, CompareReport.BudgetSeconds, quick, trainers, optionSettings, ChildProcess.OpenMpWaiting);

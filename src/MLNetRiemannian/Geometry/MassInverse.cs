@@ -22,6 +22,9 @@ namespace MLNetRiemannian.Geometry
         public static MassInverse Diagonal(float[] weight, float[] bias, int outputSize, int inputSize, ScalarType dtype) =>
             new DiagonalMassInverse(Reciprocal(weight, dtype, outputSize, inputSize), Reciprocal(bias, dtype, outputSize));
 
+        /// <summary>μ, the smallest entry of D: the reciprocal of the largest entry of <c>D⁻¹</c> (docs/method.md sections 4 and 9.1).</summary>
+        public abstract double MinimumMass { get; }
+
         /// <summary>Applies <c>D⁻¹</c> to a parameter-shaped pair (weight <c>[out, in]</c>, bias <c>[out]</c>).</summary>
         public abstract (Tensor Weight, Tensor Bias) Apply(Tensor weight, Tensor bias);
 
@@ -76,6 +79,8 @@ namespace MLNetRiemannian.Geometry
         /// <summary>1/μ.</summary>
         public double Inverse { get; }
 
+        public override double MinimumMass => 1 / Inverse;
+
         public override (Tensor Weight, Tensor Bias) Apply(Tensor weight, Tensor bias) => (weight * Inverse, bias * Inverse);
 
         public override (Tensor Weight, Tensor Bias) ApplyInPlace(Tensor weight, Tensor bias) => (weight.mul_(Inverse), bias.mul_(Inverse));
@@ -122,6 +127,8 @@ namespace MLNetRiemannian.Geometry
 
         /// <summary>γ = 1/c, <c>[in + 1]</c>.</summary>
         public Tensor ColumnInverse { get; }
+
+        public override double MinimumMass => 1 / (RowInverse.max().to_type(ScalarType.Float64).item<double>() * ColumnInverse.max().to_type(ScalarType.Float64).item<double>());
 
         public override (Tensor Weight, Tensor Bias) Apply(Tensor weight, Tensor bias)
         {
@@ -184,6 +191,8 @@ namespace MLNetRiemannian.Geometry
         public Tensor BiasInverse { get; }
 
         public override bool IsExplicit => true;
+
+        public override double MinimumMass => 1 / Math.Max(WeightInverse.max().to_type(ScalarType.Float64).item<double>(), BiasInverse.max().to_type(ScalarType.Float64).item<double>());
 
         public override (Tensor Weight, Tensor Bias) Apply(Tensor weight, Tensor bias) => (weight * WeightInverse, bias * BiasInverse);
 

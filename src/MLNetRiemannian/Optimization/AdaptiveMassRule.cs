@@ -67,9 +67,10 @@ namespace MLNetRiemannian.Optimization
                 : (rowMeans.mul_(rate), columnMeans.mul_(rate));
             _pending[atom] = (rows, columns);
 
-            // ρ = 1 / (√(r/mean r) + ε_r); γ = η / (√(c / (1 − β₂ᵗ)) + ε_c).
+            // ρ = 1 / (√(r/mean r) + ε_r); γ = η / (√(in + 1) · (√(c / (1 − β₂ᵗ)) + ε_c)).
             var rowInverse = (rows / rows.mean().add_(1e-30)).sqrt_().add_(RowEpsilon).reciprocal_();
-            var columnInverse = (columns / (1 - Math.Pow(SecondMomentDecay, step))).sqrt_().add_(ColumnEpsilon).reciprocal_().mul_(learningRate);
+            var columnInverse = (columns / (1 - Math.Pow(SecondMomentDecay, step))).sqrt_().add_(ColumnEpsilon).reciprocal_()
+                .mul_(learningRate / Math.Sqrt(inputs + 1));
             return new KroneckerMassInverse(rowInverse, columnInverse);
         }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Optimization;
@@ -68,7 +69,18 @@ namespace MLNetRiemannian.Theory
         /// <param name="xiSampleCount">m ≥ 1, how many samples ξ is computed from (all when m ≥ n); default <see cref="DefaultXiSampleCount"/>.</param>
         /// <exception cref="ArgumentException">The network has no dense layer, or the shapes of the data do not fit it.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="xiSampleCount"/> is not positive.</exception>
-        public static StabilityBoundEstimate Estimate(RiemannianModule network, Loss loss, Tensor input, Tensor target, int xiSampleCount = DefaultXiSampleCount)
+        public static StabilityBoundEstimate Estimate(RiemannianModule network, Loss loss, Tensor input, Tensor target, int xiSampleCount = DefaultXiSampleCount) =>
+            Estimate(network, loss, input, target, xiSampleCount, null);
+
+        /// <summary>
+        /// <see cref="Estimate(RiemannianModule, Loss, Tensor, Tensor, int)"/> with each dense layer's D taken from
+        /// <paramref name="masses"/> (in the order of <see cref="RiemannianModule.Atoms"/>) instead of its own mass: the
+        /// bound for a step whose mass is frozen at that state, e.g. the adaptive mass's (docs/method.md section 9.1).
+        /// Null uses the layers' own masses.
+        /// </summary>
+        /// <exception cref="ArgumentException"><paramref name="masses"/> does not hold one mass per dense layer.</exception>
+        internal static StabilityBoundEstimate Estimate(RiemannianModule network, Loss loss, Tensor input, Tensor target, int xiSampleCount,
+            IReadOnlyList<MassInverse>? masses)
         {
             ArgumentNullException.ThrowIfNull(network);
             ArgumentNullException.ThrowIfNull(loss);
@@ -89,12 +101,22 @@ namespace MLNetRiemannian.Theory
             using var noGrad = no_grad();
             var x = input.to_type(network.Atoms[0].Weight.dtype);
             long n = x.shape[0], parameters = network.Atoms.Sum(a => a.ParameterCount);
-            double mu = network.Atoms.Min(a => a.Mass.Minimum);
+            if (masses is not null && masses.Count != network.Atoms.Count)
+                throw new ArgumentException($"One mass per dense layer is needed ({network.Atoms.Count}); {masses.Count} were given.", nameof(masses));
+            var inverses = masses ?? network.Atoms.Select(a => a.MassInverse).ToList();
+            double mu = masses is null ? network.Atoms.Min(a => a.Mass.Minimum) : masses.Min(m => m.MinimumMass);
             var (kappa, lipschitz) = KappaAndLossLipschitz(network, loss, x, target);
             long m = n * network.OutputSize > parameters ? 0 : Math.Min(xiSampleCount, n);
-            double xi = m == 0 ? 0 : Xi(network, x, m);
+            double xi = m == 0 ? 0 : Xi(network, inverses, x, m);
             double bound = xi > 0 ? 2 * kappa * kappa * lipschitz / (xi * mu * Math.Sqrt(n)) : double.PositiveInfinity;
             return new StabilityBoundEstimate(kappa, lipschitz, mu, xi, n, m, bound);
+        }
+
+        private static int IndexOf(RiemannianModule network, Dense atom)
+        {
+            for (int i = 0; i < network.Atoms.Count; i++)
+                if (ReferenceEquals(network.Atoms[i], atom)) return i;
+            throw new ArgumentException("The atom is not in the network.", nameof(atom));
         }
 
         /// <summary>κ = max_i ‖J_i‖₂ and L = max_i ‖∂l/∂ŷ_i‖₂, in chunks of samples.</summary>
@@ -127,7 +149,7 @@ namespace MLNetRiemannian.Theory
         }
 
         /// <summary>ξ = λ_min(Σ_a N_a (I + N_a)⁻¹) over m samples evenly spaced in the data, with K = n^{-1/2} J.</summary>
-        private static double Xi(RiemannianModule network, Tensor input, long m)
+        private static double Xi(RiemannianModule network, IReadOnlyList<MassInverse> masses, Tensor input, long m)
         {
             long n = input.shape[0];
             int d = network.OutputSize;
@@ -141,7 +163,7 @@ namespace MLNetRiemannian.Theory
             foreach (var (atom, x, r) in trace.Atoms)
             {
                 var r64 = r.to_type(ScalarType.Float64).contiguous();
-                var gram = atom.MassInverse.Gram(r64, x.ToType(ScalarType.Float64)); // N_a = K_a D_a⁻¹ K_aᵀ
+                var gram = masses[IndexOf(network, atom)].Gram(r64, x.ToType(ScalarType.Float64)); // N_a = K_a D_a⁻¹ K_aᵀ
                 // (I + N_a)⁻¹ N_a by a solve rather than I − (I + N_a)⁻¹, which cancels when N_a is small (large masses).
                 var cholesky = linalg.cholesky(gram + eye(m * d, dtype: ScalarType.Float64));
                 var block = cholesky_solve(gram, cholesky, upper: false);

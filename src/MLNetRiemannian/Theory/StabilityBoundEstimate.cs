@@ -2,7 +2,7 @@ namespace MLNetRiemannian.Theory
 {
     /// <summary>
     /// The stability bound of docs/method.md section 7 (Theorem 3), <c>sup_i |y_i − y′_i| ≲ 2κ²L / (ξ·μ·√n)</c>, and the
-    /// four measured quantities it is made of, as <see cref="StabilityBound.Estimate"/> found them for one trained
+    /// four measured quantities it is made of, as <see cref="StabilityBound.Estimate(Geometry.RiemannianModule, Geometry.Loss, TorchSharp.torch.Tensor, TorchSharp.torch.Tensor, int)"/> found them for one trained
     /// network and one training set.
     /// </summary>
     /// <param name="Kappa">

@@ -69,11 +69,12 @@ namespace MLNetRiemannian.Trainers
         public double[]? LayerMasses;
 
         /// <summary>
-        /// η. Default null: 0.003 with the adaptive mass (the rate of the directions the metric does not see, as Adam's
-        /// rate; docs/method.md section 9.1), 0.2 with the fixed mass, so that <c>η/μ = 0.2</c>: the rule to keep when
-        /// changing μ, since the step along directions the metric does not see is <c>η/μ</c> times the gradient, and with
-        /// momentum 0.9 ten times that in the long run. The metric is averaged over the batch (docs/method.md section 2),
-        /// so η needs no rescaling with the batch size. The schedule multiplies it step by step.
+        /// η. Default null: 0.16 with the adaptive mass, where a layer with <c>in</c> inputs moves the directions the metric
+        /// does not see like Adam with rate <c>η/√(in + 1)</c> (0.01 for a layer of 256 inputs; docs/method.md section 9.1);
+        /// 0.2 with the fixed mass, so that <c>η/μ = 0.2</c>: the rule to keep when changing μ, since the step along
+        /// directions the metric does not see is <c>η/μ</c> times the gradient, and with momentum 0.9 ten times that in the
+        /// long run. The metric is averaged over the batch (docs/method.md section 2), so η needs no rescaling with the
+        /// batch size. The schedule multiplies it step by step.
         /// </summary>
         public double? LearningRate;
 
@@ -102,13 +103,15 @@ namespace MLNetRiemannian.Trainers
         public int? CurvatureRefreshSteps;
 
         /// <summary>
-        /// Rows per step. Default null: 64 up to 6,400 training rows, then 64 per 6,400 rows (rounded), at most 512.
+        /// Rows per step. Default null: 64 up to 6,400 training rows; above that 128 with the adaptive mass, and 64 per 6,400
+        /// rows (rounded, at most 512) with the fixed mass.
         /// </summary>
         public int? BatchSize;
 
         /// <summary>
         /// Rows of each batch that enter the metric (curvature subsampling: the gradient uses the whole batch, the
-        /// Woodbury system only these rows); 0 uses the whole batch. Default null: 64, or the whole batch if smaller.
+        /// Woodbury system only these rows); 0 uses the whole batch. Default null: 16 with the adaptive mass, 64 with the
+        /// fixed mass, or the whole batch if smaller.
         /// The step's cost grows with the cube of this times the outputs, and only linearly with the batch.
         /// </summary>
         public int? CurvatureBatchSize;
@@ -118,8 +121,8 @@ namespace MLNetRiemannian.Trainers
         /// <c>E[Rᵀ R] = M</c> (sampled labels for the softmax Gauss-Newton metric, a random orthogonal sketch of the
         /// factor otherwise), so every layer's inner system has <c>b·k</c> rows instead of <c>b·d</c> for d outputs.
         /// 0, or any value ≥ d, uses the exact factor (d rows). Draws come from the trainer's seeded generator.
-        /// Default null: the exact factor while <c>b·d</c> is at most 640 (10 classes at the default 64 curvature rows),
-        /// else the largest k with <c>b·k ≤ 256</c> (4 at 64 curvature rows); with k set and the curvature rows left open,
+        /// Default null: the exact factor while <c>b·d</c> is at most 640 (40 classes at the adaptive mass's 16 curvature
+        /// rows, 10 at the fixed mass's 64), else the largest k with <c>b·k ≤ 256</c> (16 at 16 curvature rows, 4 at 64); with k set and the curvature rows left open,
         /// the curvature rows are cut to keep <c>b·k ≤ 256</c>. The first lines of the training log say what was chosen
         /// and how large each layer's inner system is.
         /// </summary>

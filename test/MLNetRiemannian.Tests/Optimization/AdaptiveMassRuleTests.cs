@@ -142,6 +142,42 @@ namespace MLNetRiemannian.Tests.Optimization
                 Assert.IsTrue(before[i].allclose(after[i]!, rtol: 0, atol: 0), $"state tensor {i} changed by a refused step");
         }
 
+        [TestMethod]
+        public void TheStabilityBoundTakesTheAdaptiveMassFrozenAtAState()
+        {
+            using var scope = NewDisposeScope();
+            const int outputs = 2;
+            using var network = TestNetworks.Stack(ActivationKind.Tanh, ActivationKind.Tanh, outputs, MassKind.Scalar, ScalarType.Float64, 4);
+            using var optimizer = new RiemannianSgd(network, new SquaredErrorLoss(), new IdentityMetric(), Eta) { Rule = UpdateRule.Adaptive(Beta1, Beta2) };
+            var generator = new Generator(8);
+            var x = randn(new long[] { 12, TestNetworks.InputSize }, dtype: ScalarType.Float64, generator: generator);
+            var y = randn(new long[] { 12, outputs }, dtype: ScalarType.Float64, generator: generator);
+            for (int i = 0; i < 3; i++) optimizer.Step(x, y);
+            var (_, _, layers) = optimizer.Directions(new DenseInput(x), y, null);
+            var masses = network.Atoms.Select(a => layers.Single(l => l.Atom == a).Mass).ToList();
+            var frozen = MLNetRiemannian.Theory.StabilityBound.Estimate(network, new SquaredErrorLoss(), x, y, 64, masses);
+
+            // Independently: the same weights in a network whose layers carry those masses as fixed Kronecker masses.
+            KroneckerMass Fixed(int a)
+            {
+                var k = (KroneckerMassInverse)masses[a];
+                float[] Reciprocal(Tensor t) => t.to_type(ScalarType.Float64).reciprocal().to_type(ScalarType.Float32).data<float>().ToArray();
+                return new KroneckerMass(Reciprocal(k.RowInverse), Reciprocal(k.ColumnInverse));
+            }
+            var generatorTwin = new Generator(1);
+            using var twin = new Sequential(
+                new Dense(TestNetworks.InputSize, 6, Fixed(0), ScalarType.Float64, generatorTwin), Activation.Create(ActivationKind.Tanh, 6),
+                new Dense(6, 5, Fixed(1), ScalarType.Float64, generatorTwin), Activation.Create(ActivationKind.Tanh, 5),
+                new Dense(5, outputs, Fixed(2), ScalarType.Float64, generatorTwin));
+            TestNetworks.CopyParameters(network, twin);
+            var reference = MLNetRiemannian.Theory.StabilityBound.Estimate(twin, new SquaredErrorLoss(), x, y, 64);
+            // The twin's masses went through Single: agreement to Single rounding.
+            Assert.AreEqual(reference.SmallestMass, frozen.SmallestMass, 1e-6 * reference.SmallestMass, "μ");
+            Assert.AreEqual(reference.Xi, frozen.Xi, 1e-5 * reference.Xi, "ξ");
+            Assert.AreEqual(reference.Bound, frozen.Bound, 1e-5 * reference.Bound, "bound");
+            Assert.AreNotEqual(MLNetRiemannian.Theory.StabilityBound.Estimate(network, new SquaredErrorLoss(), x, y, 64).SmallestMass, frozen.SmallestMass, "the network's own μ = 1 would pass unnoticed");
+        }
+
         /// <summary>[g_W, g_b] as one out × (in + 1) array.</summary>
         private static double[,] Augmented(Tensor weight, Tensor bias)
         {
@@ -180,7 +216,7 @@ namespace MLNetRiemannian.Tests.Optimization
             }
             double mean = r.Average(), correction = 1 - Math.Pow(Beta2, step);
             return (r.Select(v => Math.Sqrt(v / mean) + AdaptiveMassRule.RowEpsilon).ToArray(),
-                    c.Select(v => (Math.Sqrt(v / correction) + AdaptiveMassRule.ColumnEpsilon) / Eta).ToArray());
+                    c.Select(v => (Math.Sqrt(v / correction) + AdaptiveMassRule.ColumnEpsilon) * Math.Sqrt(columns) / Eta).ToArray());
         }
 
         /// <summary>The diagonal of diag(rows) ⊗ diag(columns) flattened as [vec(W); b].</summary>

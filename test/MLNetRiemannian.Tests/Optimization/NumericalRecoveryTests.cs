@@ -76,6 +76,7 @@ namespace MLNetRiemannian.Tests.Optimization
             var options = new RiemannianMlpBinaryTrainer.Options
             {
                 HiddenLayerSizes = new[] { 8 }, NumberOfEpochs = 10, OutputMetric = OutputMetricKind.Custom,
+                CurvatureRefreshSteps = 1, // the metric is drawn at every step, so its calls count the steps
                 // A metric that is NaN on its 7th call only: one refused step, then training goes on.
                 CustomOutputMetric = (output, _) =>
                 {
@@ -90,7 +91,7 @@ namespace MLNetRiemannian.Tests.Optimization
             Assert.IsTrue(accuracy > 0.9, $"accuracy {accuracy:F3} after recovery");
             var warning = warnings.Single(w => w.Contains("non-finite"));
             StringAssert.Contains(warning, "Epoch 1, step 7: the custom output metric became non-finite");
-            StringAssert.Contains(warning, $"halved the learning rate to {new RiemannianMlpBinaryTrainer.Options().LearningRate / 2:G3}");
+            StringAssert.Contains(warning, $"halved the learning rate to {Defaults.AdaptiveMassLearningRate / 2:G3}");
 
             // The event is counted in the history, which survives a save and load.
             Assert.AreEqual(1, model.Model.History.Sum(e => e.NonFiniteSteps));
@@ -115,7 +116,7 @@ namespace MLNetRiemannian.Tests.Optimization
             int calls = 0;
             var options = new RiemannianMlpBinaryTrainer.Options
             {
-                HiddenLayerSizes = new[] { 8 }, NumberOfEpochs = 3, OutputMetric = OutputMetricKind.Custom,
+                HiddenLayerSizes = new[] { 8 }, NumberOfEpochs = 3, OutputMetric = OutputMetricKind.Custom, CurvatureRefreshSteps = 1,
                 CustomOutputMetric = (output, _) =>
                 {
                     var m = eye(1, dtype: output.dtype).expand(output.shape[0], 1, 1).clone();

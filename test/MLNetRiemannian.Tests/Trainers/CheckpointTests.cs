@@ -42,7 +42,9 @@ namespace MLNetRiemannian.Tests.Trainers
             string whole = Path.Combine(_folder, "whole.ckpt"), split = Path.Combine(_folder, "split.ckpt");
 
             var uninterrupted = Trainer(ml, epochs: 4, whole, outputRank: outputRank).Fit(data).Model;
-            var firstHalf = Trainer(ml, epochs: 2, split, outputRank: outputRank).Fit(data).Model;
+            // The interrupted run plans 4 epochs too (the learning-rate schedule spans them) and is stopped after epoch 2.
+            using var stop = new System.Threading.CancellationTokenSource();
+            var firstHalf = Trainer(ml, epochs: 4, split, outputRank: outputRank, stop: stop.Token, progress: new StopAfter(2, stop)).Fit(data).Model;
             Assert.AreEqual(2, firstHalf.History.Count);
             var resumed = Trainer(ml, epochs: 4, split, outputRank: outputRank).Fit(data).Model;
 
@@ -154,13 +156,23 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         private static RiemannianMlpMulticlassTrainer Trainer(MLContext ml, int epochs, string path, int every = 1, int hidden = 16,
-            double? learningRate = null, double momentum = 0.9, int seed = 1, int outputRank = 0) =>
+            double? learningRate = null, double momentum = 0.9, int seed = 1, int outputRank = 0,
+            System.Threading.CancellationToken stop = default, IProgress<EpochSummary>? progress = null) =>
             ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
             {
                 HiddenLayerSizes = new[] { hidden }, NumberOfEpochs = epochs, LearningRate = learningRate, Momentum = momentum, Seed = seed,
                 ValidationFraction = 0.2, EarlyStoppingPatience = 3, CheckpointPath = path, CheckpointEveryEpochs = every,
-                OutputRank = outputRank,
+                OutputRank = outputRank, StopToken = stop, Progress = progress,
             });
+
+        /// <summary>Cancels <paramref name="stop"/> when epoch <paramref name="epoch"/> has been reported (after its checkpoint is due).</summary>
+        private sealed class StopAfter(int epoch, System.Threading.CancellationTokenSource stop) : IProgress<EpochSummary>
+        {
+            public void Report(EpochSummary value)
+            {
+                if (value.Epoch == epoch) stop.Cancel();
+            }
+        }
 
         private static int[] Bits(ReadOnlySpan<float> values) => values.ToArray().Select(BitConverter.SingleToInt32Bits).ToArray();
 
