@@ -3,13 +3,43 @@ using MLNetRiemannian.Trainers;
 
 namespace MLNetRiemannian.Tests.Trainers
 {
-    /// <summary>The rules that derive curvature rows and output rank from the table's shape (Defaults.cs).</summary>
+    /// <summary>The rules that derive curvature rows, output rank, batch and epochs from the table's shape (Defaults.cs), for the fixed mass unless a test says otherwise.</summary>
     [TestClass]
     public sealed class DefaultsTests
     {
-        private static TrainingSizes Resolve(int outputs, int? curvature = null, int? rank = null, long rows = 14_000) =>
-            Defaults.Resolve(new RiemannianMlpMulticlassTrainer.Options { CurvatureBatchSize = curvature, OutputRank = rank },
+        private static TrainingSizes Resolve(int outputs, int? curvature = null, int? rank = null, long rows = 14_000, MassKind mass = MassKind.Fixed) =>
+            Defaults.Resolve(new RiemannianMlpMulticlassTrainer.Options { CurvatureBatchSize = curvature, OutputRank = rank, MassKind = mass },
                 new TableShape(rows, 16, 16, outputs));
+
+        [TestMethod]
+        [DataRow(2, 0)]
+        [DataRow(26, 0)]     // LetterRecognition: 16 × 26 = 416 ≤ 640, exact
+        [DataRow(40, 0)]     // 640 rows exactly
+        [DataRow(41, 16)]    // sampled: 16 × 16 = 256
+        [DataRow(120, 16)]   // c17
+        public void TheAdaptiveMassDrawsSixteenCurvatureRowsKeptForEightSteps(int outputs, int rank)
+        {
+            var sizes = Resolve(outputs, mass: MassKind.Adaptive);
+            Assert.AreEqual(Defaults.AdaptiveCurvatureRows, sizes.CurvatureRows);
+            Assert.AreEqual(16, sizes.CurvatureRows);
+            Assert.AreEqual(rank, sizes.OutputRank);
+            Assert.AreEqual(8, sizes.CurvatureRefreshSteps);
+            Assert.AreEqual(1, Resolve(outputs).CurvatureRefreshSteps, "the fixed mass redraws every step");
+        }
+
+        [TestMethod]
+        public void TheAdaptiveMassTakesBatchesOf128AboveSixThousandFourHundredRows()
+        {
+            Assert.AreEqual(64, Resolve(10, rows: 5_000, mass: MassKind.Adaptive).BatchSize);
+            Assert.AreEqual(128, Resolve(10, rows: 16_043, mass: MassKind.Adaptive).BatchSize);
+            Assert.AreEqual(128, Resolve(10, rows: 60_000, mass: MassKind.Adaptive).BatchSize);
+            Assert.AreEqual(512, Resolve(10, rows: 60_000).BatchSize, "the fixed mass's rule");
+            // 16,043 rows in batches of 128: 26 outputs ask for 2,600 steps, 21 epochs; 60,000 rows reach 1,000 steps in 3, the minimum is 5.
+            Assert.AreEqual(21, Resolve(26, rows: 16_043, mass: MassKind.Adaptive).Epochs);
+            Assert.AreEqual(Defaults.MinimumEpochs, Resolve(10, rows: 60_000, mass: MassKind.Adaptive).Epochs);
+            Assert.AreEqual(0.16, Defaults.LearningRate(new RiemannianMlpMulticlassTrainer.Options()));
+            Assert.AreEqual(0.2, Defaults.LearningRate(new RiemannianMlpMulticlassTrainer.Options { MassKind = MassKind.Fixed }));
+        }
 
         [TestMethod]
         [DataRow(2, 64, 0)]     // 128 rows: exact
