@@ -121,11 +121,13 @@ namespace MLNetRiemannian.Trainers
         public static int BatchSize(long rows) => (int)Math.Clamp(64 * Math.Round(rows / 6400.0), 64, 512);
 
         /// <summary>
-        /// The adaptive mass's rule: 64 rows per step up to 6,400 training rows, then 128. Its step costs little beyond
-        /// the forward and backward pass (16 curvature rows), so, like Adam, it gains from more steps per epoch; the fixed
-        /// mass's larger batches amortized a larger inner system.
+        /// The adaptive mass's rule: the fixed mass's (64 rows per 6,400 training rows, rounded, at least 64) capped at 256.
+        /// Its step costs little beyond the forward and backward pass (16 curvature rows), so it gains from more steps per
+        /// epoch than the fixed mass's 512; on Fashion-MNIST's held-out training rows (one seed) batches of 256 reached
+        /// 0.854 after one epoch in 3.1 s and 0.891 after 12 in 16.5 s, against 0.842 in 4.8 s and 0.886 in 27.4 s at 128,
+        /// and 0.833 and 0.885 at 512.
         /// </summary>
-        public static int AdaptiveBatchSize(long rows) => Math.Min(BatchSize(rows), 128);
+        public static int AdaptiveBatchSize(long rows) => Math.Min(BatchSize(rows), 256);
 
         /// <summary>
         /// Enough epochs for about <see cref="TargetSteps"/> steps per 10 outputs (at least <see cref="TargetSteps"/>),

@@ -103,8 +103,8 @@ namespace MLNetRiemannian.Trainers
         public int? CurvatureRefreshSteps;
 
         /// <summary>
-        /// Rows per step. Default null: 64 up to 6,400 training rows; above that 128 with the adaptive mass, and 64 per 6,400
-        /// rows (rounded, at most 512) with the fixed mass.
+        /// Rows per step. Default null: 64 up to 6,400 training rows, then 64 per 6,400 rows (rounded), at most 256 with the
+        /// adaptive mass and 512 with the fixed mass.
         /// </summary>
         public int? BatchSize;
 
