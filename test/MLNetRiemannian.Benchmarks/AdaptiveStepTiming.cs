@@ -26,7 +26,7 @@ namespace MLNetRiemannian.Benchmarks
         {
             int[] layers = StepTiming.Option(args, "--layers", "784,256,10").Split(',').Select(int.Parse).ToArray();
             int batch = int.Parse(StepTiming.Option(args, "--batch", "128"));
-            int curvature = int.Parse(StepTiming.Option(args, "--curvature", $"{Defaults.CurvatureRows}"));
+            int curvature = int.Parse(StepTiming.Option(args, "--curvature", $"{Defaults.AdaptiveCurvatureRows}"));
             int refresh = int.Parse(StepTiming.Option(args, "--refresh", $"{Defaults.CurvatureRefreshSteps}"));
             int steps = int.Parse(StepTiming.Option(args, "--steps", "80"));
             if (StepTiming.Option(args, "--threads", "") is { Length: > 0 } threads) set_num_threads(int.Parse(threads));

@@ -155,7 +155,7 @@ namespace MLNetRiemannian.Trainers
                 ch.Info(MessageSensitivity.None,
                     $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {trainX.Rows} training rows" +
                     $"{(validation is { } v ? $", {v.X.Rows} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +
-                    $"{(curvatureBatchSize is > 0 && curvatureBatchSize < batchSize ? $" (metric on {curvatureBatchSize} of them)" : "")}, " +
+                    $"{(curvatureBatchSize is > 0 && curvatureBatchSize < batchSize ? $" (metric on {curvatureBatchSize} of them)" : "")}" +
                     $"{(refreshSteps > 1 ? $", curvature rows refreshed every {refreshSteps} steps" : "")}; {optimizer.Rule.Name}, " +
                     $"η = {Defaults.LearningRate(_options)}{(_options.MassKind == MassKind.Fixed ? $", μ = {_options.Mass}" : "")}, schedule {optimizer.Schedule} " +
                     $"over {optimizer.PlannedSteps} steps, output metric {_options.OutputMetric} " +
