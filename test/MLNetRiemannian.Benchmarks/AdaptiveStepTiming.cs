@@ -35,9 +35,9 @@ namespace MLNetRiemannian.Benchmarks
 
             var generator = new Generator(1);
             using var network = Network(layers, generator);
-            // Distinct batches in turn, as training sees them: with one batch repeated, Adam's step took 7–9 ms in some runs
-            // and 1.6–2 ms in others (a network fitted to one batch drives its gradients toward zero; subnormal numbers are the
-            // likely cause, not verified), and the comparison would time that.
+            // Distinct batches in turn, as training sees them (one batch repeated is fitted until its gradients vanish).
+            // Both steps' times swing between runs on a shared 2-core machine (Adam's from 1.6 to 10 ms): compare ratios
+            // within one run, and run it more than once.
             var xs = Enumerable.Range(0, Batches).Select(_ => rand(new long[] { batch, layers[0] }, generator: generator).DetachFromDisposeScope()).ToArray();
             var ys = Enumerable.Range(0, Batches).Select(_ => randint(layers[^1], new long[] { batch }, generator: generator).DetachFromDisposeScope()).ToArray();
             var (x, y) = (xs[0], ys[0]);
