@@ -34,7 +34,7 @@ namespace MLNetRiemannian.Benchmarks
                               $"refreshed every {refresh} steps, {get_num_threads()} threads; medians of {steps} steps after warm-up");
 
             var generator = new Generator(1);
-            using var network = Network(layers, generator);
+            using var network = StepTiming.Network(layers, generator);
             // Distinct batches in turn, as training sees them (one batch repeated is fitted until its gradients vanish).
             // Both steps' times swing between runs on a shared 2-core machine (Adam's from 1.6 to 10 ms): compare ratios
             // within one run, and run it more than once.
@@ -75,21 +75,10 @@ namespace MLNetRiemannian.Benchmarks
             return 0;
         }
 
-        private static Sequential Network(int[] layers, Generator generator)
-        {
-            var modules = new List<RiemannianModule>();
-            for (int i = 0; i + 1 < layers.Length; i++)
-            {
-                modules.Add(new Dense(layers[i], layers[i + 1], generator: generator));
-                if (i + 2 < layers.Length) modules.Add(new ReLU(layers[i + 1]));
-            }
-            return new Sequential(modules.ToArray());
-        }
-
         /// <summary>A TorchSharp Adam step on a copy of the network's shape (PyTorch's defaults, η 1e-3).</summary>
         private static double AdamStep(int[] layers, Tensor[] xs, Tensor[] ys, int count)
         {
-            using var network = Network(layers, new Generator(2));
+            using var network = StepTiming.Network(layers, new Generator(2));
             var parameters = network.Atoms.SelectMany(a => new[] { new TorchSharp.Modules.Parameter(a.Weight.detach()), new TorchSharp.Modules.Parameter(a.Bias.detach()) }).ToArray();
             using var adam = optim.Adam(parameters, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8);
             int step = 0;

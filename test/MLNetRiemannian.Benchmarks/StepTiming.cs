@@ -33,13 +33,7 @@ namespace MLNetRiemannian.Benchmarks
             foreach (int batch in batches)
             {
                 var generator = new Generator(1);
-                var modules = new System.Collections.Generic.List<RiemannianModule>();
-                for (int i = 0; i + 1 < layers.Length; i++)
-                {
-                    modules.Add(new Dense(layers[i], layers[i + 1], generator: generator));
-                    if (i + 2 < layers.Length) modules.Add(new ReLU(layers[i + 1]));
-                }
-                using var network = new Sequential(modules.ToArray());
+                using var network = Network(layers, generator);
                 using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), 0.1, momentum: 0.9) { CurvatureBatchSize = curvature };
                 using var x = rand(new long[] { batch, layers[0] }, generator: generator);
                 using var y = randint(layers[^1], new long[] { batch }, generator: generator);
@@ -104,6 +98,18 @@ namespace MLNetRiemannian.Benchmarks
                     : () => WoodburyStep.Direction(l.Atom, l.Mass, l.Input, l.Factor, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events);
                 return ($"{l.Atom.InputSize}→{l.Atom.OutputSize}", Median(count, solve, out _, out _));
             }).ToArray();
+        }
+
+        /// <summary>The MLP <c>layers[0] → … → layers[^1]</c>: dense layers with scalar mass 1, ReLU between them, initialized from <paramref name="generator"/>.</summary>
+        internal static Sequential Network(int[] layers, Generator generator)
+        {
+            var modules = new System.Collections.Generic.List<RiemannianModule>();
+            for (int i = 0; i + 1 < layers.Length; i++)
+            {
+                modules.Add(new Dense(layers[i], layers[i + 1], generator: generator));
+                if (i + 2 < layers.Length) modules.Add(new ReLU(layers[i + 1]));
+            }
+            return new Sequential(modules.ToArray());
         }
 
         internal static string Option(string[] args, string name, string fallback)

@@ -54,6 +54,8 @@ namespace MLNetRiemannian.Optimization
 
         public override bool IsExplicit(Dense atom) => false;
 
+        public override bool HasRowFactor(Dense atom) => true;
+
         public override MassInverse Mass(Dense atom, Tensor gradientWeight, Tensor gradientBias, long step, double learningRate)
         {
             long inputs = gradientWeight.shape[1];

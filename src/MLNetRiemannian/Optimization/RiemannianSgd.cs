@@ -350,7 +350,7 @@ namespace MLNetRiemannian.Optimization
                 bool output = i == atoms.Count - 1;
                 string layer = $"{atom.InputSize}→{atom.OutputSize} {(output ? "output " : "")}layer";
                 if (output && identity && !_rule.IsExplicit(atom))
-                    return $"{layer} {samples}×{samples}{(atom.MassInverse is KroneckerMassInverse || _rule is AdaptiveMassRule ? $" blocks ×{outputs}" : "")} (block solve)";
+                    return $"{layer} {samples}×{samples}{(_rule.HasRowFactor(atom) ? $" blocks ×{outputs}" : "")} (block solve)";
                 return $"{layer} {rows}×{rows}";
             }));
         }

@@ -32,6 +32,9 @@ namespace MLNetRiemannian.Optimization
         /// <summary>Whether the layer's mass needs K formed explicitly (a general diagonal; see <see cref="MassInverse.IsExplicit"/>).</summary>
         public abstract bool IsExplicit(Dense atom);
 
+        /// <summary>Whether the layer's mass has a row factor, so an identity-factor block solve has one block per output (a Kronecker mass).</summary>
+        public abstract bool HasRowFactor(Dense atom);
+
         /// <summary>
         /// <c>D⁻¹</c> of <paramref name="atom"/> for step <paramref name="step"/> (1-based), given the step's gradient
         /// (<c>[out, in]</c>, <c>[out]</c>) and the learning rate η. Tensors belong to the caller's dispose scope.
@@ -138,6 +141,8 @@ namespace MLNetRiemannian.Optimization
         public override string Name => FormattableString.Invariant($"fixed mass, heavy-ball momentum {Momentum}");
 
         public override bool IsExplicit(Dense atom) => atom.MassInverse.IsExplicit;
+
+        public override bool HasRowFactor(Dense atom) => atom.MassInverse is KroneckerMassInverse;
 
         public override MassInverse Mass(Dense atom, Tensor gradientWeight, Tensor gradientBias, long step, double learningRate) => atom.MassInverse;
 

@@ -62,8 +62,7 @@ namespace MLNetRiemannian.Tests.Optimization
                     // G with D_t in place of the network's own scalar mass μ.
                     var (g, denseMetric, _) = reference[a];
                     double mu = ((ScalarMass)atom.Mass).Mu;
-                    var diagonal = tensor(Kronecker(rowMass, columnMass, atom.InputSize), ScalarType.Float64);
-                    var G = denseMetric - eye(g.shape[0], dtype: ScalarType.Float64) * mu + diag(diagonal);
+                    var G = WithMass(denseMetric, mu, rowMass, columnMass, atom.InputSize);
                     var expected = linalg.solve(G, g.unsqueeze(1)).squeeze(1);
                     var ours = cat(new[] { layer.DirectionWeight.flatten(), layer.DirectionBias }, 0);
                     double error = TestNetworks.RelativeError(ours, expected);
@@ -110,13 +109,13 @@ namespace MLNetRiemannian.Tests.Optimization
                 var gradients = history[atom].Append(Augmented(layer.GradientWeight, layer.GradientBias)).ToList();
                 var (rowMass, columnMass) = HandMass(gradients, 2);
                 double mu = ((ScalarMass)atom.Mass).Mu;
-                var G = old[a].Metric - eye(g.shape[0], dtype: ScalarType.Float64) * mu + diag(tensor(Kronecker(rowMass, columnMass, atom.InputSize), ScalarType.Float64));
+                var G = WithMass(old[a].Metric, mu, rowMass, columnMass, atom.InputSize);
                 var expected = linalg.solve(G, g.unsqueeze(1)).squeeze(1);
                 var ours = cat(new[] { layer.DirectionWeight.flatten(), layer.DirectionBias }, 0);
                 double error = TestNetworks.RelativeError(ours, expected);
                 Assert.IsTrue(error <= 1e-9, $"layer {a}: relative error {error:E2} against the dense solve with the refresh's metric");
                 // And the current parameters' metric would give another direction: the check can tell them apart.
-                var Gnow = now[a].Metric - eye(g.shape[0], dtype: ScalarType.Float64) * mu + diag(tensor(Kronecker(rowMass, columnMass, atom.InputSize), ScalarType.Float64));
+                var Gnow = WithMass(now[a].Metric, mu, rowMass, columnMass, atom.InputSize);
                 double other = TestNetworks.RelativeError(ours, linalg.solve(Gnow, g.unsqueeze(1)).squeeze(1));
                 Assert.IsTrue(other > 1e-6, $"layer {a}: the current metric gives the same direction ({other:E2}), so the test cannot tell");
             }
@@ -218,6 +217,10 @@ namespace MLNetRiemannian.Tests.Optimization
             return (r.Select(v => Math.Sqrt(v / mean) + AdaptiveMassRule.RowEpsilon).ToArray(),
                     c.Select(v => (Math.Sqrt(v / correction) + AdaptiveMassRule.ColumnEpsilon) * Math.Sqrt(columns) / Eta).ToArray());
         }
+
+        /// <summary>A dense metric built with the scalar mass μ, with <c>diag(rows) ⊗ diag(columns)</c> in its place.</summary>
+        private static Tensor WithMass(Tensor metric, double mu, double[] rows, double[] columns, int inputs) =>
+            metric - eye(metric.shape[0], dtype: ScalarType.Float64) * mu + diag(tensor(Kronecker(rows, columns, inputs), ScalarType.Float64));
 
         /// <summary>The diagonal of diag(rows) ⊗ diag(columns) flattened as [vec(W); b].</summary>
         private static double[] Kronecker(double[] rows, double[] columns, int inputs)
