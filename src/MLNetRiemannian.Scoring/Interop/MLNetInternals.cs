@@ -17,8 +17,10 @@
 //     Score slot names and a key-typed PredictedLabel), built in MLNetRiemannian.Scoring's
 //     Model/PredictionTransformerFactory.cs; MLContext.CancelExecution, in MLNetRiemannian.
 //
-// Binding to internal signatures is why the Microsoft.ML dependency is pinned to exactly one version
-// (Directory.Packages.props); a new Microsoft.ML version means re-reading the uses listed above.
+// Binding to internal signatures is why the packages admit only the Microsoft.ML versions verified against them
+// (Interop/MLNetVersionGuard.cs, the range in Directory.Packages.props). Every internal type and member the two compiled
+// assemblies bind to is listed in test/MLNetRiemannian.Tests/Interop/BoundMLNetInternals.txt, which a test keeps exact
+// and resolves, signature and all, in the Microsoft.ML it runs against: a new version is checked against that list.
 using System.Runtime.CompilerServices;
 
 // MLNetRiemannian also sees MLNetRiemannian.Scoring's copy of the attribute class (InternalsVisibleTo); CS0436 says the

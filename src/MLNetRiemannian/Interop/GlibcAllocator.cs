@@ -35,12 +35,18 @@ namespace MLNetRiemannian.Interop
             mallopt(TopPad, 256 << 20);
         }
 
-        /// <summary>Returns the free memory of every malloc arena to the system (glibc's <c>malloc_trim(0)</c>); does nothing elsewhere.</summary>
+        /// <summary>
+        /// Returns the free memory of every malloc arena to the system (glibc's <c>malloc_trim(0)</c>); does nothing
+        /// elsewhere, or when the process's environment has <c>MLNETRIEMANNIAN_MALLOC_TRIM=0</c> (an app that manages
+        /// its own allocator opts out).
+        /// </summary>
         public static void ReleaseFreeMemory()
         {
-            if (!Glibc.Value) return;
+            if (!Glibc.Value || !Trim.Value) return;
             malloc_trim(0);
         }
+
+        private static readonly Lazy<bool> Trim = new(() => Environment.GetEnvironmentVariable("MLNETRIEMANNIAN_MALLOC_TRIM") != "0");
 
         private static readonly Lazy<bool> Glibc = new(() => OperatingSystem.IsLinux() && IsGlibc());
 

@@ -19,7 +19,7 @@ namespace MLNetRiemannian.Trainers
     /// | Machine learning task | Multiclass classification |
     /// | Is normalization required? | Yes (e.g. NormalizeMinMax) |
     /// | Is caching required? | No (the trainer caches the data in native tensors) |
-    /// | Required NuGet in addition to Microsoft.ML | MLNetRiemannian (TorchSharp-cpu for training) |
+    /// | Required NuGet in addition to Microsoft.ML | MLNetRiemannian and a libtorch 2.10.0 package (libtorch-cpu-linux-x64 or another platform's, libtorch-cpu, or a CUDA build) |
     /// | Exportable to ONNX | Yes: the whole pipeline, with `mlContext.Model.ConvertToOnnx` (Microsoft.ML.OnnxConverter) |
     ///
     /// ### Scoring function

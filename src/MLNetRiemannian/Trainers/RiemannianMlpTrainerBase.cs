@@ -39,8 +39,10 @@ namespace MLNetRiemannian.Trainers
             _task = task;
         }
 
-        /// <summary>Normalization recommended (use NormalizeMinMax or similar); no calibration; no caching wanted, because the trainer reads the data once and caches it in native tensors itself; validation supported.</summary>
-        public TrainerInfo Info { get; } = new TrainerInfo(normalization: true, calibration: false, caching: false, supportValid: true);
+        /// <summary>Normalization recommended (use NormalizeMinMax or similar); no calibration; no caching wanted, because the
+        /// trainer reads the data once and caches it in native tensors itself; validation supported; incremental training
+        /// supported (<see cref="Fit(IDataView, RiemannianMlpModelParameters)"/>).</summary>
+        public TrainerInfo Info { get; } = new TrainerInfo(normalization: true, calibration: false, caching: false, supportValid: true, supportIncrementalTrain: true);
 
         /// <summary>Trains on <paramref name="input"/>, validating on the options' validation set or fraction if any.</summary>
         public TTransformer Fit(IDataView input) => Fit(input, _options.ValidationSet);
@@ -55,18 +57,28 @@ namespace MLNetRiemannian.Trainers
         }
 
         /// <summary>
-        /// Continues training <paramref name="initial"/> on <paramref name="trainData"/> (warm start, as ML.NET's
-        /// <c>LbfgsLogisticRegression.Fit(trainData, modelParameters)</c>), reporting the metric on
-        /// <paramref name="validationData"/> each epoch when given (null: the options' ValidationFraction, as
-        /// <c>Fit(trainData, null)</c>). The model's layer sizes, activation and label standardization win: a regression
+        /// Continues training <paramref name="modelParameters"/> on <paramref name="trainData"/> (warm start, or
+        /// retraining, as ML.NET's <c>LbfgsLogisticRegression.Fit(trainData, modelParameters)</c>), validating on the
+        /// options' validation set or fraction if any. See <see cref="Fit(IDataView, IDataView, RiemannianMlpModelParameters)"/>.
+        /// </summary>
+        /// <remarks>
+        /// With this overload beside <see cref="Fit(IDataView, IDataView)"/>, a literal <c>Fit(trainData, null)</c> is
+        /// ambiguous (CS0121): for no validation set and no model, call <c>Fit(trainData)</c>.
+        /// </remarks>
+        /// <param name="trainData">The training rows; the feature column must have the model's input width, and for
+        /// multiclass the label its class count.</param>
+        /// <param name="modelParameters">The model to continue from (a trained transformer's <c>Model</c>); not changed.</param>
+        public TTransformer Fit(IDataView trainData, RiemannianMlpModelParameters modelParameters) =>
+            Fit(trainData, _options.ValidationSet, modelParameters);
+
+        /// <summary>
+        /// Continues training <paramref name="initial"/> on <paramref name="trainData"/> (warm start), reporting the
+        /// metric on <paramref name="validationData"/> each epoch when given (null: the options' ValidationSetFraction).
+        /// The model's layer sizes, activation and label standardization win: a regression
         /// model's last layer is unfolded with its recorded mean and scale and training continues in those units (a model
         /// without one, saved before format 4, continues in the label's units). Momentum starts at zero, because the
         /// optimizer's state is not part of the model; the returned model's history holds the new epochs only.
         /// </summary>
-        /// <remarks>
-        /// The validation set comes before the model so that <c>Fit(trainData, null)</c> keeps meaning "no validation set":
-        /// a <c>Fit(trainData, initial)</c> overload would make that call ambiguous (CS0121).
-        /// </remarks>
         /// <param name="trainData">The training rows; the feature column must have the model's input width, and for
         /// multiclass the label its class count.</param>
         /// <param name="validationData">Validation rows, or null.</param>
@@ -105,8 +117,12 @@ namespace MLNetRiemannian.Trainers
         private RiemannianMlpModelParameters Train(IDataView trainData, IDataView? validationData, ColumnChecks columns, RiemannianMlpModelParameters? initial)
         {
             using var ch = Host.Start("Training");
-            int previousThreads = get_num_threads();
-            if (_options.NumberOfThreads is { } threads) set_num_threads(threads);
+            Interop.LibTorch.EnsureLoaded();
+            var threads = Interop.TorchThreads.Enter(_options.NumberOfThreads, () => Host.CheckAlive());
+            if (threads.Waited > TimeSpan.Zero)
+                ch.Info(MessageSensitivity.None,
+                    $"Waited {threads.Waited.TotalSeconds:F2} s for other fits in this process to finish: libtorch's thread count is process-wide, " +
+                    $"so fits that ask for different NumberOfThreads take turns (this one uses {threads.Count}).");
             try
             {
                 using var scope = NewDisposeScope();
@@ -221,7 +237,7 @@ namespace MLNetRiemannian.Trainers
             }
             finally
             {
-                if (_options.NumberOfThreads is not null) set_num_threads(previousThreads);
+                threads.Dispose();
             }
         }
 

@@ -159,7 +159,12 @@ namespace MLNetRiemannian.Trainers
         /// <summary>Precision of the Woodbury inner solve. Default <see cref="Optimization.SolvePrecision.Single"/>.</summary>
         public SolvePrecision SolvePrecision = SolvePrecision.Single;
 
-        /// <summary>Threads for libtorch while training (process-wide while Fit runs). Default null: libtorch's own choice.</summary>
+        /// <summary>
+        /// Threads for libtorch while training. Default null: the process's count (libtorch's own choice unless the app
+        /// set one). libtorch's count is process-wide, so concurrent fits in one process that ask for different counts
+        /// take turns (the later one waits, and its log says so); fits with the same count run together. Each gives the
+        /// model it gives alone. The process's count is restored when the last fit ends.
+        /// </summary>
         public int? NumberOfThreads;
 
         /// <summary>

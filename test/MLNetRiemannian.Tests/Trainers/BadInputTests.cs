@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -131,11 +132,25 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
-        public void TheVersionGuardRefusesAnotherMicrosoftML()
+        public void TheVersionGuardAcceptsTheVerifiedVersionsAndRefusesOthers()
         {
             MLNetVersionGuard.Check("5.0.1+a4f730ec0c9106c2c9ef9e1fa34011374115fb98", "here");
-            Throws<NotSupportedException>(() => MLNetVersionGuard.Check("4.0.2+0123", "/app/Microsoft.ML.Data.dll"), "requires Microsoft.ML 5.0.1", "4.0.2", "/app/Microsoft.ML.Data.dll");
+            MLNetVersionGuard.Check("6.0.0+0123", "here");
+            Throws<NotSupportedException>(() => MLNetVersionGuard.Check("4.0.2+0123", "/app/Microsoft.ML.Data.dll"),
+                "supports Microsoft.ML 5.0.1 and 6.0.0", "4.0.2", "/app/Microsoft.ML.Data.dll", MLNetVersionGuard.AllowUnverifiedSwitch);
+            Throws<NotSupportedException>(() => MLNetVersionGuard.Check("7.0.0", "x"), "7.0.0");
             Throws<NotSupportedException>(() => MLNetVersionGuard.Check(null, "x"), "(unknown)");
+            MLNetVersionGuard.Check("7.0.0", "x", allowUnverified: true);
+        }
+
+        [TestMethod]
+        public void TheLoadedMicrosoftMLIsTheOneThisRunWasBuiltFor()
+        {
+            // .ci/run builds the tests once per verified version (-p:MLNetVersion=...); each run must really load that one.
+            var loaded = typeof(MLContext).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
+            string expected = typeof(BadInputTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "MLNetVersion").Value!;
+            Assert.AreEqual(expected, loaded);
+            CollectionAssert.Contains(MLNetVersionGuard.Verified.ToList(), loaded);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
@@ -12,7 +13,7 @@ using MLNetRiemannian.Trainers;
 namespace MLNetRiemannian.Tests.Trainers
 {
     /// <summary>
-    /// Warm start, <c>Fit(trainData, validationData, initial)</c>: training continues from the given model's weights (in its
+    /// Warm start, <c>Fit(trainData, modelParameters)</c> and <c>Fit(trainData, validationData, initial)</c>: training continues from the given model's weights (in its
     /// standardized units for regression), the model's shape wins, and contradicting options or data are refused.
     /// </summary>
     [TestClass]
@@ -147,14 +148,26 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
-        public void FitWithANullValidationSetStillCompilesAndTrainsAsFitWithoutOne()
+        public void TheRetrainingTutorialsFormFitTrainDataModelParametersIsAWarmStart()
         {
+            // ML.NET's retraining docs: trainer.Fit(trainData, originalModelParameters). It is the three-argument form with
+            // the options' validation (none here); a literal Fit(data, null) is ambiguous beside it, so "no validation set"
+            // is Fit(data) or a typed null.
             var ml = new MLContext(seed: 1);
             var data = Digits(ml);
-            var withNull = Multiclass(ml, epochs: 2).Fit(data, null).Model;
+            var initial = Multiclass(ml, epochs: 1).Fit(data).Model;
+            var tutorial = Multiclass(ml, epochs: 2).Fit(data, initial).Model;
+            var explicitForm = Multiclass(ml, epochs: 2).Fit(data, null, initial).Model;
+            AssertSameWeights(explicitForm, tutorial, 0);
+            Assert.AreEqual(2, tutorial.History.Count, "the new epochs only");
+            // TrainerInfo.SupportsIncrementalTraining is internal to ML.NET, which reads it; so does this test.
+            var incremental = typeof(TrainerInfo).GetProperty("SupportsIncrementalTraining", BindingFlags.NonPublic | BindingFlags.Instance)!;
+            foreach (var info in new[] { Multiclass(ml, epochs: 1).Info, ml.Regression.Trainers.RiemannianMlp().Info, ml.BinaryClassification.Trainers.RiemannianMlp().Info })
+                Assert.IsTrue((bool)incremental.GetValue(info)!);
+
+            var withNull = Multiclass(ml, epochs: 2).Fit(data, (IDataView?)null).Model;
             var without = Multiclass(ml, epochs: 2).Fit(data).Model;
             AssertSameWeights(without, withNull, 0);
-            Assert.AreEqual(2, withNull.History.Count);
             Assert.IsTrue(withNull.History.All(e => e.ValidationMetric is null));
         }
 
