@@ -43,5 +43,12 @@ namespace MLNetRiemannian.Model
         /// at all: <c>Fit</c> throws <see cref="System.OperationCanceledException"/>.
         /// </summary>
         public bool EndedBeforeFirstEpoch => Reason == TrainingStopReason.StopRequested && Epoch == 1 && KeptEpoch is null;
+
+        // ToString shows the four recorded values only: EndedBeforeFirstEpoch follows from them.
+        private bool PrintMembers(System.Text.StringBuilder builder)
+        {
+            builder.Append($"Reason = {Reason}, Epoch = {Epoch}, Step = {Step}, KeptEpoch = {KeptEpoch}");
+            return true;
+        }
     }
 }
