@@ -111,7 +111,7 @@ namespace MLNetRiemannian.Trainers
             try
             {
                 using var scope = NewDisposeScope();
-                CheckCheckpointFolder();
+                CheckpointChecks.Folder(_options.CheckpointPath);
                 int seed = _options.Seed ?? ((IHostEnvironmentInternal)Host).Seed ?? 0;
                 var generator = new Generator((ulong)seed);
                 int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
@@ -123,8 +123,8 @@ namespace MLNetRiemannian.Trainers
                 LogFeatureMemory(data, ch);
                 if (data.SkippedRows > 0)
                     ch.Info(MessageSensitivity.None, $"Skipped {data.SkippedRows} rows with a missing label in column '{columns.LabelColumn}'.");
-                if (OnlyBinaryClass(data, columns) is { } onlyClass)
-                    return ConstantModel(sizes, onlyClass, data.Count, columns, ch);
+                if (OneClassModel.OnlyBinaryClass(data, columns, _task) is { } onlyClass)
+                    return OneClassModel.Create(Host, _options.Activation, MetricDescription(), sizes, onlyClass, data.Count, columns, ch);
 
                 var (trainX, trainY, trainW, validation) = SplitValidation(data, validationData, columns, generator);
                 using var ownedX = ReferenceEquals(trainX, data.Features) ? null : trainX;
@@ -177,12 +177,12 @@ namespace MLNetRiemannian.Trainers
                         ZeroWeightBatches = e.ZeroWeightBatches,
                     };
                 var fingerprint = _options.CheckpointPath is null ? new List<(string, string)>()
-                    : CheckpointFingerprint(columns, sizes, trainX, trainY, trainW, validation, trainingSizes, seed, standardization);
+                    : CheckpointChecks.Fingerprint(_options, _task, MetricDescription(), columns, sizes, trainX, trainY, trainW, validation, trainingSizes, seed, standardization);
                 using var resume = _options.CheckpointPath is { } checkpointPath && File.Exists(checkpointPath) ? Checkpoint.Load(checkpointPath) : null;
                 if (resume is not null)
                 {
                     resume.CheckMatches(fingerprint, _options.CheckpointPath!);
-                    CheckEpochsCoverCheckpoint(resume.Epoch, epochs);
+                    CheckpointChecks.Epochs(_options, resume.Epoch, epochs);
                     history.AddRange(resume.History.Select(Summary));
                     ch.Info(MessageSensitivity.None, $"Resuming from checkpoint '{_options.CheckpointPath}' after epoch {resume.Epoch}.");
                 }
@@ -228,42 +228,6 @@ namespace MLNetRiemannian.Trainers
             {
                 if (_options.NumberOfThreads is not null) set_num_threads(previousThreads);
             }
-        }
-
-        /// <summary>
-        /// Before any work, so that a checkpoint that cannot be written fails now rather than at the first epoch's end: the
-        /// folder of <see cref="RiemannianMlpTrainerOptions.CheckpointPath"/> exists and a file can be created in it.
-        /// </summary>
-        private void CheckCheckpointFolder()
-        {
-            if (_options.CheckpointPath is not { } target || Path.GetDirectoryName(Path.GetFullPath(target)) is not { } folder) return;
-            if (!Directory.Exists(folder))
-                throw new DirectoryNotFoundException($"The folder of CheckpointPath '{target}', '{folder}', does not exist.");
-            string probe = Path.Combine(folder, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.probe");
-            try
-            {
-                using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
-            }
-            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
-            {
-                throw new UnauthorizedAccessException(
-                    $"CheckpointPath '{target}' cannot be written: creating a file in its folder '{folder}' failed ({e.Message}). " +
-                    "Choose a writable folder, or leave CheckpointPath null to train without checkpoints.", e);
-            }
-        }
-
-        /// <summary>
-        /// A checkpoint of more epochs than this Fit asks for cannot give the run asked for (its parameters have already
-        /// moved past it), and returning the longer run would answer another question than the one asked: refuse, as any
-        /// other difference between the checkpoint and the options is refused.
-        /// </summary>
-        private void CheckEpochsCoverCheckpoint(int checkpointEpochs, int epochs)
-        {
-            if (checkpointEpochs > epochs)
-                throw new InvalidOperationException(
-                    $"Checkpoint '{_options.CheckpointPath}' cannot be resumed: it holds {checkpointEpochs} epochs, more than NumberOfEpochs asks for " +
-                    $"({epochs}{(_options.NumberOfEpochs is null ? ", the default for this data" : "")}). Set NumberOfEpochs to at least {checkpointEpochs} " +
-                    "to continue that run, or delete the checkpoint (or choose another CheckpointPath) to train a new one.");
         }
 
         /// <summary>
@@ -325,65 +289,6 @@ namespace MLNetRiemannian.Trainers
             }
         }
 
-        /// <summary>
-        /// What a checkpoint must agree on to be resumed: the data's shape, every option the steps depend on and digests of the
-        /// cached rows themselves, each formatted with the invariant culture so that a checkpoint resumes under any culture.
-        /// </summary>
-        /// <remarks>
-        /// <see cref="Checkpoint.CheckMatches"/> names the first entry that differs, so the order says what is reported when
-        /// one change moves several entries: the shapes first; then the options the user set (every option with a value of
-        /// its own, and each nullable one that is set), before the sizes derived from them (a changed MassKind moves the
-        /// default batch, curvature rows, learning rate and schedule, and is named itself); then the seed, which decides
-        /// the validation split; then the rows' digests; last the label standardization, which follows from the labels.
-        /// </remarks>
-        private List<(string Name, string Value)> CheckpointFingerprint(ColumnChecks columns, int[] sizes, FeatureMatrix trainX, Tensor trainY, Tensor? trainW,
-            (FeatureMatrix X, Tensor Y)? validation, TrainingSizes trainingSizes, int seed, LabelStandardization? standardization)
-        {
-            static string N(double x) => x.ToString("R", CultureInfo.InvariantCulture);
-            static string I(long x) => x.ToString(CultureInfo.InvariantCulture);
-            var schedule = Defaults.Schedule(_options);
-            var options = new List<(string Name, string Value, bool Set)>
-            {
-                (nameof(_options.Activation), _options.Activation.ToString(), true),
-                (nameof(_options.MassKind), _options.MassKind.ToString(), true),
-                (nameof(_options.OutputMetric), MetricDescription(), true),
-                (nameof(_options.BatchSize), I(trainingSizes.BatchSize), _options.BatchSize is not null),
-                (nameof(_options.OutputRank), I(trainingSizes.OutputRank), _options.OutputRank is not null),
-                (nameof(_options.CurvatureBatchSize), trainingSizes.CurvatureRows > 0 ? I(trainingSizes.CurvatureRows) : "whole batch", _options.CurvatureBatchSize is not null),
-                (nameof(_options.LearningRate), N(Defaults.LearningRate(_options)), _options.LearningRate is not null),
-                (nameof(_options.LearningRateSchedule), schedule.GetType().Name.Replace("Schedule", "", StringComparison.Ordinal), _options.LearningRateSchedule is not null),
-                (nameof(_options.WarmupFraction), N(schedule.WarmupFraction), true),
-                (nameof(_options.CurvatureRefreshSteps), I(trainingSizes.CurvatureRefreshSteps), _options.CurvatureRefreshSteps is not null),
-                (nameof(_options.Momentum), N(_options.Momentum), true),
-                (nameof(_options.Mass), N(_options.Mass), true),
-                (nameof(_options.LayerMasses), _options.LayerMasses is null ? "none" : string.Join(",", _options.LayerMasses.Select(N)), true),
-                (nameof(_options.L2Regularization), N(_options.L2Regularization), true),
-                (nameof(_options.SolvePrecision), _options.SolvePrecision.ToString(), true),
-                (nameof(_options.Shuffle), _options.Shuffle.ToString(), true),
-                (nameof(_options.EarlyStoppingPatience), I(_options.EarlyStoppingPatience), true),
-            };
-            var fingerprint = new List<(string Name, string Value)>
-            {
-                ("the task", _task.ToString()),
-                ($"the width of feature column '{columns.FeatureColumn}'", I(columns.FeatureCount)),
-                ("the class count", I(columns.ClassCount)),
-                ("the training row count", I(trainX.Rows)),
-                ("the validation row count", validation is { } v ? I(v.X.Rows) : "none"),
-                ("the layer sizes", string.Join("-", sizes)),
-            };
-            // OrderBy is stable: the set options keep their order, then the derived ones keep theirs.
-            fingerprint.AddRange(options.OrderBy(o => !o.Set).Select(o => (o.Name, o.Value)));
-            fingerprint.Add(("the seed", I(seed)));
-            // Same counts but other rows, another order or another normalizer would resume into a different run.
-            const string digest = "(SHA-256 of their values, in order)";
-            fingerprint.Add(($"the training features {digest}", DataDigest.Of(trainX)));
-            fingerprint.Add(($"the training labels {digest}", DataDigest.Of(trainY)));
-            fingerprint.Add(($"the example weights {digest}", trainW is null ? "none" : DataDigest.Of(trainW)));
-            fingerprint.Add(($"the validation rows {digest}", validation is { } held ? DataDigest.Of(held.X, held.Y) : "none"));
-            fingerprint.Add(("the label standardization", standardization is { } s ? $"mean {N(s.Mean)}, scale {N(s.Scale)}" : "none"));
-            return fingerprint;
-        }
-
         private string MetricDescription() => _options.OutputMetric switch
         {
             OutputMetricKind.GaussNewton => string.Create(CultureInfo.InvariantCulture, $"GaussNewton(ε={_options.GaussNewtonEpsilon})"),
@@ -402,53 +307,6 @@ namespace MLNetRiemannian.Trainers
                 ch.Warning(MessageSensitivity.None,
                     $"Feature column '{columns.FeatureColumn}' has values of magnitude up to {largest:G3}; RiemannianMlp's defaults assume features " +
                     $"of order 1. Normalize them, e.g. mlContext.Transforms.NormalizeMinMax(\"{columns.FeatureColumn}\"), for a good fit.");
-        }
-
-        /// <summary>
-        /// The one class of a binary training set that holds a single one (a cross-validation fold, or OneVersusAll for a class
-        /// with no rows), or null when both are present. Multiclass training needs two classes present.
-        /// </summary>
-        /// <exception cref="ArgumentOutOfRangeException">A multiclass training set holds fewer than 2 classes.</exception>
-        private bool? OnlyBinaryClass(TrainingData data, ColumnChecks columns)
-        {
-            if (_task == PredictionTask.Regression) return null;
-            using var scope = NewDisposeScope();
-            long present = _task == PredictionTask.MulticlassClassification
-                ? data.Labels.bincount(null, columns.ClassCount).gt(0).sum().item<long>()
-                : data.Labels.unique().Item1.shape[0];
-            if (present >= 2) return null;
-            if (_task == PredictionTask.BinaryClassification && present == 1) return data.Labels[0].item<float>() > 0.5f;
-            throw new ArgumentOutOfRangeException(nameof(data),
-                $"Label column '{columns.LabelColumn}' holds only {present} distinct class in the training rows; at least 2 are needed.");
-        }
-
-        /// <summary>
-        /// The logit of a constant binary model: the maximum-likelihood constant of one-class rows is probability 1 (an
-        /// infinite logit); LbfgsLogisticRegression stops at zero weights and a bias of about ±14 to ±15 on such rows, and
-        /// 15 is about the largest logit whose probability Float32 still tells from 1 (1 − 3.1e-7).
-        /// </summary>
-        internal const float ConstantLogit = 15;
-
-        /// <summary>
-        /// What LbfgsLogisticRegression gives for a binary training set of one class, with a Warning: zero weights and a last
-        /// bias of ±<see cref="ConstantLogit"/>, so every row gets that class with probability 1 − 3.1e-7; no training runs,
-        /// so the model has no history and no outcome.
-        /// </summary>
-        private RiemannianMlpModelParameters ConstantModel(int[] sizes, bool label, long rows, ColumnChecks columns, IChannel ch)
-        {
-            ch.Warning(MessageSensitivity.None,
-                $"Label column '{columns.LabelColumn}' is {label} in all {rows} training rows: RiemannianMlp returns a constant model, without training, that " +
-                $"predicts {label} for every row with probability {(label ? "1 − 3.1e-7" : "3.1e-7")} of true (Score {(label ? "" : "−")}{ConstantLogit}), as " +
-                "LbfgsLogisticRegression does. A cross-validation fold or a OneVersusAll class with no rows gives this; train on rows of both classes for a model that tells them apart.");
-            var weights = new float[sizes.Length - 1][];
-            var biases = new float[sizes.Length - 1][];
-            for (int l = 0; l < weights.Length; l++)
-            {
-                weights[l] = new float[checked(sizes[l + 1] * sizes[l])];
-                biases[l] = new float[sizes[l + 1]];
-            }
-            biases[^1][0] = label ? ConstantLogit : -ConstantLogit;
-            return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes, weights, biases, MetricDescription(), Array.Empty<EpochSummary>());
         }
 
         /// <summary>Logs how the features are cached and what they take, against their non-zeros.</summary>
