@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNetRiemannian.Model;
 using MLNetRiemannian.Tests.Reference;
@@ -63,6 +64,42 @@ namespace MLNetRiemannian.Tests.Trainers
             int moved = Enumerable.Range(0, relabeled.Count).Last(i => relabeled.FindIndex(r => r.Tier == relabeled[i].Tier) < i);
             relabeled[moved].Tier = relabeled.Take(moved).Select(r => r.Tier).First(t => t != relabeled[moved].Tier);
             Refused(relabeled, Validation(), "the training labels");
+        }
+
+        public sealed class SparseRow
+        {
+            [VectorType(64)] public float[] Features = Array.Empty<float>();
+            public string Tier = "";
+        }
+
+        [TestMethod]
+        public void ACheckpointOfCompressedRowsIsRefusedOnOtherValues()
+        {
+            // The c24 rows' six values placed in 64 slots, at an offset that follows the row: 6 of 64 slots stored, so the
+            // features are cached as compressed rows and the digest reads their offsets, columns and values.
+            var ml = new MLContext(seed: 1);
+            var messages = new List<string>();
+            ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+            var rows = Orders.Rows().Take(64).ToList();
+            IDataView Sparse(int shiftRow)
+            {
+                var sparse = rows.Select((r, i) =>
+                {
+                    var f = new float[64];
+                    int at = (i + (i == shiftRow ? 1 : 0)) % 10 * 6;
+                    r.F.CopyTo(f, at);
+                    return new SparseRow { Features = f, Tier = r.Tier };
+                }).ToList();
+                var view = ml.Data.LoadFromEnumerable(sparse);
+                return ml.Transforms.Conversion.MapValueToKey("Label", "Tier").Fit(view).Transform(view);
+            }
+            string path = Path.Combine(Folder, "run.ckpt");
+            Trainer(ml, path).Fit(Sparse(-1));
+            Assert.IsTrue(messages.Any(m => m.Contains("Features cached as compressed rows")), "the features were cached dense");
+            // Row 5's values one slot group further: the same values and non-zero counts, in other columns.
+            var e = Assert.ThrowsExactly<InvalidOperationException>(() => Trainer(ml, path).Fit(Sparse(5)));
+            TestContext.WriteLine(e.Message);
+            StringAssert.Contains(e.Message, "the training features (SHA-256 of their values, in order) differs");
         }
 
         [TestMethod]
