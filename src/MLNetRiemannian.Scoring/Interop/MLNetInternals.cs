@@ -11,7 +11,8 @@
 //     ModelLoadContext, VersionInfo, [LoadableClass], SignatureLoadModel) and scoring through ML.NET's scorers
 //     (IValueMapper, IPredictorProducing<T>, PredictionKind), in MLNetRiemannian.Scoring; the host
 //     (IHostEnvironmentInternal, the short IChannel.Info overloads in HostExtensions), in MLNetRiemannian.
-//   Microsoft.ML.Data: the ONNX form of the model for ConvertToOnnx (IBindableCanSaveOnnx, OnnxContext, OnnxNode), in
+//   Microsoft.ML.Data: the ONNX form of the model for ConvertToOnnx (IBindableCanSaveOnnx, OnnxContext, OnnxNode; and
+//     ISingleCanSaveOnnx, which OneVersusAll's exporter asks of each binary model), in
 //     MLNetRiemannian.Scoring's Model/RiemannianMlpModelParameters.cs and Onnx/RiemannianMlpOnnxNodes.cs; the trainer's
 //     output, MulticlassPredictionTransformer<T> and its binary and regression siblings (internal constructors; give
 //     Score slot names and a key-typed PredictedLabel), built in MLNetRiemannian.Scoring's

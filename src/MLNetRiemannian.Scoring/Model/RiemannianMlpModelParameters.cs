@@ -28,12 +28,12 @@ namespace MLNetRiemannian.Model
     /// It lives in the MLNetRiemannian.Scoring package, which the trainer package depends on: saved zips name that assembly
     /// as their loader, so an app that only scores references MLNetRiemannian.Scoring alone (no TorchSharp, no libtorch).
     /// A pipeline holding the model converts to ONNX as a whole with <c>mlContext.Model.ConvertToOnnx</c> (package
-    /// Microsoft.ML.OnnxConverter), with the columns above under ML.NET's names; the graph is described in
-    /// Onnx/RiemannianMlpOnnxNodes.cs.
+    /// Microsoft.ML.OnnxConverter), with the columns above under ML.NET's names, and so does OneVersusAll over the binary
+    /// trainer; the graph is described in Onnx/RiemannianMlpOnnxNodes.cs.
     /// </remarks>
     public sealed class RiemannianMlpModelParameters :
         IDistPredictorProducing<float, float>, IPredictorProducing<VBuffer<float>>, IValueMapperDist, ISchemaBindableMapper, ICanSaveModel,
-        IBindableCanSaveOnnx
+        IBindableCanSaveOnnx, ISingleCanSaveOnnx
     {
         /// <summary>
         /// The name ML.NET finds <see cref="Create"/> by, among the loadable classes of the loader assembly a zip names:
@@ -125,12 +125,20 @@ namespace MLNetRiemannian.Model
         /// </summary>
         public LabelStandardization? LabelStandardization { get; }
 
+        /// <summary>
+        /// The class names (the label key's values, in key order) of the multiclass data the trainer fitted this model on,
+        /// so that a warm start on a label map that orders them otherwise is refused; held in memory only (the model format
+        /// does not store them), so null for a loaded model, for the other tasks and for keys without values.
+        /// </summary>
+        internal IReadOnlyList<string>? ClassNames { get; init; }
+
         /// <summary>The training history, one entry per completed epoch in order (an epoch a stop interrupted is not among them; see <see cref="Outcome"/>).</summary>
         public IReadOnlyList<EpochSummary> History { get; }
 
         /// <summary>
         /// How training ended (all epochs, early stopping, or the options' <c>StopToken</c>, with the epoch and step) and which
-        /// epoch's parameters the model holds. Null for models saved before format version 4.
+        /// epoch's parameters the model holds. Null for models saved before format version 4, and for the constant model a
+        /// binary trainer returns for a training set of one class (no training runs).
         /// </summary>
         public TrainingOutcome? Outcome { get; }
 
@@ -263,6 +271,17 @@ namespace MLNetRiemannian.Model
             // reports the pipeline as not convertible.
             if (!ctx.ContainsColumn(feature.Name)) return false;
             RiemannianMlpOnnxNodes.Write(ctx, this, ctx.GetVariableName(feature.Name), outputNames);
+            return true;
+        }
+
+        // OneVersusAll's exporter asks each binary model for this form (OneVersusAllModelParameters' SaveAsOnnxPreProcess): the
+        // feature column's ONNX variable and three outputs [PredictedLabel, Score, Probability], of which it reads Score
+        // (raw) or Probability (UseProbabilities, the default), as the binary scorer's outputs.
+        bool ISingleCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, string[] outputNames, string featureColumn)
+        {
+            if (ctx is null) throw new ArgumentNullException(nameof(ctx));
+            if (featureColumn is null) throw new ArgumentNullException(nameof(featureColumn));
+            RiemannianMlpOnnxNodes.Write(ctx, this, featureColumn, outputNames);
             return true;
         }
 

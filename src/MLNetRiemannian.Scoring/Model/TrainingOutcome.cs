@@ -9,7 +9,11 @@ namespace MLNetRiemannian.Model
         /// <summary>The validation metric did not improve for <c>EarlyStoppingPatience</c> epochs.</summary>
         EarlyStopping = 1,
 
-        /// <summary>The options' <c>StopToken</c> was cancelled: training ended before the next step.</summary>
+        /// <summary>
+        /// The options' <c>StopToken</c> was cancelled: training ended before the next step. A stop before the first step
+        /// leaves no model (<c>Fit</c> throws <see cref="System.OperationCanceledException"/>); a stop before the first
+        /// epoch's end keeps a model never evaluated (<see cref="TrainingOutcome.EndedBeforeFirstEpoch"/>, and a Warning).
+        /// </summary>
         StopRequested = 2,
     }
 
@@ -31,5 +35,20 @@ namespace MLNetRiemannian.Model
     /// <see langword="null"/> when the parameters are those of the moment of a stop in the middle of an epoch (no
     /// validation), or the initial ones (a stop before the first step).
     /// </param>
-    public sealed record TrainingOutcome(TrainingStopReason Reason, int Epoch, int Step, int? KeptEpoch);
+    public sealed record TrainingOutcome(TrainingStopReason Reason, int Epoch, int Step, int? KeptEpoch)
+    {
+        /// <summary>
+        /// True when a stop came during the first epoch: the parameters are those of <see cref="Step"/> steps, never
+        /// evaluated, and the history is empty (<c>Fit</c> logs a Warning). A stop before the first step returns no model
+        /// at all: <c>Fit</c> throws <see cref="System.OperationCanceledException"/>.
+        /// </summary>
+        public bool EndedBeforeFirstEpoch => Reason == TrainingStopReason.StopRequested && Epoch == 1 && KeptEpoch is null;
+
+        // ToString shows the four recorded values only: EndedBeforeFirstEpoch follows from them.
+        private bool PrintMembers(System.Text.StringBuilder builder)
+        {
+            builder.Append($"Reason = {Reason}, Epoch = {Epoch}, Step = {Step}, KeptEpoch = {KeptEpoch}");
+            return true;
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -14,13 +15,14 @@ namespace MLNetRiemannian.Data
     /// </summary>
     internal sealed class ColumnChecks
     {
-        private ColumnChecks(string feature, string label, string? weight, int featureCount, int classCount)
+        private ColumnChecks(string feature, string label, string? weight, int featureCount, int classCount, IReadOnlyList<string>? classNames)
         {
             FeatureColumn = feature;
             LabelColumn = label;
             WeightColumn = weight;
             FeatureCount = featureCount;
             ClassCount = classCount;
+            ClassNames = classNames;
         }
 
         public string FeatureColumn { get; }
@@ -33,11 +35,17 @@ namespace MLNetRiemannian.Data
         /// <summary>Number of classes (the label key's count) for multiclass; 2 for binary; 0 for regression.</summary>
         public int ClassCount { get; }
 
+        /// <summary>
+        /// Multiclass: the label key's values as text, in key order (what MapValueToKey made of the classes), or null when the
+        /// key carries no values; null for the other tasks.
+        /// </summary>
+        public IReadOnlyList<string>? ClassNames { get; }
+
         public static ColumnChecks Check(DataViewSchema schema, string feature, string label, string? weight, PredictionTask task)
         {
             var featureType = Find(schema, feature, "feature").Type;
             if (featureType is not VectorDataViewType { ItemType: NumberDataViewType number } vector || number != NumberDataViewType.Single || !vector.IsKnownSize)
-                throw WrongFeatureType(feature, featureType);
+                throw WrongFeatureType(feature, featureType, featureType is VectorDataViewType { ItemType: NumberDataViewType item } && item != NumberDataViewType.Single);
 
             var labelType = Find(schema, label, "label").Type;
             bool labelFits = task switch
@@ -61,7 +69,8 @@ namespace MLNetRiemannian.Data
                 var weightType = Find(schema, weight, "example weight").Type;
                 if (weightType != NumberDataViewType.Single) throw WrongWeightType(weight, weightType);
             }
-            return new ColumnChecks(feature, label, weight, vector.Size, classes);
+            return new ColumnChecks(feature, label, weight, vector.Size, classes,
+                task == PredictionTask.MulticlassClassification ? KeyValues(schema[label], classes) : null);
         }
 
         /// <summary>
@@ -73,7 +82,8 @@ namespace MLNetRiemannian.Data
         {
             var featureColumn = Find(schema, feature, "feature");
             if (featureColumn.Kind != SchemaShape.Column.VectorKind.Vector || featureColumn.ItemType != NumberDataViewType.Single || featureColumn.IsKey)
-                throw WrongFeatureType(feature, featureColumn.GetTypeString());
+                throw WrongFeatureType(feature, featureColumn.GetTypeString(),
+                    featureColumn.Kind != SchemaShape.Column.VectorKind.Scalar && !featureColumn.IsKey && featureColumn.ItemType is NumberDataViewType item && item != NumberDataViewType.Single);
 
             var labelColumn = Find(schema, label, "label");
             bool scalar = labelColumn.Kind == SchemaShape.Column.VectorKind.Scalar;
@@ -94,9 +104,36 @@ namespace MLNetRiemannian.Data
             return labelColumn;
         }
 
-        private static ArgumentOutOfRangeException WrongFeatureType(string feature, object? type) =>
-            new("schema", $"Feature column '{feature}' must be a known-size vector of Single; it is {type}. " +
-                "Use mlContext.Transforms.Concatenate to build one from numeric columns.");
+        /// <param name="feature">The feature column's name.</param>
+        /// <param name="type">What the column is.</param>
+        /// <param name="otherNumber">The column is a vector of another number type (Double, Int32, …): a conversion fixes it, not Concatenate.</param>
+        private static ArgumentOutOfRangeException WrongFeatureType(string feature, object? type, bool otherNumber) =>
+            new("schema", $"Feature column '{feature}' must be a known-size vector of Single; it is {type}. " + (otherNumber
+                ? $"Convert it with mlContext.Transforms.Conversion.ConvertType(\"{feature}\", outputKind: DataKind.Single)."
+                : "Use mlContext.Transforms.Concatenate to build one from numeric columns."));
+
+        // The key's values as invariant text, for the value types MapValueToKey makes keys of; null for others.
+        private static IReadOnlyList<string>? KeyValues(DataViewSchema.Column label, int classes)
+        {
+            if (label.Annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.KeyValues)?.Type is not VectorDataViewType { Size: var size } type || size != classes)
+                return null;
+            var raw = type.ItemType.RawType;
+            return raw == typeof(ReadOnlyMemory<char>) ? Values<ReadOnlyMemory<char>>(label)
+                : raw == typeof(float) ? Values<float>(label)
+                : raw == typeof(double) ? Values<double>(label)
+                : raw == typeof(int) ? Values<int>(label)
+                : raw == typeof(uint) ? Values<uint>(label)
+                : raw == typeof(long) ? Values<long>(label)
+                : raw == typeof(bool) ? Values<bool>(label)
+                : null;
+        }
+
+        private static IReadOnlyList<string> Values<T>(DataViewSchema.Column label)
+        {
+            VBuffer<T> values = default;
+            label.GetKeyValues(ref values);
+            return values.DenseValues().Select(v => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "").ToArray();
+        }
 
         private static ArgumentOutOfRangeException WrongLabelType(string label, object? type, PredictionTask task) => new("schema", task switch
         {

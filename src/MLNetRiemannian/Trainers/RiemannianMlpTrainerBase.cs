@@ -83,7 +83,8 @@ namespace MLNetRiemannian.Trainers
         /// multiclass the label its class count.</param>
         /// <param name="validationData">Validation rows, or null.</param>
         /// <param name="initial">The model to continue from; not changed.</param>
-        /// <exception cref="ArgumentException">The model's task, feature width or class count differs from the data's, or
+        /// <exception cref="ArgumentException">The model's task, feature width, class count or class names (the label key's
+        /// values, known for a model trained in this process) differ from the data's, or
         /// HiddenLayerSizes (when set), Activation or LayerMasses contradict the model; the message names both values.</exception>
         public TTransformer Fit(IDataView trainData, IDataView? validationData, RiemannianMlpModelParameters initial)
         {
@@ -126,9 +127,7 @@ namespace MLNetRiemannian.Trainers
             try
             {
                 using var scope = NewDisposeScope();
-                // Before any work: a checkpoint folder that does not exist would otherwise fail only at the first epoch's end.
-                if (_options.CheckpointPath is { } target && Path.GetDirectoryName(Path.GetFullPath(target)) is { } folder && !Directory.Exists(folder))
-                    throw new DirectoryNotFoundException($"The folder of CheckpointPath '{target}', '{folder}', does not exist.");
+                CheckpointChecks.Folder(_options.CheckpointPath);
                 int seed = _options.Seed ?? ((IHostEnvironmentInternal)Host).Seed ?? 0;
                 var generator = new Generator((ulong)seed);
                 int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
@@ -140,7 +139,8 @@ namespace MLNetRiemannian.Trainers
                 LogFeatureMemory(data, ch);
                 if (data.SkippedRows > 0)
                     ch.Info(MessageSensitivity.None, $"Skipped {data.SkippedRows} rows with a missing label in column '{columns.LabelColumn}'.");
-                CheckClassesPresent(data, columns);
+                if (OneClassModel.OnlyBinaryClass(data, columns, _task) is { } onlyClass)
+                    return OneClassModel.Create(Host, _options.Activation, MetricDescription(), sizes, onlyClass, data.Count, columns, ch);
 
                 var (trainX, trainY, trainW, validation) = SplitValidation(data, validationData, columns, generator);
                 using var ownedX = ReferenceEquals(trainX, data.Features) ? null : trainX;
@@ -193,11 +193,12 @@ namespace MLNetRiemannian.Trainers
                         ZeroWeightBatches = e.ZeroWeightBatches,
                     };
                 var fingerprint = _options.CheckpointPath is null ? new List<(string, string)>()
-                    : CheckpointFingerprint(columns, sizes, trainX.Rows, validation?.X.Rows, batchSize, curvatureBatchSize, outputRank, refreshSteps, seed, standardization, trainY);
+                    : CheckpointChecks.Fingerprint(_options, _task, MetricDescription(), columns, sizes, trainX, trainY, trainW, validation, trainingSizes, seed, standardization);
                 using var resume = _options.CheckpointPath is { } checkpointPath && File.Exists(checkpointPath) ? Checkpoint.Load(checkpointPath) : null;
                 if (resume is not null)
                 {
                     resume.CheckMatches(fingerprint, _options.CheckpointPath!);
+                    CheckpointChecks.Epochs(_options, resume.Epoch, epochs);
                     history.AddRange(resume.History.Select(Summary));
                     ch.Info(MessageSensitivity.None, $"Resuming from checkpoint '{_options.CheckpointPath}' after epoch {resume.Epoch}.");
                 }
@@ -224,7 +225,8 @@ namespace MLNetRiemannian.Trainers
                     message => ch.Warning(MessageSensitivity.None, message));
                 WarnIfTrainedBadly(results, statistics, lossUnit, ch);
                 var outcome = loop.Outcome!;
-                if (outcome.Reason != TrainingStopReason.Completed)
+                ReportStop(outcome, results.Count, (trainX.Rows + batchSize - 1) / batchSize, metric, ch);
+                if (outcome.Reason != TrainingStopReason.Completed && results.Count > 0)
                     ch.Info(MessageSensitivity.None,
                         (outcome.Reason == TrainingStopReason.StopRequested ? $"Training stopped by StopToken in epoch {outcome.Epoch} after {outcome.Step} steps; "
                             : $"Training stopped early after epoch {outcome.Epoch} ({_options.EarlyStoppingPatience} epochs without a better validation {metric.Name}); ") +
@@ -233,12 +235,36 @@ namespace MLNetRiemannian.Trainers
                 var weights = network.Atoms.Select(a => a.Weight.contiguous().data<float>().ToArray()).ToArray();
                 var biases = network.Atoms.Select(a => a.Bias.contiguous().data<float>().ToArray()).ToArray();
                 if (standardization is { } fold) Unstandardize(weights[^1], biases[^1], fold);
-                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes, weights, biases, MetricDescription(), history, standardization, outcome);
+                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes, weights, biases, MetricDescription(), history, standardization, outcome)
+                {
+                    ClassNames = columns.ClassNames,
+                };
             }
             finally
             {
                 threads.Dispose();
             }
+        }
+
+        /// <summary>
+        /// A stop that left nothing to keep is a cancellation, as <c>mlContext.CancelExecution()</c> gives: no step ran in
+        /// this Fit and no resumed epoch precedes it, so the network is the untrained initial one (or the warm start's model
+        /// unchanged). A stop after some steps but before the first epoch's end keeps those steps with a Warning, because
+        /// its model was never evaluated.
+        /// </summary>
+        /// <exception cref="OperationCanceledException">The StopToken was cancelled before the first step.</exception>
+        private void ReportStop(TrainingOutcome outcome, int completedEpochs, long stepsPerEpoch, TrainingMetric metric, IChannel ch)
+        {
+            if (outcome.Reason != TrainingStopReason.StopRequested || completedEpochs > 0) return;
+            if (outcome.Step == 0)
+                throw new OperationCanceledException(
+                    "Training was stopped by StopToken before its first step: there is no trained model to return. " +
+                    "Cancel the token only after Fit has started (for a time budget, give each Fit its own), or catch OperationCanceledException.",
+                    _options.StopToken);
+            ch.Warning(MessageSensitivity.None,
+                $"Training stopped by StopToken in epoch {outcome.Epoch} after {outcome.Step} of its {stepsPerEpoch} steps, before the end of the first epoch: " +
+                $"the model keeps the parameters of that moment, never evaluated (no training or validation {metric.Name}), and is likely far from trained. " +
+                "Give training more time before stopping it, or check model.Outcome (EndedBeforeFirstEpoch) before using the model.");
         }
 
         /// <summary>
@@ -279,49 +305,9 @@ namespace MLNetRiemannian.Trainers
             }
         }
 
-        /// <summary>What a checkpoint must agree on to be resumed: the data's shape and every option the steps depend on.</summary>
-        private List<(string Name, string Value)> CheckpointFingerprint(ColumnChecks columns, int[] sizes, long rows, long? validationRows,
-            int batchSize, int? curvatureBatchSize, int outputRank, int refreshSteps, int seed, LabelStandardization? standardization, Tensor labels)
-        {
-            static string N(double x) => x.ToString("R", CultureInfo.InvariantCulture);
-            // Same counts but other rows (or another order) would resume into a different run: the labels' digest tells them apart.
-            using var wide = labels.to_type(ScalarType.Float64).contiguous().cpu();
-            string digest = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
-                System.Runtime.InteropServices.MemoryMarshal.AsBytes(wide.data<double>().ToArray().AsSpan())))[..16];
-            return new()
-            {
-                ("the task", _task.ToString()),
-                ($"the width of feature column '{columns.FeatureColumn}'", columns.FeatureCount.ToString(CultureInfo.InvariantCulture)),
-                ("the class count", columns.ClassCount.ToString(CultureInfo.InvariantCulture)),
-                ("the training row count", rows.ToString(CultureInfo.InvariantCulture)),
-                ("the validation row count", validationRows?.ToString(CultureInfo.InvariantCulture) ?? "none"),
-                ("the layer sizes", string.Join("-", sizes)),
-                (nameof(_options.Activation), _options.Activation.ToString()),
-                (nameof(_options.BatchSize), batchSize.ToString(CultureInfo.InvariantCulture)),
-                (nameof(_options.CurvatureBatchSize), curvatureBatchSize?.ToString(CultureInfo.InvariantCulture) ?? "whole batch"),
-                (nameof(_options.OutputRank), outputRank.ToString(CultureInfo.InvariantCulture)),
-                (nameof(_options.OutputMetric), MetricDescription()),
-                (nameof(_options.MassKind), _options.MassKind.ToString()),
-                (nameof(_options.LearningRate), N(Defaults.LearningRate(_options))),
-                (nameof(_options.LearningRateSchedule), Defaults.Schedule(_options).ToString()!),
-                (nameof(_options.CurvatureRefreshSteps), refreshSteps.ToString(CultureInfo.InvariantCulture)),
-                (nameof(_options.Momentum), N(_options.Momentum)),
-                (nameof(_options.Mass), N(_options.Mass)),
-                (nameof(_options.LayerMasses), _options.LayerMasses is null ? "none" : string.Join(",", _options.LayerMasses.Select(N))),
-                (nameof(_options.L2Regularization), N(_options.L2Regularization)),
-                (nameof(_options.SolvePrecision), _options.SolvePrecision.ToString()),
-                (nameof(_options.Shuffle), _options.Shuffle.ToString()),
-                (nameof(_options.EarlyStoppingPatience), _options.EarlyStoppingPatience.ToString(CultureInfo.InvariantCulture)),
-                ("the seed", seed.ToString(CultureInfo.InvariantCulture)),
-                ("the label standardization", standardization is { } s ? $"mean {N(s.Mean)}, scale {N(s.Scale)}" : "none"),
-                // Last: the seed also decides the validation split, so a different seed is reported as itself.
-                ("the training labels (SHA-256 of their values, in order)", digest),
-            };
-        }
-
         private string MetricDescription() => _options.OutputMetric switch
         {
-            OutputMetricKind.GaussNewton => $"GaussNewton(ε={_options.GaussNewtonEpsilon})",
+            OutputMetricKind.GaussNewton => string.Create(CultureInfo.InvariantCulture, $"GaussNewton(ε={_options.GaussNewtonEpsilon})"),
             OutputMetricKind.Custom => "Custom",
             _ => "Identity",
         };
@@ -337,18 +323,6 @@ namespace MLNetRiemannian.Trainers
                 ch.Warning(MessageSensitivity.None,
                     $"Feature column '{columns.FeatureColumn}' has values of magnitude up to {largest:G3}; RiemannianMlp's defaults assume features " +
                     $"of order 1. Normalize them, e.g. mlContext.Transforms.NormalizeMinMax(\"{columns.FeatureColumn}\"), for a good fit.");
-        }
-
-        private void CheckClassesPresent(TrainingData data, ColumnChecks columns)
-        {
-            if (_task == PredictionTask.Regression) return;
-            using var scope = NewDisposeScope();
-            long present = _task == PredictionTask.MulticlassClassification
-                ? data.Labels.bincount(null, columns.ClassCount).gt(0).sum().item<long>()
-                : data.Labels.unique().Item1.shape[0];
-            if (present < 2)
-                throw new ArgumentOutOfRangeException(nameof(data),
-                    $"Label column '{columns.LabelColumn}' holds only {present} distinct class in the training rows; at least 2 are needed.");
         }
 
         /// <summary>Logs how the features are cached and what they take, against their non-zeros.</summary>

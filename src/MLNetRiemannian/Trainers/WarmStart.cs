@@ -17,8 +17,8 @@ namespace MLNetRiemannian.Trainers
         /// The layer sizes (input, hidden layers, outputs) of <paramref name="initial"/>, after checking that the trainer's
         /// task, the options and the training columns agree with it.
         /// </summary>
-        /// <exception cref="ArgumentException">The model's task, feature size, class count, hidden widths, activation or
-        /// number of layers differs from the trainer's; the message names the option or column and both values.</exception>
+        /// <exception cref="ArgumentException">The model's task, feature size, class count, class names (when the model was
+        /// trained in this process and the label key has values), hidden widths, activation or number of layers differs from the trainer's; the message names the option or column and both values.</exception>
         public static int[] Sizes(RiemannianMlpModelParameters initial, RiemannianMlpTrainerOptions options, PredictionTask task, ColumnChecks columns)
         {
             var sizes = initial.LayerSizes.ToArray();
@@ -28,6 +28,12 @@ namespace MLNetRiemannian.Trainers
             if (task == PredictionTask.MulticlassClassification)
                 Require(columns.ClassCount == sizes[^1],
                     $"Label column '{columns.LabelColumn}' has {columns.ClassCount} classes, the initial model predicts {sizes[^1]}.");
+            if (initial.ClassNames is { } trained && columns.ClassNames is { } now && !trained.SequenceEqual(now))
+                throw new ArgumentException(
+                    $"Label column '{columns.LabelColumn}' maps its key values to other classes than the initial model's: the model's output units are " +
+                    $"[{Listed(trained)}] but the label's keys are now [{Listed(now)}] (a MapValueToKey refitted on other rows orders the classes as it meets them). " +
+                    "Transform the new rows with the label map the initial model was trained with (the fitted MapValueToKey transformer), " +
+                    "or give MapValueToKey the classes in a fixed order (keyData), or train a new model.", "initial");
             var hidden = sizes[1..^1];
             if (options.HiddenLayerSizes is { } given)
                 Require(given.SequenceEqual(hidden),
@@ -64,6 +70,10 @@ namespace MLNetRiemannian.Trainers
                 atoms[l].Bias.copy_(b);
             }
         }
+
+        // The first classes, enough to see where two maps part.
+        private static string Listed(System.Collections.Generic.IReadOnlyList<string> classes) =>
+            string.Join(", ", classes.Take(10)) + (classes.Count > 10 ? $", … ({classes.Count} classes)" : "");
 
         private static void Require(bool condition, string message)
         {

@@ -69,7 +69,11 @@ namespace MLNetRiemannian.Tests.Trainers
             var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
             Throws<ArgumentOutOfRangeException>(() => Trainer(ml).Fit(data), "'Features'", "known-size vector of Single");
             var doubles = ml.Transforms.Conversion.ConvertType("Features", outputKind: DataKind.Double).Fit(Keyed(ml, Rows(10))).Transform(Keyed(ml, Rows(10)));
-            Throws<ArgumentOutOfRangeException>(() => Trainer(ml).Fit(doubles), "'Features'", "Double");
+            // A vector of Double needs a conversion, not Concatenate: the message says which, at Fit and at GetOutputSchema.
+            var e = Throws<ArgumentOutOfRangeException>(() => Trainer(ml).Fit(doubles), "'Features'", "Double",
+                "mlContext.Transforms.Conversion.ConvertType(\"Features\", outputKind: DataKind.Single)");
+            Assert.IsFalse(e.Message.Contains("Concatenate"), e.Message);
+            Throws<ArgumentOutOfRangeException>(() => Trainer(ml).GetOutputSchema(EstimatorSchemaTests.Shape(doubles.Schema)), "'Features'", "Double", "ConvertType");
         }
 
         [TestMethod]

@@ -78,7 +78,7 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         /// <summary>ML.NET's own <c>SchemaShape.Create</c> (internal; the shape every estimator chain hands its estimators).</summary>
-        private static SchemaShape Shape(DataViewSchema schema) =>
+        internal static SchemaShape Shape(DataViewSchema schema) =>
             (SchemaShape)typeof(SchemaShape).GetMethod("Create", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic, new[] { typeof(DataViewSchema) })!
                 .Invoke(null, new object[] { schema })!;
 

@@ -107,6 +107,7 @@ namespace MLNetRiemannian.Tests.Trainers
             // Stopped in the middle of epoch 3: the parameters of that moment, five steps past epoch 2's end.
             var midEpoch = Fit(30, 2 * StepsPerEpoch + 5);
             Assert.AreEqual(new TrainingOutcome(TrainingStopReason.StopRequested, 3, 5, null), midEpoch.Outcome);
+            Assert.IsFalse(midEpoch.Outcome!.EndedBeforeFirstEpoch, "two epochs were evaluated before the stop");
             Assert.AreEqual(2, midEpoch.History.Count);
             Assert.IsFalse(twoEpochs.GetWeights(0).SequenceEqual(midEpoch.GetWeights(0)), "five more steps changed nothing");
         }
@@ -131,16 +132,16 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
-        public void ATokenCancelledBeforeFitReturnsTheInitialNetwork()
+        public void ATokenCancelledBeforeFitThrowsOperationCanceledExceptionAsCancelExecutionDoes()
         {
             var ml = new MLContext(seed: 1);
             var (train, validation) = Digits(ml);
             using var source = new CancellationTokenSource();
             source.Cancel();
             var options = new RiemannianMlpMulticlassTrainer.Options { HiddenLayerSizes = new[] { 16 }, ValidationSet = validation, StopToken = source.Token };
-            var model = ml.MulticlassClassification.Trainers.RiemannianMlp(options).Fit(train).Model;
-            Assert.AreEqual(0, model.History.Count);
-            Assert.AreEqual(new TrainingOutcome(TrainingStopReason.StopRequested, 1, 0, null), model.Outcome);
+            var e = Assert.ThrowsExactly<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.RiemannianMlp(options).Fit(train));
+            Assert.AreEqual(source.Token, e.CancellationToken);
+            StringAssert.Contains(e.Message, "before its first step");
         }
 
         [TestMethod]

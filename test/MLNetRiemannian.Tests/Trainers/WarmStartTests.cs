@@ -148,6 +148,31 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
+        public void AWarmStartOnARefittedLabelMapThatOrdersTheClassesOtherwiseNamesTheClasses()
+        {
+            // The c24 rows: MapValueToKey orders the classes as it meets them, so a map refitted on rows that begin with
+            // another class gives the same keys to other classes, and output unit k would be trained towards another class.
+            var ml = new MLContext(seed: 1);
+            var rows = Orders.Rows();
+            var (first, _) = Orders.Featurize(ml, rows);
+            var initial = ml.MulticlassClassification.Trainers.RiemannianMlp(hiddenLayerSizes: new[] { 8 }, numberOfEpochs: 1).Fit(first).Model;
+            string[] order = rows.Select(r => r.Tier).Distinct().ToArray();
+            var reordered = rows.Skip(1).SkipWhile(r => r.Tier == rows[0].Tier).Take(1).Concat(rows).ToList();
+            string[] refitted = reordered.Select(r => r.Tier).Distinct().ToArray();
+            CollectionAssert.AreNotEqual(order, refitted);
+            var (second, _) = Orders.Featurize(ml, reordered);
+
+            var trainer = ml.MulticlassClassification.Trainers.RiemannianMlp(numberOfEpochs: 1);
+            var e = Assert.ThrowsExactly<ArgumentException>(() => trainer.Fit(second, null, initial));
+            TestContext.WriteLine(e.Message);
+            StringAssert.Contains(e.Message, $"Label column 'Label' maps its key values to other classes than the initial model's: the model's output units are [{string.Join(", ", order)}] " +
+                $"but the label's keys are now [{string.Join(", ", refitted)}]");
+            StringAssert.Contains(e.Message, "the label map the initial model was trained with");
+            // The same map as the model's continues.
+            Assert.AreEqual(1, trainer.Fit(first, null, initial).Model.History.Count);
+        }
+
+        [TestMethod]
         public void TheRetrainingTutorialsFormFitTrainDataModelParametersIsAWarmStart()
         {
             // ML.NET's retraining docs: trainer.Fit(trainData, originalModelParameters). It is the three-argument form with
