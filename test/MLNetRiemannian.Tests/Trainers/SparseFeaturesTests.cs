@@ -63,6 +63,14 @@ namespace MLNetRiemannian.Tests.Trainers
             TestContext.WriteLine(log);
             StringAssert.Contains(log, $"{cached.StoredEntries} non-zeros");
             StringAssert.Contains(log, $"{cached.StorageBytes} bytes");
+            // The plan is said before training, and that it updates 2 million weights a step for 3 non-zeros a row is a
+            // Warning with what to change (issue 19's c31 kind: the fit's cost follows the slots, not the non-zeros).
+            string plan = messages.Single(m => m.Contains("Planned work:"));
+            TestContext.WriteLine(plan);
+            StringAssert.Contains(plan, $"each updating all {131073L * 16 + 16 + 17:N0} parameters");
+            string warning = messages.Single(m => m.Contains("updates every one of the first layer's"));
+            StringAssert.Contains(warning, $"{131073L * 16:N0} weights");
+            StringAssert.Contains(warning, "fewer hashing bits");
             var scores = model.Transform(featurized).GetColumn<float>("Score").ToArray();
             Assert.AreEqual(400, scores.Length);
             Assert.IsTrue(scores.All(float.IsFinite), "every score is finite");
