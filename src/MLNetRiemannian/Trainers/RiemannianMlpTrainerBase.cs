@@ -357,7 +357,8 @@ namespace MLNetRiemannian.Trainers
             if (held < 1 || held >= data.Count)
                 throw new ArgumentOutOfRangeException(nameof(_options.ValidationFraction),
                     $"ValidationFraction {_options.ValidationFraction} of {data.Count} rows leaves {held} validation rows; use a larger fraction or a ValidationSet.");
-            var order = randperm(data.Count, generator: generator);
+            // Stratified for classification: the validation rows hold each class in its share of the training rows.
+            var order = HoldOut.Order(data.Count, _task == PredictionTask.Regression ? null : data.Labels, generator);
             var validIndex = order.narrow(0, 0, held);
             var trainIndex = order.narrow(0, held, data.Count - held);
             return (data.Features.Select(trainIndex), data.Labels.index_select(0, trainIndex), data.Weights?.index_select(0, trainIndex),
