@@ -143,6 +143,12 @@ namespace MLNetRiemannian.Trainers
                     return OneClassModel.Create(Host, _options.Activation, MetricDescription(), sizes, onlyClass, data.Count, columns, ch);
 
                 var (trainX, trainY, trainW, validation) = SplitValidation(data, validationData, columns, generator);
+                if (validationData is null && validation is { } heldOut)
+                    ch.Info(MessageSensitivity.None,
+                        $"Held out {heldOut.X.Rows} of the {data.Count} training rows for validation (ValidationFraction " +
+                        $"{_options.ValidationFraction.ToString(CultureInfo.InvariantCulture)}{(_task == PredictionTask.Regression ? "" : ", stratified by class")}): " +
+                        "each epoch is evaluated on them" +
+                        (_options.EarlyStoppingPatience > 0 ? $", training stops after {_options.EarlyStoppingPatience} epochs without a better one, and the model keeps the best." : "."));
                 using var ownedX = ReferenceEquals(trainX, data.Features) ? null : trainX;
                 using var ownedValidation = validation?.X;
                 var statistics = TrainingStatistics.Compute(trainX, trainY, trainW, columns, _task);
@@ -183,7 +189,8 @@ namespace MLNetRiemannian.Trainers
                 ch.Info(MessageSensitivity.None, cost.Describe());
                 if (cost.Warning(columns.FeatureColumn) is { } far) ch.Warning(MessageSensitivity.None, far);
                 long curvatureSamples = curvatureBatchSize is > 0 ? Math.Min(curvatureBatchSize, batchSize) : batchSize;
-                ch.Info(MessageSensitivity.None, $"Inner systems: {optimizer.DescribeInnerSystems(Math.Min(curvatureSamples, trainX.Rows), outputs)}.");
+                // The method's internals: Trace, not Info (filter on Kind to see them).
+                ch.Trace(MessageSensitivity.None, $"Inner systems: {optimizer.DescribeInnerSystems(Math.Min(curvatureSamples, trainX.Rows), outputs)}.");
 
                 var history = new List<EpochSummary>();
                 EpochSummary Summary(FitLoop.EpochResult e) =>
@@ -227,6 +234,7 @@ namespace MLNetRiemannian.Trainers
                     () => Host.CheckAlive(),
                     message => ch.Warning(MessageSensitivity.None, message));
                 WarnIfTrainedBadly(results, statistics, lossUnit, ch);
+                WarnIfLearnedByHeart(results, validation is not null, epochs, trainX.Rows, cost.Parameters, ch);
                 var outcome = loop.Outcome!;
                 ReportStop(outcome, results.Count, (trainX.Rows + batchSize - 1) / batchSize, metric, ch);
                 if (outcome.Reason != TrainingStopReason.Completed && results.Count > 0)
@@ -293,6 +301,21 @@ namespace MLNetRiemannian.Trainers
                 $"RiemannianMlp trained badly: the last epoch's mean training loss, {results[^1].Loss * lossUnit:G4}, is no better than {statistics.ConstantPredictorLoss * lossUnit:G4}, " +
                 $"that of {constant}. Its predictions are no better than that constant: train longer (NumberOfEpochs), change the learning rate " +
                 $"(now {Defaults.LearningRate(_options)}) or check the features. Training statistics: {statistics}.");
+        }
+
+        /// <summary>
+        /// A classifier that reached training accuracy 1 before its last epoch, with nothing held out, may have learned the
+        /// training rows by heart, and nothing says whether the later epochs helped: say so, with what to change.
+        /// </summary>
+        private void WarnIfLearnedByHeart(List<FitLoop.EpochResult> results, bool validated, int epochs, long rows, long parameters, IChannel ch)
+        {
+            if (_task == PredictionTask.Regression || validated) return;
+            int first = results.FindIndex(e => e.TrainingMetric >= 1 - 1e-9);
+            if (first < 0 || first == results.Count - 1) return;
+            ch.Warning(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
+                $"Training accuracy reached 1 in epoch {results[first].Epoch} of {epochs}, and the network's {parameters:N0} parameters went on training on " +
+                $"the same {rows:N0} rows: it may have learned them by heart, and with no rows held out nothing tells whether the later epochs helped. " +
+                $"Set ValidationFraction (e.g. 0.2) or a ValidationSet to keep the epoch that does best on held-out rows, or fewer NumberOfEpochs."));
         }
 
         private static void LogDiagnostics(IChannel ch, int[] sizes, EpochDiagnostics diagnostics)
