@@ -35,21 +35,30 @@ namespace MLNetRiemannian.Model
         /// <param name="weights">Per layer, <c>W</c> row-major <c>[out, in]</c>.</param>
         /// <param name="biases">Per layer, <c>b</c> of length out.</param>
         /// <param name="activation">The nonlinearity between layers.</param>
-        public ManagedMlp(int[] sizes, float[][] weights, float[][] biases, ActivationKind activation)
+        /// <param name="inputScaling">The map applied to the input before the first layer, or null.</param>
+        public ManagedMlp(int[] sizes, float[][] weights, float[][] biases, ActivationKind activation, InputScaling? inputScaling = null)
         {
             _sizes = sizes;
             _weights = weights;
             _biases = biases;
             Activation = activation;
+            InputScaling = inputScaling;
             int widest = 0;
             for (int l = 1; l < sizes.Length - 1; l++) widest = Math.Max(widest, sizes[l]);
-            // Two hidden vectors in turn (the layer's input and output); a sparse input row is used as it is.
-            ScratchSize = 2 * widest;
+            // Two hidden vectors in turn (the layer's input and output); a sparse input row is used as it is; with an input
+            // scaling, the scaled row before them.
+            _hiddenScratch = widest;
+            ScratchSize = 2 * widest + (inputScaling is null ? 0 : sizes[0]);
             _firstLayerTransposed = new Lazy<float[]>(() => Transpose(_weights[0], _sizes[1], _sizes[0]));
         }
 
         /// <summary>The nonlinearity between layers.</summary>
         public ActivationKind Activation { get; }
+
+        /// <summary>The map applied to the input before the first layer, or null.</summary>
+        public InputScaling? InputScaling { get; }
+
+        private readonly int _hiddenScratch;
 
         /// <summary>Number of dense layers.</summary>
         public int LayerCount => _weights.Length;
@@ -78,7 +87,13 @@ namespace MLNetRiemannian.Model
         /// <param name="scratch">At least <see cref="ScratchSize"/> floats, owned by the caller for this call.</param>
         public void Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> scratch)
         {
-            int hidden = ScratchSize / 2;
+            int hidden = _hiddenScratch;
+            if (InputScaling is { } scaling)
+            {
+                var scaled = scratch.Slice(2 * hidden, InputSize);
+                scaling.Apply(input, scaled);
+                input = scaled;
+            }
             Continue(0, input, output, scratch.Slice(0, hidden), scratch.Slice(hidden, hidden));
         }
 
@@ -89,14 +104,26 @@ namespace MLNetRiemannian.Model
         /// <param name="scratch">At least <see cref="ScratchSize"/> floats, owned by the caller for this call.</param>
         public void ForwardSparse(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> output, Span<float> scratch)
         {
-            int hidden = ScratchSize / 2;
+            int hidden = _hiddenScratch;
+            if (InputScaling is { IsCentered: true })
+            {
+                // Centred slots map an unstored 0 to something else: the row is dense after all.
+                var dense = scratch.Slice(2 * hidden, InputSize);
+                dense.Clear();
+                for (int j = 0; j < indices.Length; j++) dense[indices[j]] = values[j];
+                Forward(dense, output, scratch);
+                return;
+            }
             bool last = _weights.Length == 1;
             int width = _sizes[1];
             Span<float> z = last ? output.Slice(0, OutputSize) : scratch.Slice(0, width);
             ReadOnlySpan<float> transposed = _firstLayerTransposed.Value;
             _biases[0].AsSpan().CopyTo(z);
             for (int j = 0; j < indices.Length; j++)
-                TensorPrimitives.MultiplyAdd(transposed.Slice(indices[j] * width, width), values[j], z, z);
+            {
+                float value = InputScaling is { } scaling ? scaling.Apply(indices[j], values[j]) : values[j];
+                TensorPrimitives.MultiplyAdd(transposed.Slice(indices[j] * width, width), value, z, z);
+            }
             if (last) return;
             Activate(z);
             Continue(1, z, output, scratch.Slice(0, hidden), scratch.Slice(hidden, hidden));

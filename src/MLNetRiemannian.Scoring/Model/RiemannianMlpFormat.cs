@@ -15,7 +15,7 @@ namespace MLNetRiemannian.Model
     /// The binary stream a <see cref="RiemannianMlpModelParameters"/> saves inside ML.NET's model zip. Everything is
     /// little-endian (<see cref="BinaryWriter"/>'s encoding):
     /// <code>
-    /// int32   format version (4; versions 1 to 3, which lack the later fields marked below, are still read)
+    /// int32   format version (5; versions 1 to 4, which lack the later fields marked below, are still read)
     /// int64   payload length in bytes
     /// payload:
     ///   int32   task (PredictionTask), int32 activation (ActivationKind)
@@ -23,6 +23,8 @@ namespace MLNetRiemannian.Model
     ///   per dense layer l: float32[sizes[l+1] · sizes[l]] weights, row-major [out, in]; float32[sizes[l+1]] bias
     ///   string  output metric (BinaryWriter's length-prefixed UTF-8)
     ///   from version 4: bool has label standardization, and when true float64 mean, float64 scale (LabelStandardization)
+    ///   from version 5: bool has input scaling, and when true float32[sizes[0]] center, float32[sizes[0]] scale,
+    ///           float32 clip bound (InputScaling)
     ///   int32   number of epochs, then per epoch: int32 epoch, float64 training loss, float64 training metric,
     ///           bool has validation metric, float64 validation metric (0 when absent), float64 seconds,
     ///           from version 2: int32 non-finite steps, int32 jitter retries, int32 Float64 fallbacks,
@@ -37,12 +39,12 @@ namespace MLNetRiemannian.Model
     /// predict wrongly instead of failing. A checksum anyone can recompute does not stop a deliberate edit, so the reader
     /// also refuses what no trainer writes: impossible sizes, unknown names, and non-finite weights or biases.
     /// Version history: 1, the first release; 2 adds the numerical-event counts; 3 the per-epoch diagnostics; 4 the
-    /// label standardization, the zero-weight batch counts and the training outcome. Floats are copied as their bit patterns, so a model loads back bit-identically.
+    /// label standardization, the zero-weight batch counts and the training outcome; 5 the input scaling. Floats are copied as their bit patterns, so a model loads back bit-identically.
     /// </summary>
     internal static class RiemannianMlpFormat
     {
         /// <summary>The format version this code writes; it reads this one and every older one.</summary>
-        public const int Version = 4;
+        public const int Version = 5;
 
         /// <summary>The first released format (no numerical-event counts in the history).</summary>
         private const int FirstVersion = 1;
@@ -77,6 +79,13 @@ namespace MLNetRiemannian.Model
                 {
                     w.Write(standardization.Mean);
                     w.Write(standardization.Scale);
+                }
+                w.Write(model.InputScaling is not null);
+                if (model.InputScaling is { } scaling)
+                {
+                    WriteFloats(w, scaling.Center);
+                    WriteFloats(w, scaling.Scale);
+                    w.Write(scaling.ClipBound);
                 }
                 w.Write(model.History.Count);
                 foreach (var epoch in model.History)
@@ -196,6 +205,14 @@ namespace MLNetRiemannian.Model
             LabelStandardization? standardization = version >= 4 && reader.ReadBoolean()
                 ? new LabelStandardization(reader.ReadDouble(), reader.ReadDouble())
                 : null;
+            InputScaling? inputScaling = null;
+            if (version >= 5 && reader.ReadBoolean())
+            {
+                var center = ReadFiniteFloats(reader, sizes[0], $"the input scaling's {sizes[0]} centers");
+                var scale = ReadFiniteFloats(reader, sizes[0], $"the input scaling's {sizes[0]} scales");
+                // The constructor refuses a non-positive scale or bound; its message says which.
+                inputScaling = new InputScaling(center, scale, reader.ReadSingle());
+            }
             int epochs = reader.ReadInt32();
             int epochBytes = FirstVersionEpochBytes + (version >= 2 ? EventBytes : 0) + (version >= 3 ? sizeof(int) : 0) + (version >= 4 ? sizeof(int) : 0);
             if (epochs < 0 || epochs > Remaining(reader) / epochBytes)
@@ -228,7 +245,7 @@ namespace MLNetRiemannian.Model
             if (Remaining(reader) != 0)
                 throw Corrupt($"{Remaining(reader)} bytes of its payload are left over after the history");
 
-            return new RiemannianMlpModelParameters(env, task, activation, sizes, weights, biases, outputMetric, history, standardization, outcome);
+            return new RiemannianMlpModelParameters(env, task, activation, sizes, weights, biases, outputMetric, history, standardization, outcome, inputScaling);
         }
 
         private static void WriteDiagnostics(BinaryWriter writer, EpochDiagnostics? diagnostics)

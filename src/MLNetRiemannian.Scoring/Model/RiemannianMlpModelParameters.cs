@@ -67,9 +67,10 @@ namespace MLNetRiemannian.Model
         /// the network was trained on the label as given.
         /// </param>
         /// <param name="outcome">How training ended; null when unknown (a model saved before format version 4, or built by hand).</param>
+        /// <param name="inputScaling">The map applied to the input before the first layer; null when the network takes the features as given.</param>
         internal RiemannianMlpModelParameters(IHostEnvironment env, PredictionTask task, ActivationKind activation, int[] layerSizes,
             float[][] weights, float[][] biases, string outputMetric, IReadOnlyList<EpochSummary> history,
-            LabelStandardization? labelStandardization = null, TrainingOutcome? outcome = null)
+            LabelStandardization? labelStandardization = null, TrainingOutcome? outcome = null, InputScaling? inputScaling = null)
         {
             if (env is null) throw new ArgumentNullException(nameof(env));
             if (!Enum.IsDefined(task)) throw new ArgumentOutOfRangeException(nameof(task), task, "Unknown prediction task.");
@@ -89,6 +90,9 @@ namespace MLNetRiemannian.Model
             if (outcome is not null && (!Enum.IsDefined(outcome.Reason) || outcome.Epoch < 1 || outcome.Step < 0 || outcome.KeptEpoch is < 1 || outcome.KeptEpoch > outcome.Epoch))
                 throw new ArgumentException($"The training outcome {outcome} is impossible: it needs a known reason, an epoch of at least 1, a step of at least 0 and a kept epoch from 1 to its epoch.", nameof(outcome));
 
+            if (inputScaling is not null && inputScaling.Width != layerSizes[0])
+                throw new ArgumentException($"The input scaling maps {inputScaling.Width} slots but the network takes {layerSizes[0]} features.", nameof(inputScaling));
+
             Task = task;
             OutputMetric = outputMetric;
             LabelStandardization = labelStandardization;
@@ -96,7 +100,7 @@ namespace MLNetRiemannian.Model
             History = new ReadOnlyCollection<EpochSummary>(new List<EpochSummary>(history));
             var sizes = (int[])layerSizes.Clone();
             LayerSizes = Array.AsReadOnly(sizes);
-            _network = new ManagedMlp(sizes, Array.ConvertAll(weights, w => (float[])w.Clone()), Array.ConvertAll(biases, b => (float[])b.Clone()), activation);
+            _network = new ManagedMlp(sizes, Array.ConvertAll(weights, w => (float[])w.Clone()), Array.ConvertAll(biases, b => (float[])b.Clone()), activation, inputScaling);
             _inputType = new VectorDataViewType(NumberDataViewType.Single, _network.InputSize);
             _outputType = task == PredictionTask.MulticlassClassification
                 ? new VectorDataViewType(NumberDataViewType.Single, _network.OutputSize)
@@ -124,6 +128,13 @@ namespace MLNetRiemannian.Model
         /// classification and for models saved before format version 4, which trained on the label as given.
         /// </summary>
         public LabelStandardization? LabelStandardization { get; }
+
+        /// <summary>
+        /// The per-feature scaling and smooth clipping applied to the features before the first layer (the trainer's
+        /// <c>InputScaling</c> option), learned from the training rows; null when the network takes the features as given
+        /// (and for models saved before format version 5). <see cref="GetWeights"/> of layer 0 acts on the scaled features.
+        /// </summary>
+        public InputScaling? InputScaling => _network.InputScaling;
 
         /// <summary>
         /// The class names (the label key's values, in key order) of the multiclass data the trainer fitted this model on,
@@ -294,7 +305,8 @@ namespace MLNetRiemannian.Model
         private static VersionInfo GetVersionInfo() => new VersionInfo(
             modelSignature: "RIEMNMLP",
             //verWrittenCur: 0x00010001, // Initial: RiemannianMlpFormat versions 1 to 3 (the header was not raised for 2 and 3).
-            verWrittenCur: 0x00010004, // RiemannianMlpFormat version 4: label standardization, zero-weight batch counts, training outcome.
+            //verWrittenCur: 0x00010004, // RiemannianMlpFormat version 4: label standardization, zero-weight batch counts, training outcome.
+            verWrittenCur: 0x00010005, // RiemannianMlpFormat version 5: the input scaling.
             verReadableCur: 0x00010001,
             verWeCanReadBack: 0x00010001,
             loaderSignature: LoaderSignature,

@@ -77,7 +77,7 @@ namespace MLNetRiemannian.Onnx
         {
             var sizes = model.LayerSizes;
             int layers = sizes.Count - 1;
-            string h = features;
+            string h = model.InputScaling is { } scaling ? Scaled(ctx, scaling, features) : features;
             for (int l = 0; l < layers; l++)
             {
                 bool last = l == layers - 1;
@@ -88,6 +88,28 @@ namespace MLNetRiemannian.Onnx
                 h = last ? z : Activation(ctx, model.Activation, z, $"layer{l}");
             }
             return h;
+        }
+
+        // The input scaling, as the managed scorer computes it (Model/InputScaling.cs): z = (x − center)·scale, then
+        // z / √(1 + z²/B²).
+        private static string Scaled(OnnxContext ctx, InputScaling scaling, string features)
+        {
+            long[] shape = { scaling.Width };
+            string centered = Intermediate(ctx, "input.centered");
+            Node(ctx, "Sub", new[] { features, ctx.AddInitializer(scaling.Center.ToArray(), shape, Prefix + "input.center") }, centered);
+            string z = Intermediate(ctx, "input.scaled");
+            Node(ctx, "Mul", new[] { centered, ctx.AddInitializer(scaling.Scale.ToArray(), shape, Prefix + "input.scale") }, z);
+            string square = Intermediate(ctx, "input.square");
+            Node(ctx, "Mul", new[] { z, z }, square);
+            string ratio = Intermediate(ctx, "input.ratio");
+            Node(ctx, "Mul", new[] { square, ctx.AddInitializer(1f / (scaling.ClipBound * scaling.ClipBound), Prefix + "input.inverseBoundSquared") }, ratio);
+            string plusOne = Intermediate(ctx, "input.plusOne");
+            Node(ctx, "Add", new[] { ratio, ctx.AddInitializer(1f, Prefix + "input.one") }, plusOne);
+            string root = Intermediate(ctx, "input.root");
+            Node(ctx, "Sqrt", plusOne, root);
+            string clipped = Intermediate(ctx, "input.clipped");
+            Node(ctx, "Div", new[] { z, root }, clipped);
+            return clipped;
         }
 
         private static string Activation(OnnxContext ctx, ActivationKind activation, string z, string layer)

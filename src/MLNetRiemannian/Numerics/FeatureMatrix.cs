@@ -36,6 +36,26 @@ namespace MLNetRiemannian.Numerics
         /// <summary>Every row as one dense <c>[N, F]</c> tensor (the cache itself when dense, else a copy: diagnostics on small data only).</summary>
         public abstract Tensor ToDense();
 
+        /// <summary>The stored entries' column indices (Int32 <c>[nnz]</c>) and values (Float32 <c>[nnz]</c>) of a compressed cache; null for a dense one.</summary>
+        public virtual (Tensor Columns, Tensor Values)? Compressed => null;
+
+        /// <summary>
+        /// Maps every value in place, slot j's as <c>z = (x − center[j])·scale[j]</c>, then <c>z / √(1 + (z/clipBound)²)</c>
+        /// (the model's input scaling). A sparse cache maps its stored values only, so <paramref name="center"/> must be 0.
+        /// </summary>
+        /// <param name="center">Float32 <c>[F]</c>.</param>
+        /// <param name="scale">Float32 <c>[F]</c>.</param>
+        /// <param name="clipBound">The smooth clip's bound.</param>
+        public abstract void ScaleInPlace(Tensor center, Tensor scale, float clipBound);
+
+        /// <summary>The smooth clip <c>z / √(1 + (z/B)²)</c>, in place, computed in Float64 and rounded once.</summary>
+        private protected static void ClipInPlace(Tensor z, float clipBound)
+        {
+            using var scope = NewDisposeScope();
+            var wide = z.to_type(ScalarType.Float64);
+            z.copy_(wide / (wide.square().div_((double)clipBound * clipBound).add_(1).sqrt_()));
+        }
+
         /// <summary>Releases the native tensors.</summary>
         public abstract void Dispose();
     }
@@ -73,6 +93,19 @@ namespace MLNetRiemannian.Numerics
         }
 
         public override Tensor ToDense() => Values;
+
+        public override void ScaleInPlace(Tensor center, Tensor scale, float clipBound)
+        {
+            // A block of rows at a time, so the Float64 temporaries stay near 64 MB whatever N.
+            long block = Math.Max(1, (1L << 23) / Math.Max(1, Width));
+            for (long start = 0; start < Rows; start += block)
+            {
+                using var scope = NewDisposeScope();
+                var rows = Values.narrow(0, start, Math.Min(block, Rows - start));
+                rows.sub_(center).mul_(scale);
+                ClipInPlace(rows, clipBound);
+            }
+        }
 
         public override void Dispose() => Values.Dispose();
     }
@@ -164,6 +197,16 @@ namespace MLNetRiemannian.Numerics
         }
 
         public override Tensor ToDense() => Slice(0, Rows).ToDense();
+
+        public override (Tensor Columns, Tensor Values)? Compressed => (Columns, Values);
+
+        public override void ScaleInPlace(Tensor center, Tensor scale, float clipBound)
+        {
+            using var scope = NewDisposeScope();
+            if (center.ne(0).any().item<bool>()) throw new ArgumentException("A sparse feature cache is scaled without centering: every center must be 0.", nameof(center));
+            Values.mul_(scale.index_select(0, Columns.to_type(ScalarType.Int64)));
+            ClipInPlace(Values, clipBound);
+        }
 
         public override void Dispose()
         {

@@ -151,6 +151,19 @@ namespace MLNetRiemannian.Trainers
                         (_options.EarlyStoppingPatience > 0 ? $", training stops after {_options.EarlyStoppingPatience} epochs without a better one, and the model keeps the best." : "."));
                 using var ownedX = ReferenceEquals(trainX, data.Features) ? null : trainX;
                 using var ownedValidation = validation?.X;
+                // The model's input scaling, learned from the training rows (a warm start keeps the initial model's), applied
+                // to the cached rows once: the network trains on what it will score.
+                var inputScaling = initial is not null ? WarmStart.InputScaling(initial, _options) : _options.InputScaling == InputScalingKind.Robust ? InputScalingFit.Fit(trainX, seed) : null;
+                if (inputScaling is not null)
+                {
+                    using var center = tensor(inputScaling.Center.ToArray());
+                    using var factor = tensor(inputScaling.Scale.ToArray());
+                    trainX.ScaleInPlace(center, factor, inputScaling.ClipBound);
+                    validation?.X.ScaleInPlace(center, factor, inputScaling.ClipBound);
+                    ch.Info(MessageSensitivity.None, trainX.Compressed is null
+                        ? $"Input scaling: each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}' centred on its median and scaled by its interquartile range, then smoothly clipped to ±{inputScaling.ClipBound} (kept in the model)."
+                        : $"Input scaling: each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}' divided by its largest magnitude (no centering: the features stay sparse), then smoothly clipped to ±{inputScaling.ClipBound} (kept in the model).");
+                }
                 var statistics = TrainingStatistics.Compute(trainX, trainY, trainW, columns, _task);
                 WarnIfUnnormalized(statistics, columns, ch);
                 // ω = w / Σw does not change when every weight is divided by the largest, and Σw can no longer overflow.
@@ -246,7 +259,7 @@ namespace MLNetRiemannian.Trainers
                 var weights = network.Atoms.Select(a => a.Weight.contiguous().data<float>().ToArray()).ToArray();
                 var biases = network.Atoms.Select(a => a.Bias.contiguous().data<float>().ToArray()).ToArray();
                 if (standardization is { } fold) Unstandardize(weights[^1], biases[^1], fold);
-                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes, weights, biases, MetricDescription(), history, standardization, outcome)
+                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes, weights, biases, MetricDescription(), history, standardization, outcome, inputScaling)
                 {
                     ClassNames = columns.ClassNames,
                 };

@@ -60,6 +60,14 @@ namespace MLNetRiemannian.Trainers
         public MassKind MassKind = MassKind.Adaptive;
 
         /// <summary>
+        /// A per-feature scaling with smooth clipping, learned from the training rows and kept in the model
+        /// (<see cref="InputScalingKind.Robust"/>), so skewed columns and outliers reach the first layer tamed. Default
+        /// <see cref="InputScalingKind.None"/> until the table suite (docs/benchmarks/tables) has measured it. A warm start
+        /// keeps the initial model's scaling.
+        /// </summary>
+        public InputScalingKind InputScaling = InputScalingKind.None;
+
+        /// <summary>
         /// μ, the scalar mass of every layer with <see cref="Trainers.MassKind.Fixed"/> (docs/method.md section 4). Larger is
         /// more conservative: directions the batch's metric does not see move like plain SGD with rate <c>η/μ</c>. Default 1.
         /// </summary>

@@ -48,6 +48,19 @@ namespace MLNetRiemannian.Trainers
         }
 
         /// <summary>
+        /// The input scaling training continues with: the initial model's, whatever the option says when it has one (its
+        /// first layer acts on features scaled so); none when it has none.
+        /// </summary>
+        /// <exception cref="ArgumentException">The option asks for a scaling the initial model was trained without.</exception>
+        public static InputScaling? InputScaling(RiemannianMlpModelParameters initial, RiemannianMlpTrainerOptions options)
+        {
+            Require(initial.InputScaling is not null || options.InputScaling == InputScalingKind.None,
+                $"Option InputScaling is {options.InputScaling}, but the initial model was trained on its features as given (no input scaling); " +
+                "leave InputScaling at None to continue it, or train a new model.");
+            return initial.InputScaling;
+        }
+
+        /// <summary>
         /// Copies <paramref name="initial"/>'s weights and biases into <paramref name="network"/>'s dense layers (same sizes),
         /// unfolding the label's map from the last layer (<c>W ← W/Scale</c>, <c>b ← (b − Mean)/Scale</c>, in Float64 then
         /// rounded once) when the model records one, so training continues in the model's standardized units.

@@ -109,8 +109,8 @@ namespace MLNetRiemannian.Tests.Model
         public void ANewerFormatVersionAsksForANewerPackage()
         {
             string path = SavedMulticlassModel();
-            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 5); return Reseal(bytes); });
-            AssertLoadFails(path, "has format version 5, but this MLNetRiemannian reads version 4");
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 6); return Reseal(bytes); });
+            AssertLoadFails(path, "has format version 6, but this MLNetRiemannian reads version 5");
         }
 
         [TestMethod]
@@ -131,6 +131,7 @@ namespace MLNetRiemannian.Tests.Model
             Assert.AreEqual(40, model.History.Count);
             Assert.IsTrue(model.History.All(e => e.ZeroWeightBatches == 0));
             Assert.IsNull(model.Outcome, "a model from before version 4 does not say how its training ended");
+            Assert.IsNull(model.InputScaling, "a model from before version 5 takes its features as given");
 
             // The held-out lines (data line index a multiple of 4), scored as data/models/README.md says they scored when made.
             var held = mlContext.Data.LoadFromEnumerable(File.ReadLines(Tests.Reference.SampleData.DataPath("boston_house_prices.csv")).Skip(2)
@@ -173,7 +174,7 @@ namespace MLNetRiemannian.Tests.Model
                 if (System.Text.Encoding.ASCII.GetString(bytes, 0x40, 8) == "RIEMNMLP") header = bytes;
             }
             Assert.IsNotNull(header, "no model header with the signature RIEMNMLP");
-            Assert.AreEqual(0x00010004u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x48)), "verWritten: format version 4");
+            Assert.AreEqual(0x00010005u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x48)), "verWritten: format version 5");
             Assert.AreEqual(0x00010001u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x4C)), "verReadable: the first version");
         }
 

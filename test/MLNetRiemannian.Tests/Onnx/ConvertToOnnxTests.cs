@@ -195,6 +195,21 @@ namespace MLNetRiemannian.Tests.Onnx
         /// Scores <paramref name="data"/> with the fitted pipeline and with its ONNX form and checks every row; returns the
         /// largest Score/Probability difference relative to 1 + |value| and the classes predicted (none for regression).
         /// </summary>
+        [TestMethod]
+        [DataRow(PredictionTask.MulticlassClassification)]
+        [DataRow(PredictionTask.Regression)]
+        public void APipelineWhoseNetworkScalesItsInputConvertsWithTheSameScores(PredictionTask task)
+        {
+            // The robust input scaling and its smooth clip are nodes of the graph (Sub, Mul, Mul, Mul, Add, Sqrt, Div).
+            var ml = new MLContext(seed: 1);
+            var data = ml.Data.LoadFromEnumerable(Listings(seed: 5, priceScale: 1));
+            var model = Pipeline(ml, task, ActivationKind.ReLU, InputScalingKind.Robust).Fit(data);
+            var network = ((IEnumerable<ITransformer>)model).OfType<ISingleFeaturePredictionTransformer<RiemannianMlpModelParameters>>().Single().Model;
+            Assert.IsNotNull(network.InputScaling, "the trained network scales its input");
+            var (largest, _) = Compare(ml, data, model, ConvertToOnnx(ml, model, data), task, $"{task} with input scaling");
+            TestContext.WriteLine($"{task} with input scaling: largest Score difference {largest:E2} relative to 1 + |Score|");
+        }
+
         private static (double Largest, string[] Predicted) Compare(MLContext ml, IDataView data, ITransformer model, byte[] onnxModel, PredictionTask task, string context)
         {
             var expected = model.Transform(data);
@@ -244,10 +259,11 @@ namespace MLNetRiemannian.Tests.Onnx
         /// What Model Builder writes for a table like <see cref="Listing"/>: missing values replaced by the column mean, the
         /// category one-hot encoded, everything concatenated and min-max normalized, string classes as keys and back.
         /// </summary>
-        private static IEstimator<ITransformer> Pipeline(MLContext ml, PredictionTask task, ActivationKind activation)
+        private static IEstimator<ITransformer> Pipeline(MLContext ml, PredictionTask task, ActivationKind activation, InputScalingKind scaling = InputScalingKind.None)
         {
             T Configure<T>(T options, string label) where T : RiemannianMlpTrainerOptions
             {
+                options.InputScaling = scaling;
                 options.LabelColumnName = label;
                 options.HiddenLayerSizes = new[] { 16, 8 };
                 options.Activation = activation;

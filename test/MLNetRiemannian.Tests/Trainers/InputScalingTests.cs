@@ -1,0 +1,177 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using MLNetRiemannian.Data;
+using MLNetRiemannian.Model;
+using MLNetRiemannian.Numerics;
+using MLNetRiemannian.Trainers;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Tests.Trainers
+{
+    /// <summary>
+    /// The robust input scaling (issue 18): learned from the training rows as the quantiles say (counted by hand here),
+    /// applied by the scorer exactly as a double-precision reference computes it, saved in the model (format 5), kept by a
+    /// warm start, and scale-only for sparse features so they stay sparse.
+    /// </summary>
+    [TestClass]
+    public sealed class InputScalingTests
+    {
+        [TestMethod]
+        public void TheRobustScalingIsTheMedianAndTheInterquartileRangeOfEachSlot()
+        {
+            using var scope = NewDisposeScope();
+            // Slot 0: 1..101 (median 51, quartiles 26 and 76); slot 1: ten 1s among 101 (quartiles both 0: the standard
+            // deviation instead); slot 2: constant 5 (scale 1).
+            var rows = Enumerable.Range(0, 101).Select(i => new[] { i + 1f, i % 10 == 0 && i < 100 ? 1f : 0f, 5f }).ToArray();
+            using var matrix = new DenseFeatureMatrix(tensor(rows.SelectMany(r => r).ToArray(), new long[] { 101, 3 }));
+            var scaling = InputScalingFit.Fit(matrix, seed: 1);
+
+            CollectionAssert.AreEqual(new[] { 51f, 0f, 5f }, scaling.Center.ToArray());
+            Assert.AreEqual(1.3489795 / 50, scaling.Scale[0], 1e-7);
+            double mean = 10 / 101.0, deviation = Math.Sqrt(10 / 101.0 - mean * mean);
+            Assert.AreEqual(1 / deviation, scaling.Scale[1], 1e-5);
+            Assert.AreEqual(1f, scaling.Scale[2]);
+            Assert.AreEqual(3f, scaling.ClipBound);
+        }
+
+        [TestMethod]
+        public void SparseFeaturesAreScaledByTheirLargestMagnitudeWithoutCentering()
+        {
+            using var scope = NewDisposeScope();
+            // 3 rows × 4 slots: (0, 2, 0, 0), (−8, 0, 0, 0), (4, 1, 0, 0); slot 2 and 3 never stored.
+            using var matrix = new CsrFeatureMatrix(tensor(new long[] { 0, 1, 2, 4 }), tensor(new[] { 1, 0, 0, 1 }), tensor(new[] { 2f, -8f, 4f, 1f }), 4);
+            var scaling = InputScalingFit.Fit(matrix, seed: 1);
+            CollectionAssert.AreEqual(new[] { 0f, 0f, 0f, 0f }, scaling.Center.ToArray());
+            CollectionAssert.AreEqual(new[] { 1 / 8f, 1 / 2f, 1f, 1f }, scaling.Scale.ToArray());
+
+            using var center = tensor(scaling.Center.ToArray());
+            using var factor = tensor(scaling.Scale.ToArray());
+            matrix.ScaleInPlace(center, factor, scaling.ClipBound);
+            double Clip(double z) => z / Math.Sqrt(1 + z * z / 9);
+            var expected = new[] { Clip(1), Clip(-1), Clip(0.5), Clip(0.5) };
+            var actual = matrix.Values.data<float>().ToArray();
+            for (int i = 0; i < 4; i++) Assert.AreEqual(expected[i], actual[i], 1e-7, $"stored value {i}");
+            Assert.AreEqual(4, matrix.StoredEntries, "still 4 stored entries");
+        }
+
+        [TestMethod]
+        public void AScaledModelScoresAsADoublePrecisionReferenceAndSavesAndLoadsItsScaling()
+        {
+            var ml = new MLContext(seed: 1);
+            var (data, raw) = SkewedTable(ml, 400, seed: 3);
+            var model = ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options
+            {
+                InputScaling = InputScalingKind.Robust, HiddenLayerSizes = new[] { 12 }, NumberOfEpochs = 20, Seed = 1,
+            }).Fit(data);
+            var network = model.Model;
+            var scaling = network.InputScaling!;
+            Assert.IsNotNull(scaling);
+
+            // Reference: the scaling, the dense layers and ReLU in double, from the model's own numbers.
+            var scores = model.Transform(data).GetColumn<float>("Score").ToArray();
+            for (int i = 0; i < 50; i++)
+            {
+                float[] center = scaling.Center.ToArray(), scale = scaling.Scale.ToArray();
+                double[] h = raw[i].Select((x, j) => { double z = (x - center[j]) * (double)scale[j]; return z / Math.Sqrt(1 + z * z / 9); }).ToArray();
+                for (int l = 0; l < network.LayerSizes.Count - 1; l++)
+                {
+                    var w = network.GetWeights(l).ToArray(); var b = network.GetBias(l).ToArray();
+                    int inputs = network.LayerSizes[l];
+                    h = Enumerable.Range(0, network.LayerSizes[l + 1]).Select(o =>
+                    {
+                        double z = b[o];
+                        for (int j = 0; j < inputs; j++) z += w[o * inputs + j] * h[j];
+                        return l < network.LayerSizes.Count - 2 ? Math.Max(z, 0) : z;
+                    }).ToArray();
+                }
+                Assert.AreEqual(h[0], scores[i], 1e-4 * (1 + Math.Abs(h[0])), $"row {i}");
+            }
+
+            var path = Path.Combine(Path.GetTempPath(), $"scaled-{Guid.NewGuid():N}.zip");
+            try
+            {
+                ml.Model.Save(model, data.Schema, path);
+                var loaded = ml.Model.Load(path, out _);
+                var again = loaded.Transform(data).GetColumn<float>("Score").ToArray();
+                CollectionAssert.AreEqual(scores, again, "bit-identical after save and load");
+                var loadedScaling = ((ISingleFeaturePredictionTransformer<RiemannianMlpModelParameters>)loaded).Model.InputScaling!;
+                CollectionAssert.AreEqual(scaling.Center.ToArray(), loadedScaling.Center.ToArray());
+                CollectionAssert.AreEqual(scaling.Scale.ToArray(), loadedScaling.Scale.ToArray());
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+
+        [TestMethod]
+        public void AWarmStartKeepsTheInitialModelsScalingAndRefusesOneItWasTrainedWithout()
+        {
+            var ml = new MLContext(seed: 1);
+            var (data, _) = SkewedTable(ml, 200, seed: 4);
+            RiemannianMlpRegressionTrainer Trainer(InputScalingKind kind) => ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options
+            {
+                InputScaling = kind, HiddenLayerSizes = new[] { 8 }, NumberOfEpochs = 2, Seed = 1,
+            });
+            var scaled = Trainer(InputScalingKind.Robust).Fit(data).Model;
+            var continued = Trainer(InputScalingKind.None).Fit(data, scaled).Model;
+            CollectionAssert.AreEqual(scaled.InputScaling!.Center.ToArray(), continued.InputScaling!.Center.ToArray(), "the initial model's scaling");
+
+            var plain = Trainer(InputScalingKind.None).Fit(data).Model;
+            Assert.IsNull(plain.InputScaling);
+            var e = Assert.ThrowsExactly<ArgumentException>(() => Trainer(InputScalingKind.Robust).Fit(data, plain));
+            StringAssert.Contains(e.Message, "Option InputScaling is Robust, but the initial model was trained on its features as given");
+        }
+
+        [TestMethod]
+        public void ASparseRowScoresAsTheSameRowDense()
+        {
+            var ml = new MLContext(seed: 1);
+            var (data, raw) = SkewedTable(ml, 200, seed: 6);
+            var model = ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options
+            {
+                InputScaling = InputScalingKind.Robust, HiddenLayerSizes = new[] { 8 }, NumberOfEpochs = 2, Seed = 1,
+            }).Fit(data).Model;
+            // Centred slots: an unstored 0 is not 0 after the scaling, so the scorer must densify the row.
+            Assert.IsTrue(model.InputScaling!.Center.ToArray().Any(c => c != 0));
+            var network = model.Network;
+            var scratch = new float[network.ScratchSize];
+            var dense = new float[1];
+            var sparse = new float[1];
+            var row = raw[0].ToArray();
+            row[1] = 0;
+            network.Forward(row, dense, scratch);
+            int[] indices = Enumerable.Range(0, row.Length).Where(j => row[j] != 0).ToArray();
+            network.ForwardSparse(indices, indices.Select(j => row[j]).ToArray(), sparse, scratch);
+            Assert.AreEqual(dense[0], sparse[0]);
+        }
+
+        private sealed class Row
+        {
+            [VectorType(4)] public float[] Features = Array.Empty<float>();
+            public float Label;
+        }
+
+        /// <summary>Four columns on very different scales, one log-normal with outliers; the label follows all four.</summary>
+        private static (IDataView Data, List<float[]> Raw) SkewedTable(MLContext ml, int rows, int seed)
+        {
+            var random = new Random(seed);
+            double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+            var raw = new List<float[]>();
+            var table = new List<Row>();
+            for (int i = 0; i < rows; i++)
+            {
+                double a = Normal(), b = Math.Exp(2 * Normal()), c = 1000 + 50 * Normal(), d = random.Next(3);
+                var x = new[] { (float)a, (float)b, (float)c, (float)d };
+                raw.Add(x);
+                table.Add(new Row { Features = x, Label = (float)(a + Math.Log(b) + (c - 1000) / 50 + d + 0.1 * Normal()) });
+            }
+            return (ml.Data.LoadFromEnumerable(table), raw);
+        }
+    }
+}
