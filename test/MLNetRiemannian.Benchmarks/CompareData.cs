@@ -32,7 +32,7 @@ namespace MLNetRiemannian.Benchmarks
         private const string LetterFeatures = "Measurements";
         private const int LetterTrainingRows = 16_000;
         private const int FashionMnistTrainingRows = 50_000;
-        private const double ValidationFraction = 0.2;
+        private const double ValidationSetFraction = 0.2;
         private const int ValidationSeed = 2;
 
         private CompareData(MLContext mlContext, IDataView train, IDataView test)
@@ -63,7 +63,7 @@ namespace MLNetRiemannian.Benchmarks
             {
                 (train, test) = dataset == ScoringData.FashionMnistName
                     ? (mlContext.Data.TakeRows(train, FashionMnistTrainingRows), mlContext.Data.SkipRows(train, FashionMnistTrainingRows))
-                    : Split(mlContext.Data.TrainTestSplit(train, ValidationFraction, seed: ValidationSeed));
+                    : Split(mlContext.Data.TrainTestSplit(train, ValidationSetFraction, seed: ValidationSeed));
             }
             var featurize = mlContext.Transforms.Conversion.MapValueToKey(LabelColumn, keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
                 .Append(mlContext.Transforms.Concatenate(FeatureColumn, dataset == Letter ? LetterFeatures : "Pixels"))
@@ -85,7 +85,7 @@ namespace MLNetRiemannian.Benchmarks
             if (evaluate == EvaluateTest) return split;
             return dataset == ScoringData.FashionMnistName
                 ? $"{split}; --evaluate validation: trained on the first {FashionMnistTrainingRows:N0} training images, accuracy on the last 10,000 (the test rows are not used)"
-                : $"{split}; --evaluate validation: {ValidationFraction:P0} of the training rows held out by TrainTestSplit (seed {ValidationSeed}) for accuracy, " +
+                : $"{split}; --evaluate validation: {ValidationSetFraction:P0} of the training rows held out by TrainTestSplit (seed {ValidationSeed}) for accuracy, " +
                   "trained on the rest (the test rows are not used)";
         }
 

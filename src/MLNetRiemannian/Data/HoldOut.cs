@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Data
 {
     /// <summary>
-    /// The order in which rows are held out for validation (<c>ValidationFraction</c>): the first <c>held</c> rows of it
+    /// The order in which rows are held out for validation (<c>ValidationSetFraction</c>): the first <c>held</c> rows of it
     /// are the validation rows, the rest train. For classification it is stratified: each class's rows, in a random order,
     /// are spread evenly over the whole order (row r of a class of n sits at (r + ½)/n), so any prefix holds every class
     /// in its share of the rows, within one row. For regression it is a random permutation. Drawn from the trainer's

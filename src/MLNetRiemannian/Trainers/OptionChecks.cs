@@ -31,7 +31,7 @@ namespace MLNetRiemannian.Trainers
             Require(o.GaussNewtonEpsilon >= 0 && double.IsFinite(o.GaussNewtonEpsilon), nameof(o.GaussNewtonEpsilon), o.GaussNewtonEpsilon, "finite and ≥ 0");
             Require(o.OutputMetric != OutputMetricKind.Custom || o.CustomOutputMetric is not null, nameof(o.CustomOutputMetric), "null",
                 "a function when OutputMetric is Custom");
-            Require(o.ValidationFraction >= 0 && o.ValidationFraction <= 0.5, nameof(o.ValidationFraction), o.ValidationFraction, "in [0, 0.5]");
+            Require(o.ValidationSetFraction >= 0 && o.ValidationSetFraction <= 0.5, nameof(o.ValidationSetFraction), o.ValidationSetFraction, "in [0, 0.5]");
             Require(o.EarlyStoppingPatience >= 0, nameof(o.EarlyStoppingPatience), o.EarlyStoppingPatience, "≥ 0");
             Require(o.CheckpointEveryEpochs > 0, nameof(o.CheckpointEveryEpochs), o.CheckpointEveryEpochs, "positive");
             Require(o.CheckpointPath is null || !string.IsNullOrWhiteSpace(o.CheckpointPath), nameof(o.CheckpointPath), o.CheckpointPath, "a file path, or null");

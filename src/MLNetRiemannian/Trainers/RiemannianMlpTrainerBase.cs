@@ -145,8 +145,8 @@ namespace MLNetRiemannian.Trainers
                 var (trainX, trainY, trainW, validation) = SplitValidation(data, validationData, columns, generator);
                 if (validationData is null && validation is { } heldOut)
                     ch.Info(MessageSensitivity.None,
-                        $"Held out {heldOut.X.Rows} of the {data.Count} training rows for validation (ValidationFraction " +
-                        $"{_options.ValidationFraction.ToString(CultureInfo.InvariantCulture)}{(_task == PredictionTask.Regression ? "" : ", stratified by class")}): " +
+                        $"Held out {heldOut.X.Rows} of the {data.Count} training rows for validation (ValidationSetFraction " +
+                        $"{_options.ValidationSetFraction.ToString(CultureInfo.InvariantCulture)}{(_task == PredictionTask.Regression ? "" : ", stratified by class")}): " +
                         "each epoch is evaluated on them" +
                         (_options.EarlyStoppingPatience > 0 ? $", training stops after {_options.EarlyStoppingPatience} epochs without a better one, and the model keeps the best." : "."));
                 using var ownedX = ReferenceEquals(trainX, data.Features) ? null : trainX;
@@ -328,7 +328,7 @@ namespace MLNetRiemannian.Trainers
             ch.Warning(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
                 $"Training accuracy reached 1 in epoch {results[first].Epoch} of {epochs}, and the network's {parameters:N0} parameters went on training on " +
                 $"the same {rows:N0} rows: it may have learned them by heart, and with no rows held out nothing tells whether the later epochs helped. " +
-                $"Set ValidationFraction (e.g. 0.2) or a ValidationSet to keep the epoch that does best on held-out rows, or fewer NumberOfEpochs."));
+                $"Set ValidationSetFraction (e.g. 0.2) or a ValidationSet to keep the epoch that does best on held-out rows, or fewer NumberOfEpochs."));
         }
 
         private static void LogDiagnostics(IChannel ch, int[] sizes, EpochDiagnostics diagnostics)
@@ -387,12 +387,12 @@ namespace MLNetRiemannian.Trainers
                 var valid = TrainingData.Read(validationData, validColumns, _task);
                 return (data.Features, data.Labels, data.Weights, (valid.Features, valid.Labels));
             }
-            if (_options.ValidationFraction <= 0)
+            if (_options.ValidationSetFraction <= 0)
                 return (data.Features, data.Labels, data.Weights, null);
-            long held = (long)Math.Round(data.Count * _options.ValidationFraction);
+            long held = (long)Math.Round(data.Count * _options.ValidationSetFraction);
             if (held < 1 || held >= data.Count)
-                throw new ArgumentOutOfRangeException(nameof(_options.ValidationFraction),
-                    $"ValidationFraction {_options.ValidationFraction} of {data.Count} rows leaves {held} validation rows; use a larger fraction or a ValidationSet.");
+                throw new ArgumentOutOfRangeException(nameof(_options.ValidationSetFraction),
+                    $"ValidationSetFraction {_options.ValidationSetFraction} of {data.Count} rows leaves {held} validation rows; use a larger fraction or a ValidationSet.");
             // Stratified for classification: the validation rows hold each class in its share of the training rows.
             var order = HoldOut.Order(data.Count, _task == PredictionTask.Regression ? null : data.Labels, generator);
             var validIndex = order.narrow(0, 0, held);

@@ -158,8 +158,12 @@ namespace MLNetRiemannian.Trainers
         /// <summary>Data to report a validation metric on, to stop early with, and to choose the epoch a <see cref="StopToken"/> stop keeps. Default none.</summary>
         public IDataView? ValidationSet;
 
-        /// <summary>When no <see cref="ValidationSet"/> is given, the fraction of training rows held out for validation, in [0, 0.5]. Default 0.</summary>
-        public double ValidationFraction;
+        /// <summary>
+        /// When no <see cref="ValidationSet"/> is given, the fraction of training rows held out for validation, in [0, 0.5]
+        /// (stratified by class for classification). Default 0. Named as ML.NET's ImageClassificationTrainer names it
+        /// (<c>ValidationFraction</c> before MLNetRiemannian 0.1).
+        /// </summary>
+        public double ValidationSetFraction;
 
         /// <summary>With validation: stop after this many epochs without improvement and keep the best epoch's parameters (<see cref="RiemannianMlpModelParameters.Outcome"/> says so); 0 never stops early. Default 5.</summary>
         public int EarlyStoppingPatience = Defaults.EarlyStoppingPatience;
@@ -189,7 +193,7 @@ namespace MLNetRiemannian.Trainers
         /// <summary>
         /// A graceful stop: when this token is cancelled (from any thread), training ends before its next step and
         /// <c>Fit</c> returns a model as usual. With validation (<see cref="ValidationSet"/> or
-        /// <see cref="ValidationFraction"/>, whether or not <see cref="EarlyStoppingPatience"/> is on) the model holds the
+        /// <see cref="ValidationSetFraction"/>, whether or not <see cref="EarlyStoppingPatience"/> is on) the model holds the
         /// parameters of the epoch end with the best validation metric so far; without, those of the moment of the stop.
         /// The epoch the stop interrupts is left out of the history; <see cref="RiemannianMlpModelParameters.Outcome"/>
         /// says that training was stopped, in which epoch and after how many of its steps, and which epoch's parameters

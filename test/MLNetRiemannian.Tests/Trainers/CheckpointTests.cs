@@ -150,7 +150,7 @@ namespace MLNetRiemannian.Tests.Trainers
             ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
             {
                 HiddenLayerSizes = new[] { hidden }, NumberOfEpochs = epochs, LearningRate = learningRate, Momentum = momentum, Seed = seed,
-                ValidationFraction = 0.2, EarlyStoppingPatience = 3, CheckpointPath = path, CheckpointEveryEpochs = every,
+                ValidationSetFraction = 0.2, EarlyStoppingPatience = 3, CheckpointPath = path, CheckpointEveryEpochs = every,
                 OutputRank = outputRank, StopToken = stop, Progress = progress,
             });
 

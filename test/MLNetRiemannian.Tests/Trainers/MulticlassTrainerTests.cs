@@ -81,7 +81,7 @@ namespace MLNetRiemannian.Tests.Trainers
             ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
             var features = Featurize(ml).Fit(SampleData.Digits(ml)).Transform(SampleData.Digits(ml));
             var reported = new List<EpochSummary>();
-            var options = new RiemannianMlpMulticlassTrainer.Options { HiddenLayerSizes = new[] { 16 }, NumberOfEpochs = 3, ValidationFraction = 0.2 };
+            var options = new RiemannianMlpMulticlassTrainer.Options { HiddenLayerSizes = new[] { 16 }, NumberOfEpochs = 3, ValidationSetFraction = 0.2 };
             options.Progress = new SynchronousProgress(reported.Add);
             var model = ml.MulticlassClassification.Trainers.RiemannianMlp(options).Fit(features);
 

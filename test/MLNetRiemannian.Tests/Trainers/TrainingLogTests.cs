@@ -21,7 +21,7 @@ namespace MLNetRiemannian.Tests.Trainers
             var (log, model) = Fit(validationFraction: 0, patience: 0);
             Assert.IsTrue(model.History.Any(e => e.TrainingMetric >= 1), "the 200 digits rows are learned by heart: " + string.Join(", ", model.History.Select(e => e.TrainingMetric)));
             var warning = log.Single(m => m.Kind == ChannelMessageKind.Warning && m.Message.Contains("learned them by heart"));
-            StringAssert.Contains(warning.Message, "Set ValidationFraction");
+            StringAssert.Contains(warning.Message, "Set ValidationSetFraction");
             Assert.IsFalse(log.Any(m => m.Message.Contains("Held out")));
             Assert.AreEqual(ChannelMessageKind.Trace, log.Single(m => m.Message.Contains("Inner systems:")).Kind);
         }
@@ -32,7 +32,7 @@ namespace MLNetRiemannian.Tests.Trainers
             var (log, _) = Fit(validationFraction: 0.25, patience: 5);
             var held = log.Single(m => m.Message.Contains("Held out"));
             Assert.AreEqual(ChannelMessageKind.Info, held.Kind);
-            StringAssert.Contains(held.Message, "Held out 50 of the 200 training rows for validation (ValidationFraction 0.25, stratified by class)");
+            StringAssert.Contains(held.Message, "Held out 50 of the 200 training rows for validation (ValidationSetFraction 0.25, stratified by class)");
             StringAssert.Contains(held.Message, "the model keeps the best");
             Assert.IsFalse(log.Any(m => m.Message.Contains("by heart")));
         }
@@ -47,7 +47,7 @@ namespace MLNetRiemannian.Tests.Trainers
                 .Append(ml.Transforms.NormalizeMinMax("Features")).Fit(raw).Transform(raw);
             var model = ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
             {
-                HiddenLayerSizes = new[] { 64 }, NumberOfEpochs = 40, Seed = 1, ValidationFraction = validationFraction, EarlyStoppingPatience = patience,
+                HiddenLayerSizes = new[] { 64 }, NumberOfEpochs = 40, Seed = 1, ValidationSetFraction = validationFraction, EarlyStoppingPatience = patience,
             }).Fit(data).Model;
             return (log, model);
         }
