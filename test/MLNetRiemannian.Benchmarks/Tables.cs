@@ -71,8 +71,21 @@ namespace MLNetRiemannian.Benchmarks
             if (input.Length == 0 || outDirectory.Length == 0 || args.Length != 4) return Fail($"{ReportCommand} takes --in results.json and --out DIR.");
             var earlier = JsonSerializer.Deserialize<TablesResults>(File.ReadAllText(input), ScoringReport.Json)
                           ?? throw new InvalidDataException($"'{input}' holds no tables results.");
+            // A results.json from before issue 18 has no seeds (one split: TrainTestSplit's, seed 1), no judged metric
+            // (accuracy or R²) and no --set.
+            var settings = earlier.Settings;
+            earlier = earlier with
+            {
+                Settings = settings with
+                {
+                    Seeds = Math.Max(settings.Seeds, 1), Split = settings.Split ?? "TrainTestSplit, seed 1 (before issue 18)",
+                    RiemannianMlpSettings = settings.RiemannianMlpSettings ?? Array.Empty<CompareOptionSetting>(),
+                },
+                Tables = earlier.Tables.Select(t => t.Metric is null ? t with { Metric = t.Task == TablePlan.Regression ? TablePlan.RSquared : TablePlan.Accuracy } : t).ToList(),
+                Runs = earlier.Runs.Select(r => r.Seed == 0 ? r with { Seed = 1 } : r).ToList(),
+            };
             Directory.CreateDirectory(outDirectory);
-            Write(earlier with { Summary = null }, outDirectory);
+            Write(earlier, outDirectory);
             Console.WriteLine($"wrote results.json and results.md to {Path.GetFullPath(outDirectory)}");
             return 0;
         }
