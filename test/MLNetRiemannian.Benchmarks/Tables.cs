@@ -35,7 +35,7 @@ namespace MLNetRiemannian.Benchmarks
             "  --timeout S         seconds one trainer's process may run before it is stopped and recorded as 'timeout' (default 600)\n" +
             "  --memory-limit MB   resident memory at which a trainer's process is stopped and recorded as 'memory' (default 8192)\n" +
             "  --trainers A,B      only these trainers (RiemannianMlp, Sdca, LightGbm: Sdca stands for the task's SDCA trainer)\n" +
-            "  --set N=V;N=V       RiemannianMlp's options (as compare --set, and NumberOfEpochs, OutputMetric), for every table\n" +
+            "  --set N=V;N=V       RiemannianMlp's options (as compare --set, and NumberOfEpochs, OutputMetric, HiddenLayerSizes=W,W), for every table\n" +
             "  --suite FILE        the tables of a suite file (docs/benchmarks/tables/suite.json) instead of --data\n" +
             "  --suite-set S       meta-train, meta-test or all (default all)\n" +
             "  --only A,B          only these tables of the suite\n" +

@@ -280,6 +280,7 @@ namespace MLNetRiemannian.Tests.Benchmarks
                 {
                     (new[] { "--set", "NumberOfEpochs=zero" }.Concat(BreastCancer), "--set: NumberOfEpochs=zero: expected a positive whole number or null"),
                     (new[] { "--set", "Seed=3" }.Concat(BreastCancer), "--set: Seed is the benchmark's own"),
+                    (new[] { "--set", "HiddenLayerSizes=256,0" }.Concat(BreastCancer), "--set: HiddenLayerSizes=256,0: expected positive widths separated by commas"),
                     (new[] { "--set", "NoSuchOption=1" }.Concat(BreastCancer), "'NoSuchOption' is no settable option"),
                     (new[] { "--seeds", "0" }.Concat(BreastCancer), "--seeds must be 1 or more; got '0'"),
                     (BreastCancer.Concat(new[] { "--metric", "r2" }), "--metric r2 does not fit --task binary"),
