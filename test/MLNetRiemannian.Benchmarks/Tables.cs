@@ -14,7 +14,8 @@ namespace MLNetRiemannian.Benchmarks
     /// Model Builder does (<see cref="TablePlan"/>, <see cref="TablesOne"/>), each trainer on each table for each seed (its
     /// own 80/20 split, <see cref="TablesSplit"/>) in a process of its own with a time and memory limit. Writes
     /// DIR/results.json and DIR/results.md, with the medians over the seeds and issue 18's scores (<see cref="TablesSummary"/>).
-    /// <c>tables-report --in results.json --out DIR</c> writes both again from an earlier results.json's runs.
+    /// <c>tables-report --in results.json --out DIR [--baseline results.json]</c> writes both again from an earlier
+    /// results.json's runs (and baseline, unless another is given).
     /// </summary>
     internal static class Tables
     {
@@ -24,10 +25,10 @@ namespace MLNetRiemannian.Benchmarks
         public const string ReportCommand = "tables-report";
 
         private const string Usage =
-            "usage: MLNetRiemannian.Benchmarks tables --out DIR [--quick] [--dry-run] [--seeds N] [--timeout S] [--memory-limit MB] [--trainers A,B] [--set N=V;N=V]\n" +
+            "usage: MLNetRiemannian.Benchmarks tables --out DIR [--quick] [--dry-run] [--seeds N] [--timeout S] [--memory-limit MB] [--trainers A,B] [--set N=V;N=V] [--baseline FILE]\n" +
             "                                         (--data FILE --label COL --task multiclass|binary|regression [table options] [--data FILE ...]\n" +
             "                                          | --suite FILE [--suite-set meta-train|meta-test|all] [--only NAME,NAME])\n" +
-            "       MLNetRiemannian.Benchmarks tables-report --in results.json --out DIR\n" +
+            "       MLNetRiemannian.Benchmarks tables-report --in results.json --out DIR [--baseline results.json]\n" +
             "  --out DIR           where results.json and results.md go\n" +
             "  --quick             at most 300 rows per table and a 180 s limit: for the test that keeps the tool working\n" +
             "  --dry-run           read every table and print how it is featurized and judged, then stop (no trainer runs)\n" +
@@ -39,6 +40,7 @@ namespace MLNetRiemannian.Benchmarks
             "  --suite FILE        the tables of a suite file (docs/benchmarks/tables/suite.json) instead of --data\n" +
             "  --suite-set S       meta-train, meta-test or all (default all)\n" +
             "  --only A,B          only these tables of the suite\n" +
+            "  --baseline FILE     an earlier results.json: RiemannianMlp's medians there beside this run's, and the tables more than 1 point below\n" +
             "Each --data starts a table; the options after it, up to the next --data, are that table's:\n" +
             "  --label COL         the label column (required)\n" +
             "  --task T            multiclass, binary (exactly two label values; the first in sort order is false) or regression (required)\n" +
@@ -50,7 +52,7 @@ namespace MLNetRiemannian.Benchmarks
             "  --max-rows N        keep N rows drawn uniformly (seed 1)\n" +
             "  --numeric A,B  --categorical A,B  --text A,B  --ignore A,B   name columns' roles by hand instead of inferring them";
 
-        private static readonly string[] GlobalValueOptions = { "--out", "--timeout", "--memory-limit", "--trainers", "--seeds", "--set", "--suite", "--suite-set", "--only" };
+        private static readonly string[] GlobalValueOptions = { "--out", "--timeout", "--memory-limit", "--trainers", "--seeds", "--set", "--suite", "--suite-set", "--only", "--baseline" };
         private static readonly string[] TableValueOptions = { "--label", "--task", "--metric", "--name", "--skip-lines", "--max-rows", "--numeric", "--categorical", "--text", "--ignore" };
         private const int QuickMaxRows = 300;
 
@@ -67,14 +69,27 @@ namespace MLNetRiemannian.Benchmarks
 
         private static int Report(string[] args)
         {
-            string input = StepTiming.Option(args, "--in", ""), outDirectory = StepTiming.Option(args, "--out", "");
-            if (input.Length == 0 || outDirectory.Length == 0 || args.Length != 4) return Fail($"{ReportCommand} takes --in results.json and --out DIR.");
-            var earlier = JsonSerializer.Deserialize<TablesResults>(File.ReadAllText(input), ScoringReport.Json)
-                          ?? throw new InvalidDataException($"'{input}' holds no tables results.");
-            // A results.json from before issue 18 has no seeds (one split: TrainTestSplit's, seed 1), no judged metric
-            // (accuracy or R²) and no --set.
+            string input = StepTiming.Option(args, "--in", ""), outDirectory = StepTiming.Option(args, "--out", ""), baseline = StepTiming.Option(args, "--baseline", "");
+            if (input.Length == 0 || outDirectory.Length == 0 || args.Length != (baseline.Length > 0 ? 6 : 4))
+                return Fail($"{ReportCommand} takes --in results.json, --out DIR and optionally --baseline results.json.");
+            var earlier = ReadResults(input);
+            if (baseline.Length > 0) earlier = earlier with { Baseline = TablesBaseline.Read(baseline) };
+            Directory.CreateDirectory(outDirectory);
+            Write(earlier, outDirectory);
+            Console.WriteLine($"wrote results.json and results.md to {Path.GetFullPath(outDirectory)}");
+            return 0;
+        }
+
+        /// <summary>
+        /// The results in <paramref name="path"/>, a results.json of <c>tables</c>; one from before issue 18 (one split,
+        /// TrainTestSplit's, seed 1; no judged metric: accuracy or R²; no --set) is read as one seed.
+        /// </summary>
+        public static TablesResults ReadResults(string path)
+        {
+            var earlier = JsonSerializer.Deserialize<TablesResults>(File.ReadAllText(path), ScoringReport.Json)
+                          ?? throw new InvalidDataException($"'{path}' holds no tables results.");
             var settings = earlier.Settings;
-            earlier = earlier with
+            return earlier with
             {
                 Settings = settings with
                 {
@@ -84,16 +99,12 @@ namespace MLNetRiemannian.Benchmarks
                 Tables = earlier.Tables.Select(t => t.Metric is null ? t with { Metric = t.Task == TablePlan.Regression ? TablePlan.RSquared : TablePlan.Accuracy } : t).ToList(),
                 Runs = earlier.Runs.Select(r => r.Seed == 0 ? r with { Seed = 1 } : r).ToList(),
             };
-            Directory.CreateDirectory(outDirectory);
-            Write(earlier, outDirectory);
-            Console.WriteLine($"wrote results.json and results.md to {Path.GetFullPath(outDirectory)}");
-            return 0;
         }
 
-        // results.json and results.md, the summary computed from the runs.
+        // results.json and results.md, the summary computed from the runs and the baseline.
         private static void Write(TablesResults results, string outDirectory)
         {
-            results = results with { Summary = TablesSummary.Of(results.Tables, results.Runs) };
+            results = results with { Summary = TablesSummary.Of(results.Tables, results.Runs, results.Baseline) };
             File.WriteAllText(Path.Combine(outDirectory, "results.json"), JsonSerializer.Serialize(results, ScoringReport.Json));
             File.WriteAllText(Path.Combine(outDirectory, "results.md"), TablesReport.Markdown(results));
         }
@@ -132,6 +143,13 @@ namespace MLNetRiemannian.Benchmarks
             IReadOnlyList<CompareOptionSetting> optionSettings;
             try { optionSettings = TablesOptionSettings.Parse(StepTiming.Option(options, "--set", "")); }
             catch (ArgumentException e) { return Fail(e.Message); }
+
+            TablesBaseline? baseline = null;
+            if (StepTiming.Option(options, "--baseline", "") is { Length: > 0 } baselineFile)
+            {
+                try { baseline = TablesBaseline.Read(baselineFile); }
+                catch (Exception e) when (e is IOException or JsonException or InvalidDataException) { return Fail($"--baseline '{baselineFile}': {e.Message}"); }
+            }
 
             var specs = new List<TableSpec>();
             if (suite.Length > 0)
@@ -188,7 +206,7 @@ namespace MLNetRiemannian.Benchmarks
                         ? $"  {run.Status}: test {TablesReport.MetricName(plan.Task)} {run.TestMetric:F4}{(run.TestAuc is { } auc ? $", AUC {auc:F4}" : "")}, fit {run.FitSeconds:F2} s, peak RSS {run.PeakMemoryMB:F0} MB, {run.Model}"
                         : $"  {run.Status}: {run.Error}");
                     // Written after every run, so that a long run stopped by hand still leaves what it measured.
-                    Write(new TablesResults(ScoringReport.Machine(started, loadAtStart), settings, tables, runs, null), outDirectory);
+                    Write(new TablesResults(ScoringReport.Machine(started, loadAtStart), settings, tables, runs, null, baseline), outDirectory);
                 }
                 Console.WriteLine($"wrote results.json and results.md to {Path.GetFullPath(outDirectory)}");
                 return 0;

@@ -45,35 +45,44 @@ namespace MLNetRiemannian.Benchmarks
                             $"at end {m.LoadAverageAtEnd}; each run's load at its start is in its row. Seeds 1..{s.Seeds}" +
                             $"{(s.RiemannianMlpSettings.Count > 0 ? $"; RiemannianMlp with --set {CompareOptionSettings.Format(s.RiemannianMlpSettings)}" : "; every trainer with default options")}.");
             text.AppendLine();
+            var baseline = results.Baseline;
+            if (baseline is not null)
+                text.AppendLine($"Baseline: RiemannianMlp's medians in `{baseline.File}` (commit {baseline.Commit}, `{baseline.CommandLine}`).").AppendLine();
             text.AppendLine("## Scores (issue 18)");
             text.AppendLine();
             text.AppendLine("| set | tables | scored | mean RiemannianMlp − LightGbm (points) | at or above LightGbm | within 3 points of LightGbm | " +
-                            "at or above SDCA − 1 point | median fit time ÷ LightGbm's | highest fit time ÷ LightGbm's | not scored |");
-            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+                            "at or above SDCA − 1 point | median fit time ÷ LightGbm's | highest fit time ÷ LightGbm's | not scored |" +
+                            (baseline is null ? "" : " more than 1 point below the baseline |"));
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|" + (baseline is null ? "" : "---|"));
             foreach (var set in summary.Sets)
                 text.AppendLine($"| {set.Set} | {set.Tables} | {set.Scored} | {Signed(set.MeanPointsVsLightGbm, "+0.00;-0.00;0.00")} | {set.AtOrAboveLightGbm} of {set.Scored} | " +
                                 $"{set.WithinThreePointsOfLightGbm} of {set.Scored} | {set.AtOrAboveSdcaMinusOnePoint} of {set.ComparedWithSdca} | {Number(set.MedianTimeRatio, "F2")} | " +
                                 $"{(set.HighestTimeRatio is { } highest ? $"{Number(highest, "F2")} ({set.HighestTimeRatioTable})" : "–")} | " +
-                                $"{(set.Unscored.Count == 0 ? "–" : string.Join(", ", set.Unscored))} |");
+                                $"{(set.Unscored.Count == 0 ? "–" : string.Join(", ", set.Unscored))} |" +
+                                (baseline is null ? "" : $" {set.BelowBaseline?.Count ?? 0} of {set.ComparedWithBaseline}{(set.BelowBaseline is { Count: > 0 } b ? $": {string.Join(", ", b)}" : "")} |"));
             text.AppendLine();
             text.AppendLine($"Each table is judged by its metric: accuracy (micro-accuracy for multiclass), AUC or R², on the {100 * s.TestFraction:F0}% held out; " +
                             $"the figures are medians over the seeds' ok runs. Points: 100 × (RiemannianMlp's median − the other's median), R² × 100 for regression. " +
-                            "A table is scored when RiemannianMlp and LightGbm both have an ok run; fit time ÷ LightGbm's is the ratio of the median fit times.");
+                            "A table is scored when RiemannianMlp and LightGbm both have an ok run; fit time ÷ LightGbm's is the ratio of the median fit times." +
+                            (baseline is null ? "" : " Below the baseline: RiemannianMlp more than 1 point below its baseline median, unless the baseline was " +
+                                                     "above LightGbm and RiemannianMlp still is at or above it."));
             foreach (var set in summary.Tables.GroupBy(t => t.Set))
             {
                 text.AppendLine();
                 text.AppendLine($"## {(set.Key == TablesSummary.NoSet ? "Tables" : set.Key)}: medians over seeds 1..{s.Seeds}");
                 text.AppendLine();
                 text.AppendLine("| table | judged by | RiemannianMlp | SDCA | LightGbm | RiemannianMlp − LightGbm (points) | RiemannianMlp − SDCA (points) | " +
-                                "fit s RiemannianMlp | fit s SDCA | fit s LightGbm | fit time ÷ LightGbm's | RiemannianMlp's model |");
-                text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+                                "fit s RiemannianMlp | fit s SDCA | fit s LightGbm | fit time ÷ LightGbm's | RiemannianMlp's model |" +
+                                (baseline is null ? "" : " RiemannianMlp in the baseline | RiemannianMlp − baseline (points) |"));
+                text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|" + (baseline is null ? "" : "---|---|"));
                 foreach (var t in set)
                 {
                     TrainerMedians? Of(string trainer) => t.Trainers.FirstOrDefault(x => x.Trainer == trainer);
                     var (ours, sdca, lightGbm) = (Of(TablesOne.Ours), Of(TablesOne.Sdca(t.Task)), Of(TablesOne.LightGbm));
                     text.AppendLine($"| {t.Table} | {JudgedName(t.Metric)} | {Judged(ours)} | {Judged(sdca)} | {Judged(lightGbm)} | {Signed(t.PointsVsLightGbm, "+0.0;-0.0;0.0")} | " +
                                     $"{Signed(t.PointsVsSdca, "+0.0;-0.0;0.0")} | {Number(ours?.FitSeconds, "F2")} | {Number(sdca?.FitSeconds, "F2")} | {Number(lightGbm?.FitSeconds, "F2")} | " +
-                                    $"{Number(t.TimeRatioVsLightGbm, "F2")} | {ours?.Model ?? "–"} |");
+                                    $"{Number(t.TimeRatioVsLightGbm, "F2")} | {ours?.Model ?? "–"} |" +
+                                    (baseline is null ? "" : $" {Number(t.BaselineJudged)} | {Signed(t.PointsVsBaseline, "+0.0;-0.0;0.0")} |"));
                 }
             }
             text.AppendLine();

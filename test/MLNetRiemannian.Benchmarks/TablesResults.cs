@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace MLNetRiemannian.Benchmarks
 {
@@ -34,6 +35,29 @@ namespace MLNetRiemannian.Benchmarks
     internal sealed record TablesSettings(string CommandLine, double TimeoutSeconds, double MemoryLimitMB, double TestFraction, int Seeds, string Split, bool Quick,
         string OpenMpWaiting, int InferenceRows, double CategoricalRatio, string? Suite, string? SuiteSet, IReadOnlyList<CompareOptionSetting> RiemannianMlpSettings);
 
-    /// <summary>Everything results.json holds: the runs and, computed from them, the medians and scores (<see cref="TablesSummary"/>).</summary>
-    internal sealed record TablesResults(MachineInfo Machine, TablesSettings Settings, IReadOnlyList<TableInfo> Tables, IReadOnlyList<TableRun> Runs, TablesSummary? Summary);
+    /// <summary>
+    /// Everything results.json holds: the runs, the baseline they are compared with (if any: <c>--baseline</c>) and, computed
+    /// from both, the medians and scores (<see cref="TablesSummary"/>).
+    /// </summary>
+    internal sealed record TablesResults(MachineInfo Machine, TablesSettings Settings, IReadOnlyList<TableInfo> Tables, IReadOnlyList<TableRun> Runs, TablesSummary? Summary,
+        TablesBaseline? Baseline = null);
+
+    /// <summary>
+    /// RiemannianMlp's medians in an earlier run (<c>--baseline FILE</c>, e.g. the defaults before a change): the file, that
+    /// run's commit and command, and per table its judged metric's median.
+    /// </summary>
+    internal sealed record TablesBaseline(string File, string? Commit, string? CommandLine, IReadOnlyList<BaselineTable> Tables)
+    {
+        /// <summary>The baseline of the results in <paramref name="path"/>: RiemannianMlp's medians of every table there.</summary>
+        public static TablesBaseline Read(string path)
+        {
+            var earlier = MLNetRiemannian.Benchmarks.Tables.ReadResults(path);
+            var summary = TablesSummary.Of(earlier.Tables, earlier.Runs, null);
+            return new TablesBaseline(path, earlier.Machine.Commit, earlier.Settings.CommandLine, summary.Tables.Select(t =>
+                new BaselineTable(t.Table, t.Metric, t.Trainers.FirstOrDefault(x => x.Trainer == TablesOne.Ours)?.Judged)).ToList());
+        }
+    }
+
+    /// <summary>A table of a baseline: RiemannianMlp's median of the judged metric (null if it had no ok run).</summary>
+    internal sealed record BaselineTable(string Table, string Metric, double? Judged);
 }

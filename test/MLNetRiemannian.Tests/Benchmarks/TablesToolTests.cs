@@ -14,7 +14,7 @@ namespace MLNetRiemannian.Tests.Benchmarks
     /// <c>dotnet</c> process in suite mode on two committed tables (breast cancer judged by AUC in meta-train, Boston in
     /// meta-test; <c>--quick</c>: 300 rows, two seeds), reads results.json as any consumer would (JSON, not the app's
     /// types) and checks the tables' inferred columns, the splits, every run's figures, the medians and the scores; checks
-    /// the score arithmetic of <c>tables-report</c> against a hand-worked example; checks that missing numbers and
+    /// the score arithmetic of <c>tables-report</c> (with a baseline) against a hand-worked example; checks that missing numbers and
     /// categories are featurized, not dropped or made a category; and checks that a bad column name, a bad option and a
     /// time limit are reported, not crashed on.
     /// </summary>
@@ -132,6 +132,9 @@ namespace MLNetRiemannian.Tests.Benchmarks
         //   meta-train: mean (−1 + 4) / 2 = 1.5 points, 1 of 2 at or above LightGbm, 2 of 2 within 3 points, 2 of 2 at or
         //     above SDCA − 1; time ratios 3 and 4: median 3.5, highest 4 (b). meta-test: −3 points, 0 of 1, 1 of 1, SDCA 0
         //     of 0, median 5. all: mean 0, 1 of 3, 3 of 3, median of 3, 4, 5 = 4, highest 5 (c).
+        //   Against a baseline where RiemannianMlp had 0.935 on a, 0.90 on b and 0.705 on c: a −1.5 points (the baseline was
+        //     above LightGbm's 0.93, but a no longer is: below), b −7 (exempt: the baseline was above LightGbm's 0.79 and
+        //     0.83 still is), c −0.5 (within 1 point). meta-train: a below, of 2; meta-test: none of 1.
         [TestMethod]
         public void ReportComputesMediansAndScoresOfAHandWorkedExample()
         {
@@ -162,12 +165,21 @@ namespace MLNetRiemannian.Tests.Benchmarks
                     Measured("c", "multiclass", "RiemannianMlp", 2, "timeout", null, null, null), Measured("c", "multiclass", "LightGbm", 2, "ok", 0.74, null, 2),
                 },
             };
+            var before = earlier with
+            {
+                runs = new[]
+                {
+                    Measured("a", "binary", "RiemannianMlp", 1, "ok", 0.99, 0.935, 2), Measured("b", "regression", "RiemannianMlp", 1, "ok", 0.90, null, 2),
+                    Measured("c", "multiclass", "RiemannianMlp", 1, "ok", 0.705, null, 2),
+                },
+            };
             var directory = Directory.CreateTempSubdirectory("mlnetriemannian-tables-");
             try
             {
-                string input = Path.Combine(directory.FullName, "earlier.json"), output = Path.Combine(directory.FullName, "report");
+                string input = Path.Combine(directory.FullName, "earlier.json"), baseline = Path.Combine(directory.FullName, "baseline.json"), output = Path.Combine(directory.FullName, "report");
                 File.WriteAllText(input, JsonSerializer.Serialize(earlier));
-                var (exitCode, stdout, stderr) = Run(new[] { "tables-report", "--in", input, "--out", output });
+                File.WriteAllText(baseline, JsonSerializer.Serialize(before));
+                var (exitCode, stdout, stderr) = Run(new[] { "tables-report", "--in", input, "--out", output, "--baseline", baseline });
                 Assert.AreEqual(0, exitCode, $"stdout:\n{stdout}\nstderr:\n{stderr}");
 
                 using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "results.json")));
@@ -184,6 +196,8 @@ namespace MLNetRiemannian.Tests.Benchmarks
                 CheckTable("a", -1, 11, 3);
                 CheckTable("b", 4, 33, 4);
                 CheckTable("c", -3, null, 5);
+                foreach (var (name, points) in new[] { ("a", -1.5), ("b", -7.0), ("c", -0.5) })
+                    Assert.AreEqual(points, tables[name].GetProperty("pointsVsBaseline").GetDouble(), 1e-9, $"{name}: points against the baseline");
                 var ours = tables["a"].GetProperty("trainers").EnumerateArray().First();
                 Assert.AreEqual(0.92, ours.GetProperty("judged").GetDouble(), 1e-9, "a: RiemannianMlp's median AUC");
                 Assert.AreEqual(0.99, ours.GetProperty("testMetric").GetDouble(), 1e-9, "a: RiemannianMlp's median accuracy");
@@ -207,10 +221,15 @@ namespace MLNetRiemannian.Tests.Benchmarks
                 CheckSet("meta-train", 1.5, 1, 2, 2, 2, 3.5, 4, "b");
                 CheckSet("meta-test", -3, 0, 1, 0, 0, 5, 5, "c");
                 CheckSet("all", 0, 1, 3, 2, 2, 4, 5, "c");
+                foreach (var (name, compared, below) in new[] { ("meta-train", 2, new[] { "a" }), ("meta-test", 1, Array.Empty<string>()), ("all", 3, new[] { "a" }) })
+                {
+                    Assert.AreEqual(compared, sets[name].GetProperty("comparedWithBaseline").GetInt32(), $"{name}: tables in the baseline");
+                    CollectionAssert.AreEqual(below, sets[name].GetProperty("belowBaseline").EnumerateArray().Select(x => x.GetString()).ToArray(), $"{name}: below the baseline");
+                }
 
                 string report = File.ReadAllText(Path.Combine(output, "results.md"));
-                StringAssert.Contains(report, "| meta-train | 2 | 2 | +1.50 | 1 of 2 | 2 of 2 | 2 of 2 | 3.50 | 4.00 (b) | – |");
-                StringAssert.Contains(report, "| a | AUC | 0.9200 | 0.8100 | 0.9300 | -1.0 | +11.0 | 3.00 | 0.50 | 1.00 | 3.00 | mlp |");
+                StringAssert.Contains(report, "| meta-train | 2 | 2 | +1.50 | 1 of 2 | 2 of 2 | 2 of 2 | 3.50 | 4.00 (b) | – | 1 of 2: a |");
+                StringAssert.Contains(report, "| a | AUC | 0.9200 | 0.8100 | 0.9300 | -1.0 | +11.0 | 3.00 | 0.50 | 1.00 | 3.00 | mlp | 0.9350 | -1.5 |");
                 StringAssert.Contains(report, "| c | accuracy | 0.7000 (1 of 2 seeds ok) | – | 0.7300 | -3.0 | – |");
             }
             finally
