@@ -65,7 +65,13 @@ namespace MLNetRiemannian.Benchmarks
             if (absent.Count > 0)
                 throw new InvalidDataException($"--suite '{path}': no file for {string.Join(", ", absent.Select(t => $"'{t.Name}' ({Path.Combine(root, t.File)})"))}; " +
                                                "`bash build/setup.sh --tables` writes the public tables into artifacts/tables.");
-            return chosen.Select(t => new TableSpec(Path.Combine(root, t.File), t.Name, t.Label, t.Task, t.SkipLines, !t.NoHeader,
+            // Inside the working folder (the repository, as a rule) a file is named relative to it, so that reports name no machine's folders.
+            string Named(string file)
+            {
+                string relative = Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(root, file));
+                return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? Path.Combine(root, file) : relative;
+            }
+            return chosen.Select(t => new TableSpec(Named(t.File), t.Name, t.Label, t.Task, t.SkipLines, !t.NoHeader,
                 maxRows is { } quick ? Math.Min(t.MaxRows ?? quick, quick) : t.MaxRows, t.Numeric ?? Array.Empty<string>(), t.Categorical ?? Array.Empty<string>(),
                 t.Text ?? Array.Empty<string>(), t.Ignore ?? Array.Empty<string>(), t.Metric ?? "", t.Set)).ToList();
         }
