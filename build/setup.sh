@@ -4,9 +4,12 @@
 #   --fashion-mnist   also install Debian's package dataset-fashion-mnist (the IDX files that
 #                     `dotnet run -c Release --project samples/TrainDigits -- --data fashion-mnist` reads),
 #                     unless its files are already there. Uses sudo when not run as root.
-#   --tables          also install Debian's r-base-core, r-cran-mlbench and r-cran-janeaustenr and regenerate
-#                     samples/data/letter_recognition.csv and samples/data/austen_lines.csv with build/extract-tables.R
-#                     (the committed files are those; see samples/data/README.md). Uses sudo when not run as root.
+#   --tables          also install Debian's r-base-core, r-cran-mlbench, r-cran-janeaustenr and r-cran-modeldata,
+#                     regenerate samples/data/letter_recognition.csv and samples/data/austen_lines.csv with
+#                     build/extract-tables.R (the committed files are those; see samples/data/README.md), and write the
+#                     20 public tables of the suite (docs/benchmarks/tables/suite.json) into artifacts/tables/ (git-ignored)
+#                     with build/extract-suite-tables.R, checked against build/suite-tables.sha256.
+#                     Uses sudo when not run as root.
 set -euo pipefail
 
 fashion_mnist=false
@@ -15,7 +18,7 @@ for arg in "$@"; do
   case "$arg" in
     --fashion-mnist) fashion_mnist=true ;;
     --tables) tables=true ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (known: --fashion-mnist, --tables)." >&2; exit 2 ;;
   esac
 done
@@ -47,8 +50,16 @@ if $fashion_mnist; then
 fi
 
 if $tables; then
-  if ! Rscript -e 'library(mlbench); library(janeaustenr)' >/dev/null 2>&1; then
-    apt_install --no-install-recommends r-base-core r-cran-mlbench r-cran-janeaustenr   # without the recommends: about 500 packages fewer
+  if ! Rscript -e 'library(mlbench); library(janeaustenr); library(modeldata)' >/dev/null 2>&1; then
+    # without the recommends: about 500 packages fewer
+    apt_install --no-install-recommends r-base-core r-cran-mlbench r-cran-janeaustenr r-cran-modeldata
   fi
-  Rscript "$(dirname "$0")/extract-tables.R" "$(dirname "$0")/../samples/data"
+  build="$(cd "$(dirname "$0")" && pwd)"
+  Rscript "$build/extract-tables.R" "$build/../samples/data"
+  mkdir -p "$build/../artifacts/tables"
+  Rscript "$build/extract-suite-tables.R" "$build/../artifacts/tables"
+  # Other R or package versions may print numbers differently: the tables are then usable but not the ones measured.
+  if ! (cd "$build/../artifacts/tables" && sha256sum --check --quiet "$build/suite-tables.sha256"); then
+    echo "setup.sh --tables: the tables in artifacts/tables differ from build/suite-tables.sha256 (other R or package versions?); results may not match the committed ones." >&2
+  fi
 fi

@@ -8,21 +8,22 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using MLNetRiemannian.Model;
+using MLNetRiemannian.Trainers;
 
 namespace MLNetRiemannian.Benchmarks
 {
     /// <summary>
-    /// <c>tables-one --plan FILE --trainer T --result FILE</c>, the hidden child command of <c>tables</c>: one trainer on
-    /// one table, in a process of its own. Loads the table's normal form, splits it 80/20 (seed 1), fits the whole pipeline
-    /// (featurization and trainer) under one clock, evaluates it on the held-out and the training rows, and writes its
-    /// <see cref="TableRun"/> to the result file, with status "failed" and the message if anything throws.
+    /// <c>tables-one --plan FILE --trainer T --seed S --train FILE --test FILE --result FILE [--set N=V;...]</c>, the hidden
+    /// child command of <c>tables</c>: one trainer on one table for one seed, in a process of its own. Loads the seed's
+    /// training and test rows of the table's normal form (<see cref="TablesSplit"/>), fits the whole pipeline (featurization
+    /// and trainer, MLContext seeded with S) under one clock, evaluates it on the held-out and the training rows, and writes
+    /// its <see cref="TableRun"/> to the result file, with status "failed" and the message if anything throws. <c>--set</c>
+    /// applies to RiemannianMlp only (<see cref="TablesOptionSettings"/>).
     /// </summary>
     internal static class TablesOne
     {
         public const string Command = "tables-one";
         public const string Ours = "RiemannianMlp", LightGbm = "LightGbm";
-        public const double TestFraction = 0.2;
-        public const int Seed = 1;
         private const string Label = "Label", Features = "Features", LabelSource = "LabelSource";
 
         /// <summary>The three trainers of a task, in the report's order: ours, the task's SDCA trainer, LightGbm.</summary>
@@ -40,48 +41,51 @@ namespace MLNetRiemannian.Benchmarks
         public static int Run(string[] args)
         {
             string planFile = StepTiming.Option(args, "--plan", ""), trainer = StepTiming.Option(args, "--trainer", ""), resultFile = StepTiming.Option(args, "--result", "");
-            if (planFile.Length == 0 || trainer.Length == 0 || resultFile.Length == 0)
-                throw new ArgumentException($"usage: {Command} --plan FILE --trainer NAME --result FILE");
+            string trainFile = StepTiming.Option(args, "--train", ""), testFile = StepTiming.Option(args, "--test", "");
+            if (planFile.Length == 0 || trainer.Length == 0 || resultFile.Length == 0 || trainFile.Length == 0 || testFile.Length == 0 || !int.TryParse(StepTiming.Option(args, "--seed", ""), out int seed))
+                throw new ArgumentException($"usage: {Command} --plan FILE --trainer NAME --seed S --train FILE --test FILE --result FILE [--set N=V;...]");
             var plan = JsonSerializer.Deserialize<TablePlan>(File.ReadAllText(planFile), ScoringReport.Json) ?? throw new InvalidDataException($"'{planFile}' holds no plan.");
+            var settings = TablesOptionSettings.Parse(StepTiming.Option(args, "--set", ""));
             TableRun run;
             try
             {
-                run = Fit(plan, trainer);
+                run = Fit(plan, trainer, seed, trainFile, testFile, settings);
             }
             catch (Exception e)
             {
                 Console.Error.WriteLine(e);
-                run = TableRun.NotMeasured(plan, trainer, "failed", $"{e.GetType().Name}: {e.Message}", ProcessMemory.Read().PeakMB);
+                run = TableRun.NotMeasured(plan, trainer, seed, "failed", $"{e.GetType().Name}: {e.Message}", ProcessMemory.Read().PeakMB);
             }
             File.WriteAllText(resultFile, JsonSerializer.Serialize(run, ScoringReport.Json));
             return 0;
         }
 
-        private static TableRun Fit(TablePlan plan, string trainer)
+        private static TableRun Fit(TablePlan plan, string trainer, int seed, string trainFile, string testFile, IReadOnlyList<CompareOptionSetting> settings)
         {
-            var mlContext = new MLContext(Seed);
-            var data = Load(mlContext, plan);
-            var split = mlContext.Data.TrainTestSplit(data, TestFraction, seed: Seed);
-            var (estimator, wantsCaching) = Trainer(mlContext, plan.Task, trainer);
+            var mlContext = new MLContext(seed);
+            var loader = Loader(mlContext, plan);
+            IDataView trainSet = loader.Load(trainFile), testSet = loader.Load(testFile);
+            var (estimator, wantsCaching) = Trainer(mlContext, plan.Task, trainer, settings);
             IEstimator<ITransformer> pipeline = Featurize(mlContext, plan);
             if (wantsCaching) pipeline = pipeline.AppendCacheCheckpoint(mlContext);
             pipeline = pipeline.Append(estimator);
             if (plan.Task == TablePlan.Multiclass) pipeline = pipeline.Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
             var clock = Stopwatch.StartNew();
-            var model = pipeline.Fit(split.TrainSet);
+            var model = pipeline.Fit(trainSet);
             double seconds = clock.Elapsed.TotalSeconds;
             double peakMB = ProcessMemory.Read().PeakMB; // before evaluation: the peak of loading, featurizing and fitting
 
-            var test = Evaluate(mlContext, plan.Task, model.Transform(split.TestSet));
-            var training = Evaluate(mlContext, plan.Task, model.Transform(split.TrainSet));
-            var features = (VectorDataViewType)model.GetOutputSchema(split.TrainSet.Schema)[Features].Type;
-            return new TableRun(plan.Name, plan.Task, trainer, "ok", null, seconds, peakMB, test.Metric, test.Auc, test.Rmse, training.Metric,
-                Count(split.TrainSet), Count(split.TestSet), features.Size, plan.LabelValues.Count, Describe(model, trainer), null, null);
+            var test = Evaluate(mlContext, plan.Task, model.Transform(testSet));
+            var training = Evaluate(mlContext, plan.Task, model.Transform(trainSet));
+            var features = (VectorDataViewType)model.GetOutputSchema(trainSet.Schema)[Features].Type;
+            return new TableRun(plan.Name, plan.Task, trainer, seed, "ok", null, seconds, peakMB, test.Metric, test.Auc, test.Rmse, training.Metric,
+                Count(trainSet), Count(testSet), features.Size, plan.LabelValues.Count, Describe(model, trainer), null, null);
         }
 
-        // The table's normal form as Model Builder loads a CSV: one column per field, numbers as Single (missing → NaN).
-        private static IDataView Load(MLContext mlContext, TablePlan plan)
+        // The table's normal form as Model Builder loads a CSV: one column per field, numbers as Single (missing → NaN), strings
+        // as text (missing → empty, which MapValueToKey and so OneHotEncoding treat as no value).
+        private static TextLoader Loader(MLContext mlContext, TablePlan plan)
         {
             var columns = plan.Columns.Select((c, i) => c.Role switch
             {
@@ -90,11 +94,10 @@ namespace MLNetRiemannian.Benchmarks
                 TablePlan.Numeric => new TextLoader.Column(Name(i), DataKind.Single, i),
                 _ => new TextLoader.Column(Name(i), DataKind.String, i),
             }).ToArray();
-            var loader = mlContext.Data.CreateTextLoader(new TextLoader.Options
+            return mlContext.Data.CreateTextLoader(new TextLoader.Options
             {
                 Columns = columns, Separators = new[] { ',' }, HasHeader = true, AllowQuoting = true, MissingRealsAsNaNs = true,
             });
-            return loader.Load(plan.Csv);
         }
 
         // Column i of the normal form; the CSV's own names may clash with Label and Features, so the pipeline uses its own.
@@ -134,18 +137,19 @@ namespace MLNetRiemannian.Benchmarks
             public string Value { get; set; } = "";
         }
 
-        // Each trainer with ML.NET's (and our) default options; caching as an AppendCacheCheckpoint gives it to a trainer that asks.
-        private static (IEstimator<ITransformer> Estimator, bool WantsCaching) Trainer(MLContext mlContext, string task, string trainer)
+        // Each trainer with ML.NET's (and our) default options, RiemannianMlp's changed by --set; caching as an
+        // AppendCacheCheckpoint gives it to a trainer that asks.
+        private static (IEstimator<ITransformer> Estimator, bool WantsCaching) Trainer(MLContext mlContext, string task, string trainer, IReadOnlyList<CompareOptionSetting> settings)
         {
             ITrainerEstimator<ISingleFeaturePredictionTransformer<object>, object> estimator = (task, trainer) switch
             {
-                (TablePlan.Multiclass, Ours) => mlContext.MulticlassClassification.Trainers.RiemannianMlp(),
+                (TablePlan.Multiclass, Ours) => mlContext.MulticlassClassification.Trainers.RiemannianMlp(TablesOptionSettings.Apply(new RiemannianMlpMulticlassTrainer.Options(), settings)),
                 (TablePlan.Multiclass, "SdcaMaximumEntropy") => mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(),
                 (TablePlan.Multiclass, LightGbm) => mlContext.MulticlassClassification.Trainers.LightGbm(),
-                (TablePlan.Binary, Ours) => mlContext.BinaryClassification.Trainers.RiemannianMlp(),
+                (TablePlan.Binary, Ours) => mlContext.BinaryClassification.Trainers.RiemannianMlp(TablesOptionSettings.Apply(new RiemannianMlpBinaryTrainer.Options(), settings)),
                 (TablePlan.Binary, "SdcaLogisticRegression") => mlContext.BinaryClassification.Trainers.SdcaLogisticRegression(),
                 (TablePlan.Binary, LightGbm) => mlContext.BinaryClassification.Trainers.LightGbm(),
-                (TablePlan.Regression, Ours) => mlContext.Regression.Trainers.RiemannianMlp(),
+                (TablePlan.Regression, Ours) => mlContext.Regression.Trainers.RiemannianMlp(TablesOptionSettings.Apply(new RiemannianMlpRegressionTrainer.Options(), settings)),
                 (TablePlan.Regression, "Sdca") => mlContext.Regression.Trainers.Sdca(),
                 (TablePlan.Regression, LightGbm) => mlContext.Regression.Trainers.LightGbm(),
                 _ => throw new ArgumentException($"Unknown trainer '{trainer}' for task '{task}'; expected one of {string.Join(", ", Trainers(task))}.", nameof(trainer)),

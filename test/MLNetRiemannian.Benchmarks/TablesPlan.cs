@@ -6,23 +6,54 @@ using System.Linq;
 
 namespace MLNetRiemannian.Benchmarks
 {
-    /// <summary>One <c>--data</c> group of the <c>tables</c> command: the file, how to read it, its label and task, and any column named by hand.</summary>
+    /// <summary>
+    /// One <c>--data</c> group of the <c>tables</c> command or one table of a suite file: the file, how to read it, its label
+    /// and task, any column named by hand, the metric it is judged by (<see cref="TablePlan.Accuracy"/>,
+    /// <see cref="TablePlan.Auc"/> or <see cref="TablePlan.RSquared"/>) and, in a suite, its set (meta-train or meta-test).
+    /// </summary>
     internal sealed record TableSpec(string Path, string Name, string Label, string Task, int SkipLines, bool HasHeader, int? MaxRows,
-        IReadOnlyList<string> Numeric, IReadOnlyList<string> Categorical, IReadOnlyList<string> Text, IReadOnlyList<string> Ignore);
+        IReadOnlyList<string> Numeric, IReadOnlyList<string> Categorical, IReadOnlyList<string> Text, IReadOnlyList<string> Ignore,
+        string Metric, string? Set);
 
     /// <summary>A column of a table and how it is featurized: numeric, categorical, text, ignored or label.</summary>
     internal sealed record TableColumn(string Name, string Role, bool NamedByHand, int DistinctValues, int MissingValues);
 
     /// <summary>
     /// What every trainer's process of a table reads: the table in normal form (<see cref="Csv"/>: the used columns in file
-    /// order, a header, missing numbers as empty fields), its columns' roles, the label's values (the classes, in key order),
-    /// and the rows kept.
+    /// order, a header, every missing value as an empty field), its columns' roles, the label's values (the classes, in key
+    /// order) and how many rows hold each, the rows kept, and the metric the table is judged by.
     /// </summary>
     internal sealed record TablePlan(string Name, string Source, string Task, string Label, string Csv, IReadOnlyList<TableColumn> Columns,
-        IReadOnlyList<TableColumn> Ignored, IReadOnlyList<string> LabelValues, int Rows, int SourceRows)
+        IReadOnlyList<TableColumn> Ignored, IReadOnlyList<string> LabelValues, IReadOnlyList<int> LabelCounts, int Rows, int SourceRows, string Metric, string? Set)
     {
         public const string Numeric = "numeric", Categorical = "categorical", Text = "text", Ignore = "ignored", LabelRole = "label";
         public const string Multiclass = "multiclass", Binary = "binary", Regression = "regression";
+
+        /// <summary>The metrics a table is judged by: hold-out (micro-)accuracy, AUC (binary only) or R² (regression only).</summary>
+        public const string Accuracy = "accuracy", Auc = "auc", RSquared = "r2";
+
+        /// <summary>
+        /// A binary table whose rarer class holds less than this share of the rows is judged by AUC unless told otherwise
+        /// (issue 18: "AUC where a class is under 10 %").
+        /// </summary>
+        public const double AucBelowShare = 0.10;
+
+        /// <summary>Which metric fits which task, for messages.</summary>
+        public const string MetricsByTask = "accuracy or auc for binary, accuracy for multiclass, r2 for regression";
+
+        /// <summary>
+        /// The metric <paramref name="metric"/> names for <paramref name="task"/>, or the default when it is empty: R² for
+        /// regression, AUC for a binary table whose rarer class is under <see cref="AucBelowShare"/> of the rows
+        /// (<paramref name="minorityShare"/>), accuracy otherwise. Null when the metric does not fit the task.
+        /// </summary>
+        public static string? JudgedBy(string task, string metric, double minorityShare) => (task, metric) switch
+        {
+            (Regression, "" or RSquared) => RSquared,
+            (Binary, "") => minorityShare < AucBelowShare ? Auc : Accuracy,
+            (Binary, Accuracy or Auc) => metric,
+            (Multiclass, "" or Accuracy) => Accuracy,
+            _ => null,
+        };
 
         /// <summary>
         /// A string column is one-hot encoded when, over its first <see cref="InferenceRows"/> rows, distinct ÷ non-missing
@@ -75,14 +106,19 @@ namespace MLNetRiemannian.Benchmarks
                 columns.Add((c, new TableColumn(csv.Header[c], role, byHand.ContainsKey(c), distinct, missing)));
             }
             var labelValues = ReadLabelValues(csv, rows, label, spec.Task, where);
+            var labelCounts = labelValues.Select(v => rows.Count(r => csv.Rows[r][label] == v)).ToList();
+            double minorityShare = labelCounts.Count > 0 ? (double)labelCounts.Min() / rows.Count : 1;
+            string metric = JudgedBy(spec.Task, spec.Metric, minorityShare)
+                            ?? throw new InvalidDataException($"{where}: metric '{spec.Metric}' does not fit task '{spec.Task}' ({TablePlan.MetricsByTask}).");
 
+            // Every missing value becomes an empty field: a number the column's mean (ReplaceMissingValues), a category or
+            // a text no value (the missing key: a zero one-hot vector, an empty text), whichever of the tokens marked it.
             var used = columns.Where(x => x.Column.Role != Ignore).ToList();
             string normal = Path.Combine(directory, $"{spec.Name}.csv");
-            var numeric = used.Select(x => x.Column.Role == Numeric).ToArray();
             TablesCsv.Write(normal, used.Select(x => x.Column.Name),
-                rows.Select(r => used.Select((x, k) => numeric[k] && IsMissing(csv.Rows[r][x.Index]) ? "" : csv.Rows[r][x.Index]).ToArray()));
+                rows.Select(r => used.Select(x => IsMissing(csv.Rows[r][x.Index]) ? "" : csv.Rows[r][x.Index]).ToArray()));
             return new TablePlan(spec.Name, spec.Path, spec.Task, spec.Label, normal, used.Select(x => x.Column).ToList(),
-                columns.Where(x => x.Column.Role == Ignore).Select(x => x.Column).ToList(), labelValues, rows.Count, csv.Rows.Count);
+                columns.Where(x => x.Column.Role == Ignore).Select(x => x.Column).ToList(), labelValues, labelCounts, rows.Count, csv.Rows.Count, metric, spec.Set);
         }
 
         private static bool IsMissing(string field) => MissingTokens.Contains(field.Trim());
