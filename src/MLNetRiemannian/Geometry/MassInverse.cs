@@ -14,6 +14,9 @@ namespace MLNetRiemannian.Geometry
         /// <summary>True when <c>K D⁻¹ Kᵀ</c> needs K formed explicitly (a general diagonal), so the block solve of an identity factor does not apply.</summary>
         public virtual bool IsExplicit => false;
 
+        /// <summary>True when <c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c> has a row factor ρ that varies over the outputs (a Kronecker mass), so an identity-factor block solve has one block per output.</summary>
+        public virtual bool HasRowFactor => false;
+
         public static MassInverse Scalar(double inverse) => new ScalarMassInverse(inverse);
 
         public static MassInverse Kronecker(float[] rows, float[] columns, ScalarType dtype) =>
@@ -121,6 +124,8 @@ namespace MLNetRiemannian.Geometry
             RowInverse = rows;
             ColumnInverse = columns;
         }
+
+        public override bool HasRowFactor => true;
 
         /// <summary>ρ = 1/r, <c>[out]</c>.</summary>
         public Tensor RowInverse { get; }

@@ -294,7 +294,7 @@ namespace MLNetRiemannian.Optimization
             var factor = _factor.Draw(output.narrow(0, 0, curvature), target.narrow(0, 0, curvature), Events) * root.view(-1, 1, 1);
             long rank = factor.shape[1];
             // Only the identity metric's exact factor is √ω_b·I at the output layer; a sketch of it is not.
-            bool identity = _metric is IdentityMetric && _factor.IsExact((int)output.shape[1]);
+            bool identity = _factor.IsIdentity((int)output.shape[1]);
 
             // One pullback carries the factor rows and the gradient row together when every sample is in the metric;
             // with a curvature subset, the factor rows go back through a trace of those samples only, so the other
@@ -344,7 +344,7 @@ namespace MLNetRiemannian.Optimization
         {
             var atoms = _network.Atoms;
             long rows = samples * _factor.Rows(outputs);
-            bool identity = _metric is IdentityMetric && _factor.IsExact(outputs);
+            bool identity = _factor.IsIdentity(outputs);
             return string.Join(", ", atoms.Select((atom, i) =>
             {
                 bool output = i == atoms.Count - 1;

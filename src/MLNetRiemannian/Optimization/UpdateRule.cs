@@ -142,7 +142,7 @@ namespace MLNetRiemannian.Optimization
 
         public override bool IsExplicit(Dense atom) => atom.MassInverse.IsExplicit;
 
-        public override bool HasRowFactor(Dense atom) => atom.MassInverse is KroneckerMassInverse;
+        public override bool HasRowFactor(Dense atom) => atom.MassInverse.HasRowFactor;
 
         public override MassInverse Mass(Dense atom, Tensor gradientWeight, Tensor gradientBias, long step, double learningRate) => atom.MassInverse;
 
