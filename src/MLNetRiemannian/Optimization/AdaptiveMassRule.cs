@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using MLNetRiemannian.Geometry;
 using static TorchSharp.torch;
 
@@ -28,18 +27,12 @@ namespace MLNetRiemannian.Optimization
         /// <summary>ε_c, added to the column factor (a root mean square gradient).</summary>
         public const double ColumnEpsilon = 1e-8;
 
-        private readonly ParameterBuffers _average = new();
-        private readonly Dictionary<Dense, (Tensor Rows, Tensor Columns)> _moments = new();
         private readonly Dictionary<Dense, (Tensor Rows, Tensor Columns)> _pending = new();
 
         /// <param name="momentum">β₁ in [0, 1): the directions' averaging.</param>
-        /// <param name="secondMomentDecay">β₂ in (0, 1): the second moments' averaging.</param>
+        /// <param name="secondMomentDecay">β₂ in (0, 1): the second moments' averaging (both validated by <see cref="UpdateRulePlan"/>).</param>
         public AdaptiveMassRule(double momentum, double secondMomentDecay)
         {
-            if (!(momentum >= 0 && momentum < 1))
-                throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"Invalid momentum: {momentum}. It must be in [0, 1).");
-            if (!(secondMomentDecay > 0 && secondMomentDecay < 1))
-                throw new ArgumentOutOfRangeException(nameof(secondMomentDecay), secondMomentDecay, $"Invalid second-moment decay: {secondMomentDecay}. It must be in (0, 1).");
             Momentum = momentum;
             SecondMomentDecay = secondMomentDecay;
         }
@@ -50,13 +43,14 @@ namespace MLNetRiemannian.Optimization
         /// <summary>β₂.</summary>
         public double SecondMomentDecay { get; }
 
-        public override string Name => FormattableString.Invariant($"adaptive Kronecker mass, β₁ {Momentum}, β₂ {SecondMomentDecay}");
+        public override LayerOptimizerState NewState(Dense atom) =>
+            new(zeros_like(atom.Weight), zeros_like(atom.Bias), zeros_like(atom.Bias), zeros(atom.InputSize + 1, dtype: atom.Weight.dtype));
 
         public override bool IsExplicit(Dense atom) => false;
 
         public override bool HasRowFactor(Dense atom) => true;
 
-        public override MassInverse Mass(Dense atom, Tensor gradientWeight, Tensor gradientBias, long step, double learningRate)
+        public override MassInverse Mass(Dense atom, LayerOptimizerState state, Tensor gradientWeight, Tensor gradientBias, long step, double learningRate)
         {
             long inputs = gradientWeight.shape[1];
             var squareWeight = gradientWeight.square();
@@ -64,9 +58,7 @@ namespace MLNetRiemannian.Optimization
             var rowMeans = squareWeight.sum(1).add_(squareBias).div_(inputs + 1);
             var columnMeans = cat(new[] { squareWeight.mean(new long[] { 0 }), squareBias.mean().view(1) });
             double rate = 1 - SecondMomentDecay;
-            var (rows, columns) = _moments.TryGetValue(atom, out var m)
-                ? (m.Rows.lerp(rowMeans, rate), m.Columns.lerp(columnMeans, rate))
-                : (rowMeans.mul_(rate), columnMeans.mul_(rate));
+            var (rows, columns) = (state.SecondMomentRows!.lerp(rowMeans, rate), state.SecondMomentColumns!.lerp(columnMeans, rate));
             _pending[atom] = (rows, columns);
 
             // ρ = 1 / (√(r/mean r) + ε_r); γ = η / (√(in + 1) · (√(c / (1 − β₂ᵗ)) + ε_c)).
@@ -76,19 +68,15 @@ namespace MLNetRiemannian.Optimization
             return new KroneckerMassInverse(rowInverse, columnInverse);
         }
 
-        public override (Tensor Weight, Tensor Bias, double Rate) Apply(Dense atom, Tensor directionWeight, Tensor directionBias, long step,
+        public override (Tensor Weight, Tensor Bias, double Rate) Apply(Dense atom, LayerOptimizerState state, Tensor directionWeight, Tensor directionBias, long step,
             double learningRate, double scheduleFactor)
         {
             var (rows, columns) = _pending[atom];
             _pending.Remove(atom);
-            if (_moments.TryGetValue(atom, out var old))
-            {
-                old.Rows.Dispose();
-                old.Columns.Dispose();
-            }
-            _moments[atom] = (rows.DetachFromDisposeScope(), columns.DetachFromDisposeScope());
+            state.SecondMomentRows!.copy_(rows);
+            state.SecondMomentColumns!.copy_(columns);
 
-            var (averageWeight, averageBias) = _average.For(atom);
+            var (averageWeight, averageBias) = (state.MomentumWeight!, state.MomentumBias!);
             averageWeight.lerp_(directionWeight, 1 - Momentum);
             averageBias.lerp_(directionBias, 1 - Momentum);
             double rate = scheduleFactor / (1 - Math.Pow(Momentum, step));
@@ -97,39 +85,6 @@ namespace MLNetRiemannian.Optimization
             return (averageWeight, averageBias, rate);
         }
 
-        public override void ResetMomentum()
-        {
-            _average.Zero();
-            _pending.Clear();
-        }
-
-        public override List<Tensor?> ExportState(IReadOnlyList<Dense> atoms) => atoms.SelectMany(atom =>
-            _average.Export(atom).Concat(_moments.TryGetValue(atom, out var m)
-                ? new[] { m.Rows.clone().DetachFromDisposeScope(), m.Columns.clone().DetachFromDisposeScope() }
-                : new Tensor?[] { null, null })).ToList();
-
-        public override void ImportState(IReadOnlyList<Dense> atoms, IReadOnlyList<Tensor?> state)
-        {
-            CheckCount(atoms, state, 4, "adaptive-mass");
-            Dispose();
-            for (int i = 0; i < atoms.Count; i++)
-            {
-                _average.Import(atoms[i], state[4 * i], state[4 * i + 1]);
-                if (state[4 * i + 2] is { } rows && state[4 * i + 3] is { } columns)
-                    _moments[atoms[i]] = (rows.clone().DetachFromDisposeScope(), columns.clone().DetachFromDisposeScope());
-            }
-        }
-
-        public override void Dispose()
-        {
-            _average.Dispose();
-            foreach (var (rows, columns) in _moments.Values)
-            {
-                rows.Dispose();
-                columns.Dispose();
-            }
-            _moments.Clear();
-            _pending.Clear();
-        }
+        public override void Forget() => _pending.Clear();
     }
 }

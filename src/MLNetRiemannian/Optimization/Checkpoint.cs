@@ -19,20 +19,23 @@ namespace MLNetRiemannian.Optimization
     /// Stream layout (little-endian), its own format, not the model's:
     /// byte[8] "RMLPCKPT", int32 version, int64 payload length, payload, byte[32] SHA-256 of the payload.
     /// Tensors are stored as their dtype, shape and values widened to Float64, which restores Float32 and Float64 exactly.
-    /// Versions: 1, the heavy-ball momentum per layer (read as that rule's state, the step counter taken from the epoch
-    /// loop's); 2, the update rule's state as a list of optional tensors and the optimizer's step counter.
+    /// Versions (each still read): 1, the heavy-ball momentum per layer (read as that rule's state, the step counter taken
+    /// from the epoch loop's); 2, the update rule's state as a positional list of optional tensors (2 per layer for the
+    /// heavy ball, 4 for the adaptive mass) and the optimizer's step counter; 3, the optimizer's state as it is
+    /// (<see cref="OptimizerState"/>): its step counter and η, then per layer the four parts of
+    /// <see cref="LayerOptimizerState"/> in their fixed order, each present or not. η stays in the header too (the
+    /// versions before 3 hold it only there).
     /// The curvature samples are not saved: every epoch draws them anew (<see cref="FitLoop"/>).
     /// </remarks>
     internal sealed class Checkpoint : IDisposable
     {
         private static readonly byte[] Magic = Encoding.ASCII.GetBytes("RMLPCKPT");
-        internal const int Version = 2;
+        internal const int Version = 3;
         private const int HashBytes = 32;
 
         public required IReadOnlyList<(string Name, string Value)> Fingerprint { get; init; }
         public int Epoch { get; init; }
         public long TotalSteps { get; init; }
-        public double LearningRate { get; init; }
         public double Best { get; init; }
         public int SinceBest { get; init; }
         public int BestEpoch { get; init; }
@@ -40,10 +43,8 @@ namespace MLNetRiemannian.Optimization
         public required List<Tensor> Parameters { get; init; }
         public required List<Tensor> LastGood { get; init; }
         public required List<Tensor> BestParameters { get; init; }
-        /// <summary>The update rule's state (<see cref="UpdateRule.ExportState"/>): a fixed number of tensors per atom, null where none exists yet.</summary>
-        public required List<Tensor?> OptimizerState { get; init; }
-        /// <summary>The optimizer's step counter (<see cref="RiemannianSgd.Steps"/>).</summary>
-        public long OptimizerSteps { get; init; }
+        /// <summary>The optimizer's state (<see cref="RiemannianSgd.ExportState"/>): step counter, η after any halving, each layer's state.</summary>
+        public required OptimizerState Optimizer { get; init; }
         public required byte[] GeneratorState { get; init; }
         public required List<FitLoop.EpochResult> History { get; init; }
 
@@ -74,18 +75,19 @@ namespace MLNetRiemannian.Optimization
             {
                 w.Write(Fingerprint.Count);
                 foreach (var (name, value) in Fingerprint) { w.Write(name); w.Write(value); }
-                w.Write(Epoch); w.Write(TotalSteps); w.Write(LearningRate);
+                w.Write(Epoch); w.Write(TotalSteps); w.Write(Optimizer.LearningRate);
                 w.Write(Best); w.Write(SinceBest); w.Write(BestEpoch); w.Write(EarlyStopped);
                 WriteTensors(w, Parameters);
                 WriteTensors(w, LastGood);
                 WriteTensors(w, BestParameters);
-                w.Write(OptimizerState.Count);
-                foreach (var t in OptimizerState)
-                {
-                    w.Write(t is not null);
-                    if (t is not null) WriteTensor(w, t);
-                }
-                w.Write(OptimizerSteps);
+                w.Write(Optimizer.Steps); w.Write(Optimizer.LearningRate);
+                w.Write(Optimizer.Layers.Count);
+                foreach (var layer in Optimizer.Layers)
+                    foreach (var (_, t) in layer.Parts)
+                    {
+                        w.Write(t is not null);
+                        if (t is not null) WriteTensor(w, t);
+                    }
                 w.Write(GeneratorState.Length); w.Write(GeneratorState);
                 w.Write(History.Count);
                 foreach (var e in History)
@@ -141,18 +143,17 @@ namespace MLNetRiemannian.Optimization
             var parameters = ReadTensors(p);
             var lastGood = ReadTensors(p);
             var bestParameters = ReadTensors(p);
-            List<Tensor?> state;
-            long optimizerSteps = steps;
-            if (version == 1)
+            var optimizer = version switch
             {
-                state = Enumerable.Range(0, p.ReadInt32())
-                    .SelectMany(_ => p.ReadBoolean() ? new Tensor?[] { ReadTensor(p), ReadTensor(p) } : new Tensor?[] { null, null }).ToList();
-            }
-            else
-            {
-                state = Enumerable.Range(0, p.ReadInt32()).Select(_ => p.ReadBoolean() ? ReadTensor(p) : null).ToList();
-                optimizerSteps = p.ReadInt64();
-            }
+                1 => OptimizerState(steps, rate, Enumerable.Range(0, p.ReadInt32())
+                    .Select(_ => p.ReadBoolean() ? new LayerOptimizerState(ReadTensor(p), ReadTensor(p), null, null) : new LayerOptimizerState(null, null, null, null))),
+                2 => ReadVersion2State(p, rate, parameters.Count / 2),
+                _ => OptimizerState(p.ReadInt64(), p.ReadDouble(), Enumerable.Range(0, p.ReadInt32()).Select(_ =>
+                {
+                    var parts = Enumerable.Range(0, 4).Select(_ => p.ReadBoolean() ? ReadTensor(p) : null).ToArray();
+                    return new LayerOptimizerState(parts[0], parts[1], parts[2], parts[3]);
+                })),
+            };
             byte[] generator = p.ReadBytes(p.ReadInt32());
             var history = Enumerable.Range(0, p.ReadInt32()).Select(_ =>
             {
@@ -164,10 +165,25 @@ namespace MLNetRiemannian.Optimization
             }).ToList();
             return new Checkpoint
             {
-                Fingerprint = fingerprint, Epoch = epoch, TotalSteps = steps, LearningRate = rate, Best = best, SinceBest = sinceBest,
+                Fingerprint = fingerprint, Epoch = epoch, TotalSteps = steps, Best = best, SinceBest = sinceBest,
                 BestEpoch = bestEpoch, EarlyStopped = stopped, Parameters = parameters, LastGood = lastGood, BestParameters = bestParameters,
-                OptimizerState = state, OptimizerSteps = optimizerSteps, GeneratorState = generator, History = history,
+                Optimizer = optimizer, GeneratorState = generator, History = history,
             };
+        }
+
+        private static OptimizerState OptimizerState(long steps, double rate, IEnumerable<LayerOptimizerState> layers) =>
+            new() { Steps = steps, LearningRate = rate, Layers = layers.ToList() };
+
+        /// <summary>Version 2's positional list: per layer (v_W, v_b) for the heavy ball or (m_W, m_b, r, c) for the adaptive mass.</summary>
+        private static OptimizerState ReadVersion2State(BinaryReader p, double rate, int layers)
+        {
+            var list = Enumerable.Range(0, p.ReadInt32()).Select(_ => p.ReadBoolean() ? ReadTensor(p) : null).ToList();
+            long steps = p.ReadInt64();
+            int perLayer = layers > 0 ? list.Count / layers : 0;
+            if (perLayer is not (2 or 4) || perLayer * layers != list.Count)
+                throw new InvalidDataException($"The checkpoint's optimizer state holds {list.Count} tensors for {layers} layers; version 2 has 2 or 4 per layer.");
+            return OptimizerState(steps, rate, Enumerable.Range(0, layers).Select(l =>
+                new LayerOptimizerState(list[perLayer * l], list[perLayer * l + 1], perLayer == 4 ? list[4 * l + 2] : null, perLayer == 4 ? list[4 * l + 3] : null)));
         }
 
         /// <summary>Throws naming the first entry of the fingerprint that differs, with both values.</summary>
@@ -222,7 +238,7 @@ namespace MLNetRiemannian.Optimization
         public void Dispose()
         {
             foreach (var t in Parameters.Concat(LastGood).Concat(BestParameters)) t.Dispose();
-            foreach (var t in OptimizerState) t?.Dispose();
+            Optimizer.Dispose();
         }
     }
 }

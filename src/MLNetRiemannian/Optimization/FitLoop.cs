@@ -112,8 +112,7 @@ namespace MLNetRiemannian.Optimization
                     Restore(resume.Parameters);
                     Replace(lastGood, resume.LastGood);
                     Replace(bestParameters, resume.BestParameters);
-                    _optimizer.ImportState(resume.OptimizerState, resume.OptimizerSteps);
-                    _optimizer.LearningRate = resume.LearningRate;
+                    _optimizer.ImportState(resume.Optimizer);
                     using (var state = tensor(resume.GeneratorState, ScalarType.Byte)) generator.set_state(state);
                     totalSteps = resume.TotalSteps;
                     (best, sinceBest, bestEpoch) = (resume.Best, resume.SinceBest, resume.BestEpoch);
@@ -227,7 +226,7 @@ namespace MLNetRiemannian.Optimization
                             settings.NonFiniteAdvice, e);
                     Restore(lastGood);
                     _optimizer.ResetMomentum();
-                    _optimizer.LearningRate /= 2;
+                    _optimizer.HalveLearningRate();
                     log($"Epoch {epoch}, step {step}: the {e.Quantity} became non-finite; restored the parameters of at most " +
                         $"{SnapshotInterval} steps ago and halved the learning rate to {_optimizer.LearningRate:G3}.");
                 }
@@ -264,14 +263,13 @@ namespace MLNetRiemannian.Optimization
             var parameters = new List<Tensor>();
             Snapshot(parameters);
             using var generatorState = generator.get_state();
-            var state = _optimizer.ExportState();
             using var checkpoint = new Checkpoint
             {
-                Fingerprint = settings.Fingerprint, Epoch = epoch, TotalSteps = totalSteps, LearningRate = _optimizer.LearningRate,
+                Fingerprint = settings.Fingerprint, Epoch = epoch, TotalSteps = totalSteps,
                 Best = best, SinceBest = sinceBest, BestEpoch = bestEpoch, EarlyStopped = reason == TrainingStopReason.EarlyStopping,
                 Parameters = parameters, LastGood = lastGood.Select(t => t.clone().DetachFromDisposeScope()).ToList(),
                 BestParameters = bestParameters.Select(t => t.clone().DetachFromDisposeScope()).ToList(),
-                OptimizerState = state.State, OptimizerSteps = state.Steps, GeneratorState = generatorState.data<byte>().ToArray(), History = history.ToList(),
+                Optimizer = _optimizer.ExportState(), GeneratorState = generatorState.data<byte>().ToArray(), History = history.ToList(),
             };
             checkpoint.Save(path);
         }

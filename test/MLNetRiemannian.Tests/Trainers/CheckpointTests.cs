@@ -73,20 +73,21 @@ namespace MLNetRiemannian.Tests.Trainers
             Assert.AreEqual(4, x.Epoch);
             Assert.AreEqual(x.Epoch, y.Epoch);
             Assert.AreEqual(x.TotalSteps, y.TotalSteps);
-            Assert.AreEqual(x.LearningRate, y.LearningRate, 0);
+            Assert.AreEqual(x.Optimizer.LearningRate, y.Optimizer.LearningRate, 0);
             Assert.AreEqual((x.Best, x.SinceBest, x.BestEpoch), (y.Best, y.SinceBest, y.BestEpoch));
             CollectionAssert.AreEqual(x.GeneratorState, y.GeneratorState, "generator state");
             AssertSame(x.Parameters, y.Parameters, "parameters");
             AssertSame(x.LastGood, y.LastGood, "last-good snapshot");
             AssertSame(x.BestParameters, y.BestParameters, "best parameters");
-            Assert.AreEqual(x.OptimizerSteps, y.OptimizerSteps);
-            Assert.AreEqual(x.OptimizerState.Count, y.OptimizerState.Count);
-            Assert.IsTrue(x.OptimizerState.All(t => t is not null), "every layer has taken steps, so every layer has its average and moments");
-            for (int i = 0; i < x.OptimizerState.Count; i++)
-            {
-                Assert.IsTrue(x.OptimizerState[i]!.abs().max().item<float>() > 0, "a non-zero state tensor, so the comparison can fail");
-                AssertSame(new() { x.OptimizerState[i]! }, new() { y.OptimizerState[i]! }, $"optimizer state {i}");
-            }
+            Assert.AreEqual(x.Optimizer.Steps, y.Optimizer.Steps);
+            Assert.AreEqual(x.Optimizer.Layers.Count, y.Optimizer.Layers.Count);
+            for (int l = 0; l < x.Optimizer.Layers.Count; l++)
+                foreach (var ((name, a), (_, b)) in x.Optimizer.Layers[l].Parts.Zip(y.Optimizer.Layers[l].Parts))
+                {
+                    Assert.IsNotNull(a, $"layer {l}'s {name}: the adaptive mass keeps an average and moments for every layer");
+                    Assert.IsTrue(a.abs().max().item<float>() > 0, "a non-zero state tensor, so the comparison can fail");
+                    AssertSame(new() { a }, new() { b! }, $"layer {l}'s {name}");
+                }
         }
 
         [TestMethod]
