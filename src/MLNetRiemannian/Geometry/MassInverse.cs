@@ -37,6 +37,17 @@ namespace MLNetRiemannian.Geometry
         public virtual (Tensor Weight, Tensor Bias) ApplyInPlace(Tensor weight, Tensor bias) => Apply(weight, bias);
 
         /// <summary>
+        /// <c>U ← D⁻¹ (G − U)</c> in place in the pair U (weight <c>[out, in]</c>, bias <c>[out]</c>), G of the same shapes
+        /// and type and not changed: the Woodbury direction from the gradient and <c>Kᵀv</c>, into a buffer.
+        /// </summary>
+        public virtual void ApplyToDifference(Tensor gradientWeight, Tensor gradientBias, Tensor weight, Tensor bias)
+        {
+            var (w, b) = ApplyInPlace(weight.neg_().add_(gradientWeight), bias.neg_().add_(gradientBias));
+            if (!ReferenceEquals(w, weight)) weight.copy_(w);
+            if (!ReferenceEquals(b, bias)) bias.copy_(b);
+        }
+
+        /// <summary>
         /// <c>T_b = (D⁻¹g)_W x_b + (D⁻¹g)_b</c> for every row, <c>[B, out]</c>, without forming <c>D⁻¹g</c> where the mass
         /// allows: the Woodbury right-hand side is <c>(K D⁻¹ g)_b = R_b T_b</c>.
         /// </summary>
@@ -149,6 +160,18 @@ namespace MLNetRiemannian.Geometry
             var rows = RowInverse.to_type(weight.dtype);
             var columns = ColumnInverse.to_type(weight.dtype);
             return (weight.mul_(rows.unsqueeze(1)).mul_(columns.narrow(0, 0, inputs)), bias.mul_(rows).mul_(columns[inputs]));
+        }
+
+        // One managed SIMD pass over contiguous CPU tensors (FusedPasses); torch operations otherwise.
+        public override void ApplyToDifference(Tensor gradientWeight, Tensor gradientBias, Tensor weight, Tensor bias)
+        {
+            using var scope = NewDisposeScope();
+            var rows = RowInverse.to_type(weight.dtype).contiguous();
+            var columns = ColumnInverse.to_type(weight.dtype).contiguous();
+            if (FusedPasses.Applies(gradientWeight, gradientBias, weight, bias, rows, columns))
+                FusedPasses.KroneckerOfDifference(gradientWeight, gradientBias, weight, bias, rows, columns);
+            else
+                base.ApplyToDifference(gradientWeight, gradientBias, weight, bias);
         }
 
         // ρ ∘ ((X diag(γ)) g_Wᵀ + γ_b g_b): the column factor scales the B input rows, not the out × in gradient.

@@ -6,9 +6,10 @@ namespace MLNetRiemannian.Interop
 {
     /// <summary>
     /// glibc malloc and training. libtorch's OpenMP threads allocate and the main thread frees, so a step's freed
-    /// multi-megabyte blocks pile up in glibc's per-thread arenas instead of being reused: a bare step loop at batch
-    /// 128 (784-256-10) held 4.4–4.9 GB after 160 steps. <see cref="ReleaseFreeMemory"/>, called by the optimizer every
-    /// 16 steps, keeps it near 450 MB at no measurable cost per step.
+    /// multi-megabyte blocks used to pile up in glibc's per-thread arenas instead of being reused: a bare step loop at
+    /// batch 128 (784-256-10) held 4.4–4.9 GB after 160 steps, and the optimizer called <see cref="ReleaseFreeMemory"/>
+    /// every 16 steps. The step now writes every parameter-sized tensor into buffers made once per fit
+    /// (docs/method.md section 9.4), so it no longer trims: the trim handed pages back that the next steps faulted in again.
     /// </summary>
     /// <remarks>
     /// <see cref="Configure"/> is an opt-in (<c>MLNETRIEMANNIAN_MALLOPT=1</c>) tuning a prototype found 4x faster: mmap

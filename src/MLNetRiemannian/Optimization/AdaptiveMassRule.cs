@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Optimization
@@ -43,8 +44,10 @@ namespace MLNetRiemannian.Optimization
         /// <summary>β₂.</summary>
         public double SecondMomentDecay { get; }
 
-        public override LayerOptimizerState NewState(Dense atom) =>
-            new(zeros_like(atom.Weight), zeros_like(atom.Bias), zeros_like(atom.Bias), zeros(atom.InputSize + 1, dtype: atom.Weight.dtype));
+        public override bool KeepsMomentum => true;
+
+        public override LayerOptimizerState NewState(Dense atom, (Tensor Weight, Tensor Bias)? momentum) =>
+            new(momentum?.Weight ?? zeros_like(atom.Weight), momentum?.Bias ?? zeros_like(atom.Bias), zeros_like(atom.Bias), zeros(atom.InputSize + 1, dtype: atom.Weight.dtype));
 
         public override bool IsExplicit(Dense atom) => false;
 
@@ -52,11 +55,24 @@ namespace MLNetRiemannian.Optimization
 
         public override MassInverse Mass(Dense atom, LayerOptimizerState state, Tensor gradientWeight, Tensor gradientBias, long step, double learningRate)
         {
-            long inputs = gradientWeight.shape[1];
-            var squareWeight = gradientWeight.square();
-            var squareBias = gradientBias.square();
-            var rowMeans = squareWeight.sum(1).add_(squareBias).div_(inputs + 1);
-            var columnMeans = cat(new[] { squareWeight.mean(new long[] { 0 }), squareBias.mean().view(1) });
+            long outputs = gradientWeight.shape[0], inputs = gradientWeight.shape[1];
+            Tensor rowMeans, columnMeans;
+            if (FusedPasses.Applies(gradientWeight, gradientBias))
+            {
+                // One read of the gradient instead of a squared copy read twice.
+                rowMeans = empty(outputs, dtype: gradientWeight.dtype);
+                columnMeans = empty(inputs + 1, dtype: gradientWeight.dtype);
+                FusedPasses.SquaredSums(gradientWeight, gradientBias, rowMeans, columnMeans);
+                rowMeans.div_(inputs + 1);
+                columnMeans.div_(outputs);
+            }
+            else
+            {
+                var squareWeight = gradientWeight.square();
+                var squareBias = gradientBias.square();
+                rowMeans = squareWeight.sum(1).add_(squareBias).div_(inputs + 1);
+                columnMeans = cat(new[] { squareWeight.mean(new long[] { 0 }), squareBias.mean().view(1) });
+            }
             double rate = 1 - SecondMomentDecay;
             var (rows, columns) = (state.SecondMomentRows!.lerp(rowMeans, rate), state.SecondMomentColumns!.lerp(columnMeans, rate));
             _pending[atom] = (rows, columns);
@@ -77,9 +93,16 @@ namespace MLNetRiemannian.Optimization
             state.SecondMomentColumns!.copy_(columns);
 
             var (averageWeight, averageBias) = (state.MomentumWeight!, state.MomentumBias!);
+            double rate = scheduleFactor / (1 - Math.Pow(Momentum, step));
+            if (FusedPasses.Applies(atom.Weight, averageWeight, directionWeight) && FusedPasses.Applies(atom.Bias, averageBias, directionBias))
+            {
+                // One pass over w, m and u instead of two torch passes over m and w.
+                FusedPasses.AverageAndStep(atom.Weight, averageWeight, directionWeight, Momentum, rate);
+                FusedPasses.AverageAndStep(atom.Bias, averageBias, directionBias, Momentum, rate);
+                return (averageWeight, averageBias, rate);
+            }
             averageWeight.lerp_(directionWeight, 1 - Momentum);
             averageBias.lerp_(directionBias, 1 - Momentum);
-            double rate = scheduleFactor / (1 - Math.Pow(Momentum, step));
             atom.Weight.add_(averageWeight, -rate);
             atom.Bias.add_(averageBias, -rate);
             return (averageWeight, averageBias, rate);

@@ -25,8 +25,8 @@ namespace MLNetRiemannian.Optimization
         private readonly OutputFactor _factor;
         private readonly UpdateRule _rule;
         private readonly Dictionary<Dense, LayerOptimizerState> _state;
+        private readonly ParameterBuffer? _gradient, _direction, _momentum;
         private CurvatureSamples? _kept;
-        private const int StepsBetweenHeapTrims = 16;
 
         /// <summary>Creates the optimizer for <paramref name="network"/>, with each layer's own fixed mass and the metric's exact factor.</summary>
         /// <param name="network">The model; its <see cref="Dense"/> atoms are updated in place.</param>
@@ -72,7 +72,17 @@ namespace MLNetRiemannian.Optimization
                 ? metric.FactorOfRank(plan.OutputRank, generator ?? throw new ArgumentNullException(nameof(generator), "A sampled output factor (OutputRank > 0) draws from a generator."))
                 : metric.ExactFactor();
             _rule = plan.Rule.Create();
-            _state = network.Atoms.ToDictionary(atom => atom, _rule.NewState);
+            // Every parameter-sized tensor a step writes lives in flat buffers made here, once per fit (a network of mixed
+            // dtypes or devices steps through fresh tensors instead).
+            var atoms = network.Atoms;
+            if (atoms.Count > 0 && atoms.All(a => a.Weight.dtype == atoms[0].Weight.dtype && a.Weight.device_type == TorchSharp.DeviceType.CPU))
+            {
+                var layout = ParameterLayout.Of(atoms);
+                _gradient = new ParameterBuffer(layout, atoms[0].Weight.dtype);
+                _direction = new ParameterBuffer(layout, atoms[0].Weight.dtype);
+                _momentum = _rule.KeepsMomentum ? new ParameterBuffer(layout, atoms[0].Weight.dtype) : null;
+            }
+            _state = atoms.ToDictionary(atom => atom, atom => _rule.NewState(atom, _momentum?.Of(atom)));
             LearningRate = plan.LearningRate;
             Diagnostics = plan.RecordDiagnostics ? new TrainingDiagnostics(network.Atoms) : null;
             Interop.GlibcAllocator.Configure();
@@ -83,6 +93,9 @@ namespace MLNetRiemannian.Optimization
 
         /// <summary>The rule the plan asked for (the step benchmark times its parts).</summary>
         internal UpdateRule Rule => _rule;
+
+        /// <summary>The flat buffers a step writes its gradient, direction and momentum into (none when the network's layers differ in type or device).</summary>
+        internal IEnumerable<Tensor> Buffers => new[] { _gradient, _direction, _momentum }.OfType<ParameterBuffer>().Select(b => b.Flat);
 
         /// <summary>The state of <paramref name="atom"/>, one of the network's dense layers.</summary>
         internal LayerOptimizerState StateOf(Dense atom) => _state[atom];
@@ -180,9 +193,7 @@ namespace MLNetRiemannian.Optimization
                 var w = ExampleWeights(weights, after);
                 diagnostics.AddLossChange(loss.to_type(ScalarType.Float64).item<double>(), BatchLoss(after, target, w / w.sum()).to_type(ScalarType.Float64).item<double>());
             }
-            // Freed step buffers otherwise accumulate in the OpenMP threads' malloc arenas (see GlibcAllocator).
-            if (Steps % StepsBetweenHeapTrims == 0) Interop.GlibcAllocator.ReleaseFreeMemory();
-            Probe?.Invoke("heap trim");
+
             return (loss, output);
         }
 
@@ -230,17 +241,23 @@ namespace MLNetRiemannian.Optimization
                 var (atom, x, rows) = gradients[i];
                 var samples = curvature.Layers[i];
                 var delta = rows.select(1, rows.shape[1] - 1); // ∂ℓ/∂z, [B, out]: the last row
-                var gradientWeight = x.TransposedTimes(delta);
+                Tensor gradientWeight, gradientBias;
+                if (_gradient is { } buffer)
+                {
+                    (gradientWeight, gradientBias) = buffer.Of(atom);
+                    x.TransposedTimesInto(gradientWeight, delta);
+                    gradientBias.copy_(delta.sum(dim: 0));
+                }
+                else (gradientWeight, gradientBias) = (x.TransposedTimes(delta), delta.sum(dim: 0));
                 if (Plan.L2Regularization > 0) gradientWeight.add_(atom.Weight, Plan.L2Regularization);
-                var gradientBias = delta.sum(dim: 0);
                 Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: gradient");
                 var mass = _rule.Mass(atom, _state[atom], gradientWeight, gradientBias, Steps + 1, LearningRate);
                 Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: mass");
                 Action<double>? report = diagnostics is null ? null : c => diagnostics.AddCondition(atom, c);
                 // The output layer under the identity metric receives the metric's factor untouched: R_b = √ω_b·I.
                 var (uWeight, uBias) = samples.IdentityFactor && !mass.IsExplicit
-                    ? WoodburyStep.DirectionForIdentityFactor(atom, mass, samples.Input, curvature.Root, gradientWeight, gradientBias, Precision, Events, report)
-                    : WoodburyStep.Direction(atom, mass, samples.Input, samples.Factor, gradientWeight, gradientBias, Precision, Events, report);
+                    ? WoodburyStep.DirectionForIdentityFactor(atom, mass, samples.Input, curvature.Root, gradientWeight, gradientBias, Precision, Events, report, _direction?.Of(atom))
+                    : WoodburyStep.Direction(atom, mass, samples.Input, samples.Factor, gradientWeight, gradientBias, Precision, Events, report, _direction?.Of(atom));
                 Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: Woodbury solve");
                 layers.Add(new LayerStep(atom, mass, gradientWeight, gradientBias, uWeight, uBias, samples.Input, samples.Factor));
             }
@@ -329,8 +346,10 @@ namespace MLNetRiemannian.Optimization
         /// <summary>The weighted mean loss <c>Σ_b ω_b l(ŷ_b, y_b)</c>, <c>ω_b = w_b / Σ w</c>.</summary>
         private Tensor BatchLoss(Tensor output, Tensor target, Tensor omega) => (_loss.Value(output, target) * omega).sum();
 
-        private static void CheckFinite(List<LayerStep> layers)
+        private void CheckFinite(List<LayerStep> layers)
         {
+            // Every layer's direction is in the flat buffer: one pass over it.
+            if (_direction is { } buffer && FusedPasses.Applies(buffer.Flat) && FusedPasses.AllFinite(buffer.Flat)) return;
             var checks = new List<Tensor>(2 * layers.Count);
             foreach (var layer in layers)
             {
@@ -377,6 +396,9 @@ namespace MLNetRiemannian.Optimization
             foreach (var state in _state.Values) state.Dispose();
             _rule.Forget();
             ForgetCurvature();
+            _gradient?.Dispose();
+            _direction?.Dispose();
+            _momentum?.Dispose();
         }
     }
 }

@@ -18,8 +18,14 @@ namespace MLNetRiemannian.Optimization
     /// </remarks>
     internal abstract class UpdateRule
     {
-        /// <summary>A new state for <paramref name="atom"/>: zeros of the parts this rule uses, null for the others.</summary>
-        public abstract LayerOptimizerState NewState(Dense atom);
+        /// <summary>Whether the rule keeps a momentum (velocity or averaged direction) shaped like the parameters.</summary>
+        public abstract bool KeepsMomentum { get; }
+
+        /// <summary>
+        /// A new state for <paramref name="atom"/>: zeros of the parts this rule uses, null for the others. The momentum is
+        /// <paramref name="momentum"/> (zeroed views of the optimizer's flat buffer) when the rule keeps one.
+        /// </summary>
+        public abstract LayerOptimizerState NewState(Dense atom, (Tensor Weight, Tensor Bias)? momentum);
 
         /// <summary>Whether the layer's mass needs K formed explicitly (a general diagonal; see <see cref="MassInverse.IsExplicit"/>).</summary>
         public abstract bool IsExplicit(Dense atom);
@@ -65,9 +71,10 @@ namespace MLNetRiemannian.Optimization
         public double Momentum { get; }
 
         // Without momentum there is nothing to keep.
-        public override LayerOptimizerState NewState(Dense atom) => Momentum > 0
-            ? new LayerOptimizerState(zeros_like(atom.Weight), zeros_like(atom.Bias), null, null)
-            : new LayerOptimizerState(null, null, null, null);
+        public override bool KeepsMomentum => Momentum > 0;
+
+        public override LayerOptimizerState NewState(Dense atom, (Tensor Weight, Tensor Bias)? momentum) =>
+            new(momentum?.Weight, momentum?.Bias, null, null);
 
         public override bool IsExplicit(Dense atom) => atom.MassInverse.IsExplicit;
 
