@@ -5,6 +5,7 @@ using MLNetRiemannian.Data;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
 using MLNetRiemannian.Optimization;
+using MLNetRiemannian.Training;
 using MLNetRiemannian.Trainers;
 using static TorchSharp.torch;
 

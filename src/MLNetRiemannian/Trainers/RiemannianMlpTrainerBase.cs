@@ -12,6 +12,7 @@ using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
 using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
+using MLNetRiemannian.Training;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Trainers
@@ -181,8 +182,8 @@ namespace MLNetRiemannian.Trainers
                 if (resume is not null)
                 {
                     resume.CheckMatches(fingerprint, _options.CheckpointPath!);
-                    history.AddRange(resume.History.Select(Summary));
-                    ch.Info(MessageSensitivity.None, $"Resuming from checkpoint '{_options.CheckpointPath}' after epoch {resume.Epoch}.");
+                    history.AddRange(resume.State.History.Select(Summary));
+                    ch.Info(MessageSensitivity.None, $"Resuming from checkpoint '{_options.CheckpointPath}' after epoch {resume.State.Epoch}.");
                 }
                 var loop = new FitLoop(network, optimizer, metric);
                 var results = loop.Run(trainX, trainY, trainW, validation,

@@ -5,15 +5,17 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using MLNetRiemannian.Numerics;
+using MLNetRiemannian.Optimization;
 using static TorchSharp.torch;
 
-namespace MLNetRiemannian.Optimization
+namespace MLNetRiemannian.Training
 {
     /// <summary>
     /// Everything the next step of <see cref="FitLoop.Run"/> depends on, at the end of an epoch: the parameters, the
-    /// optimizer's state (momentum, adaptive mass moments) and step counter, the learning rate after any recovery halving, the last-good snapshot and the step counter that schedules
-    /// it, the early-stopping state and best parameters, the history so far and the random generator's state, plus a
-    /// fingerprint of the data shape and options that made it (a resume with others is refused).
+    /// fit loop's state (<see cref="TrainingState"/>: epoch, step counter, last-good snapshot, early-stopping state and
+    /// best parameters, history), the optimizer's state (<see cref="OptimizerState"/>: step counter, η after any recovery
+    /// halving, each layer's momentum and moments) and the random generator's state, plus a fingerprint of the data shape
+    /// and options that made it (a resume with others is refused).
     /// </summary>
     /// <remarks>
     /// Stream layout (little-endian), its own format, not the model's:
@@ -33,20 +35,18 @@ namespace MLNetRiemannian.Optimization
         internal const int Version = 3;
         private const int HashBytes = 32;
 
+        /// <summary>The data shape and options that made it; a resume with others is refused (<see cref="CheckMatches"/>).</summary>
         public required IReadOnlyList<(string Name, string Value)> Fingerprint { get; init; }
-        public int Epoch { get; init; }
-        public long TotalSteps { get; init; }
-        public double Best { get; init; }
-        public int SinceBest { get; init; }
-        public int BestEpoch { get; init; }
-        public bool EarlyStopped { get; init; }
+
+        /// <summary>The parameters at the end of <see cref="TrainingState.Epoch"/> (weight, bias per layer).</summary>
         public required List<Tensor> Parameters { get; init; }
-        public required List<Tensor> LastGood { get; init; }
-        public required List<Tensor> BestParameters { get; init; }
+
+        /// <summary>The fit loop's state (<see cref="TrainingState"/>) as it was then.</summary>
+        public required TrainingState State { get; init; }
         /// <summary>The optimizer's state (<see cref="RiemannianSgd.ExportState"/>): step counter, η after any halving, each layer's state.</summary>
         public required OptimizerState Optimizer { get; init; }
+        /// <summary>The random generator's state (batch order, curvature draws).</summary>
         public required byte[] GeneratorState { get; init; }
-        public required List<FitLoop.EpochResult> History { get; init; }
 
         /// <summary>Writes atomically: to a temporary file in the same folder, flushed to disk, then renamed over <paramref name="path"/>.</summary>
         public void Save(string path)
@@ -75,11 +75,11 @@ namespace MLNetRiemannian.Optimization
             {
                 w.Write(Fingerprint.Count);
                 foreach (var (name, value) in Fingerprint) { w.Write(name); w.Write(value); }
-                w.Write(Epoch); w.Write(TotalSteps); w.Write(Optimizer.LearningRate);
-                w.Write(Best); w.Write(SinceBest); w.Write(BestEpoch); w.Write(EarlyStopped);
+                w.Write(State.Epoch); w.Write(State.TotalSteps); w.Write(Optimizer.LearningRate);
+                w.Write(State.Best); w.Write(State.SinceBest); w.Write(State.BestEpoch); w.Write(State.EarlyStopped);
                 WriteTensors(w, Parameters);
-                WriteTensors(w, LastGood);
-                WriteTensors(w, BestParameters);
+                WriteTensors(w, State.LastGood);
+                WriteTensors(w, State.BestParameters);
                 w.Write(Optimizer.Steps); w.Write(Optimizer.LearningRate);
                 w.Write(Optimizer.Layers.Count);
                 foreach (var layer in Optimizer.Layers)
@@ -89,8 +89,8 @@ namespace MLNetRiemannian.Optimization
                         if (t is not null) WriteTensor(w, t);
                     }
                 w.Write(GeneratorState.Length); w.Write(GeneratorState);
-                w.Write(History.Count);
-                foreach (var e in History)
+                w.Write(State.History.Count);
+                foreach (var e in State.History)
                 {
                     w.Write(e.Epoch); w.Write(e.Loss); w.Write(e.TrainingMetric);
                     w.Write(e.ValidationMetric is not null); w.Write(e.ValidationMetric ?? 0);
@@ -163,12 +163,11 @@ namespace MLNetRiemannian.Optimization
                 var events = new NumericalEvents { NonFiniteSteps = p.ReadInt32(), JitterRetries = p.ReadInt32(), DoublePrecisionFallbacks = p.ReadInt32() };
                 return new FitLoop.EpochResult(e, loss, train, hasValidation ? validation : null, seconds, rate, events, null) { ZeroWeightBatches = p.ReadInt32() };
             }).ToList();
-            return new Checkpoint
-            {
-                Fingerprint = fingerprint, Epoch = epoch, TotalSteps = steps, Best = best, SinceBest = sinceBest,
-                BestEpoch = bestEpoch, EarlyStopped = stopped, Parameters = parameters, LastGood = lastGood, BestParameters = bestParameters,
-                Optimizer = optimizer, GeneratorState = generator, History = history,
-            };
+            var state = new TrainingState { Epoch = epoch, TotalSteps = steps, Best = best, SinceBest = sinceBest, BestEpoch = bestEpoch, EarlyStopped = stopped };
+            state.LastGood.AddRange(lastGood);
+            state.BestParameters.AddRange(bestParameters);
+            state.History.AddRange(history);
+            return new Checkpoint { Fingerprint = fingerprint, Parameters = parameters, State = state, Optimizer = optimizer, GeneratorState = generator };
         }
 
         private static OptimizerState OptimizerState(long steps, double rate, IEnumerable<LayerOptimizerState> layers) =>
@@ -237,7 +236,8 @@ namespace MLNetRiemannian.Optimization
 
         public void Dispose()
         {
-            foreach (var t in Parameters.Concat(LastGood).Concat(BestParameters)) t.Dispose();
+            foreach (var t in Parameters) t.Dispose();
+            State.Dispose();
             Optimizer.Dispose();
         }
     }

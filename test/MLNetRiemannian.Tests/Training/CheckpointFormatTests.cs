@@ -5,9 +5,10 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNetRiemannian.Optimization;
+using MLNetRiemannian.Training;
 using static TorchSharp.torch;
 
-namespace MLNetRiemannian.Tests.Optimization
+namespace MLNetRiemannian.Tests.Training
 {
     /// <summary>
     /// The checkpoint's optimizer section: version 3 saves each layer's typed state as is, and version 2's positional
@@ -73,9 +74,8 @@ namespace MLNetRiemannian.Tests.Optimization
 
         private static Checkpoint Make(OptimizerState optimizer) => new()
         {
-            Fingerprint = new List<(string, string)>(), Epoch = 1, TotalSteps = 12,
-            Parameters = new List<Tensor> { T(Weight, 2, 3), T(Bias, 2) }, LastGood = new List<Tensor>(), BestParameters = new List<Tensor>(),
-            Optimizer = optimizer, GeneratorState = new byte[] { 1, 2, 3 }, History = new List<FitLoop.EpochResult>(),
+            Fingerprint = new List<(string, string)>(), Parameters = new List<Tensor> { T(Weight, 2, 3), T(Bias, 2) },
+            State = new TrainingState { Epoch = 1, TotalSteps = 12 }, Optimizer = optimizer, GeneratorState = new byte[] { 1, 2, 3 },
         };
 
         /// <summary>A version 2 checkpoint of one 3→2 layer holding <paramref name="state"/> as its positional list.</summary>
