@@ -26,6 +26,7 @@ namespace MLNetRiemannian.Optimization
         private readonly UpdateRule _rule;
         private readonly Dictionary<Dense, LayerOptimizerState> _state;
         private readonly ParameterBuffer? _gradient, _direction, _momentum;
+        private const int StepsBetweenHeapChecks = 16;
         private CurvatureSamples? _kept;
 
         /// <summary>Creates the optimizer for <paramref name="network"/>, with each layer's own fixed mass and the metric's exact factor.</summary>
@@ -187,13 +188,14 @@ namespace MLNetRiemannian.Optimization
             Probe?.Invoke("update");
             Steps = t;
             if (_kept is not null) _kept.Age++;
+            // Large freed inner systems pile up in the OpenMP threads' arenas; a step that frees little is not trimmed (see GlibcAllocator).
+            if (Steps % StepsBetweenHeapChecks == 0 && Interop.GlibcAllocator.ReleaseFreeMemoryIfLarge()) Probe?.Invoke("heap trim");
             if (Diagnostics is { } diagnostics)
             {
                 var after = _network.Forward(input);
                 var w = ExampleWeights(weights, after);
                 diagnostics.AddLossChange(loss.to_type(ScalarType.Float64).item<double>(), BatchLoss(after, target, w / w.sum()).to_type(ScalarType.Float64).item<double>());
             }
-
             return (loss, output);
         }
 
