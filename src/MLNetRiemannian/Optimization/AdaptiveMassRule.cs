@@ -56,32 +56,63 @@ namespace MLNetRiemannian.Optimization
         public override MassInverse Mass(Dense atom, LayerOptimizerState state, Tensor gradientWeight, Tensor gradientBias, long step, double learningRate)
         {
             long outputs = gradientWeight.shape[0], inputs = gradientWeight.shape[1];
-            Tensor rowMeans, columnMeans;
-            if (FusedPasses.Applies(gradientWeight, gradientBias))
+            double rate = 1 - SecondMomentDecay, columnScale = learningRate / Math.Sqrt(inputs + 1), correction = 1 - Math.Pow(SecondMomentDecay, step);
+            if (FusedPasses.Applies(gradientWeight, gradientBias, state.SecondMomentRows!, state.SecondMomentColumns!))
             {
-                // One read of the gradient instead of a squared copy read twice.
-                rowMeans = empty(outputs, dtype: gradientWeight.dtype);
-                columnMeans = empty(inputs + 1, dtype: gradientWeight.dtype);
-                FusedPasses.SquaredSums(gradientWeight, gradientBias, rowMeans, columnMeans);
-                rowMeans.div_(inputs + 1);
-                columnMeans.div_(outputs);
+                // One read of the gradient for its squared sums, then the few hundred moments and factors in managed code:
+                // no squared copy, and no torch operation (each costs a parallel region) on these short vectors.
+                var dtype = gradientWeight.dtype;
+                var (sumsRows, sumsColumns) = (empty(outputs, dtype: dtype), empty(inputs + 1, dtype: dtype));
+                FusedPasses.SquaredSums(gradientWeight, gradientBias, sumsRows, sumsColumns);
+                var (rowFactor, columnFactor) = (empty(outputs, dtype: dtype), empty(inputs + 1, dtype: dtype));
+                if (dtype == ScalarType.Float32)
+                    Factors<float>(state, sumsRows, sumsColumns, rowFactor, columnFactor, rate, correction, columnScale);
+                else
+                    Factors<double>(state, sumsRows, sumsColumns, rowFactor, columnFactor, rate, correction, columnScale);
+                _pending[atom] = (sumsRows, sumsColumns);
+                return new KroneckerMassInverse(rowFactor, columnFactor);
             }
-            else
-            {
-                var squareWeight = gradientWeight.square();
-                var squareBias = gradientBias.square();
-                rowMeans = squareWeight.sum(1).add_(squareBias).div_(inputs + 1);
-                columnMeans = cat(new[] { squareWeight.mean(new long[] { 0 }), squareBias.mean().view(1) });
-            }
-            double rate = 1 - SecondMomentDecay;
+            var squareWeight = gradientWeight.square();
+            var squareBias = gradientBias.square();
+            var rowMeans = squareWeight.sum(1).add_(squareBias).div_(inputs + 1);
+            var columnMeans = cat(new[] { squareWeight.mean(new long[] { 0 }), squareBias.mean().view(1) });
             var (rows, columns) = (state.SecondMomentRows!.lerp(rowMeans, rate), state.SecondMomentColumns!.lerp(columnMeans, rate));
             _pending[atom] = (rows, columns);
 
             // ρ = 1 / (√(r/mean r) + ε_r); γ = η / (√(in + 1) · (√(c / (1 − β₂ᵗ)) + ε_c)).
             var rowInverse = (rows / rows.mean().add_(1e-30)).sqrt_().add_(RowEpsilon).reciprocal_();
-            var columnInverse = (columns / (1 - Math.Pow(SecondMomentDecay, step))).sqrt_().add_(ColumnEpsilon).reciprocal_()
-                .mul_(learningRate / Math.Sqrt(inputs + 1));
+            var columnInverse = (columns / correction).sqrt_().add_(ColumnEpsilon).reciprocal_().mul_(columnScale);
             return new KroneckerMassInverse(rowInverse, columnInverse);
+        }
+
+        /// <summary>
+        /// The step's moments and <c>D⁻¹</c>'s factors from the squared sums, as the torch path computes them: on entry
+        /// <paramref name="rows"/> and <paramref name="columns"/> hold the sums of squares of <c>[g_W, g_b]</c>'s rows and
+        /// columns; on exit the new moments <c>r ← r + (1 − β₂)(mean − r)</c>, <c>c</c> likewise (not yet committed to the
+        /// state), and <paramref name="rowFactor"/> ρ, <paramref name="columnFactor"/> γ. In Float64, rounded once.
+        /// </summary>
+        private static void Factors<T>(LayerOptimizerState state, Tensor rows, Tensor columns, Tensor rowFactor, Tensor columnFactor,
+            double rate, double correction, double columnScale) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            Span<T> r = FusedPasses.Elements<T>(rows), c = FusedPasses.Elements<T>(columns), rho = FusedPasses.Elements<T>(rowFactor), gamma = FusedPasses.Elements<T>(columnFactor);
+            ReadOnlySpan<T> r0 = FusedPasses.Elements<T>(state.SecondMomentRows!), c0 = FusedPasses.Elements<T>(state.SecondMomentColumns!);
+            int outputs = r.Length, augmented = c.Length;
+            double total = 0;
+            for (int i = 0; i < outputs; i++)
+            {
+                double old = double.CreateTruncating(r0[i]);
+                r[i] = T.CreateTruncating(old + rate * (double.CreateTruncating(r[i]) / augmented - old));
+                total += double.CreateTruncating(r[i]);
+            }
+            double mean = total / outputs + 1e-30;
+            for (int i = 0; i < outputs; i++)
+                rho[i] = T.CreateTruncating(1 / (Math.Sqrt(double.CreateTruncating(r[i]) / mean) + RowEpsilon));
+            for (int j = 0; j < augmented; j++)
+            {
+                double old = double.CreateTruncating(c0[j]);
+                c[j] = T.CreateTruncating(old + rate * (double.CreateTruncating(c[j]) / outputs - old));
+                gamma[j] = T.CreateTruncating(columnScale / (Math.Sqrt(double.CreateTruncating(c[j]) / correction) + ColumnEpsilon));
+            }
         }
 
         public override (Tensor Weight, Tensor Bias, double Rate) Apply(Dense atom, LayerOptimizerState state, Tensor directionWeight, Tensor directionBias, long step,
