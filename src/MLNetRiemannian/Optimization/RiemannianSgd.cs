@@ -209,12 +209,13 @@ namespace MLNetRiemannian.Optimization
             var trace = new ForwardTrace();
             var output = _network.Forward(input, trace);
             Probe?.Invoke("forward");
-            var w = ExampleWeights(weights, output);
-            var omega = w / w.sum();
+            // ω = w / Σw; without example weights ω = 1/B, and the loss and its gradient take it as a number.
+            var w = weights is null ? null : ExampleWeights(weights, output);
+            var omega = w is null ? null : w / w.sum();
 
-            var loss = BatchLoss(output, target, omega);
-            if (!loss.isfinite().item<bool>()) throw new NonFiniteStepException("loss");
-            var gradient = _loss.Gradient(output, target) * omega.unsqueeze(1);
+            var loss = omega is null ? _loss.Value(output, target).mean() : BatchLoss(output, target, omega);
+            if (!double.IsFinite(loss.to_type(ScalarType.Float64).item<double>())) throw new NonFiniteStepException("loss");
+            var gradient = omega is null ? _loss.Gradient(output, target) * (1.0 / output.shape[0]) : _loss.Gradient(output, target) * omega.unsqueeze(1);
             Probe?.Invoke("loss and its gradient");
 
             IReadOnlyList<AtomPullback> gradients;
@@ -227,7 +228,7 @@ namespace MLNetRiemannian.Optimization
             }
             else
             {
-                (gradients, curvature) = PullBack(trace, output, target, w, gradient);
+                (gradients, curvature) = PullBack(trace, output, target, w ?? ExampleWeights(null, output), gradient);
                 Probe?.Invoke("curvature draw and pullback");
                 if (Plan.CurvatureRefreshSteps > 1)
                 {
