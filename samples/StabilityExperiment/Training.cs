@@ -62,10 +62,7 @@ namespace MLNetRiemannian.Samples.Stability
         /// <summary>The library's optimizer: <c>Δw_a = −η G_a⁻¹ g_a</c> with the identity output metric, no momentum.</summary>
         private static void Riemannian(Sequential network, TrainerSetting setting, Tensor inputs, Tensor targets, int steps, IReadOnlyCollection<int> checkpoints, Action<int> atCheckpoint)
         {
-            using var optimizer = new RiemannianSgd(network, new SquaredErrorLoss(), new IdentityMetric(), setting.LearningRate)
-            {
-                CurvatureBatchSize = CurvatureSamples,
-            };
+            using var optimizer = new RiemannianSgd(network, new SquaredErrorLoss(), new IdentityMetric(), setting.LearningRate, curvatureBatchSize: CurvatureSamples);
             for (int step = 1; step <= steps; step++)
             {
                 optimizer.Step(inputs, targets);

@@ -11,12 +11,15 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Benchmarks
 {
     /// <summary>
-    /// <c>step --mass adaptive [--layers 784,256,10] [--batch 128] [--curvature 32] [--refresh 8] [--steps 80]</c>: the
-    /// default optimizer's step (adaptive Kronecker mass, curvature kept for <c>--refresh</c> steps) against a TorchSharp
-    /// Adam step (autograd forward and backward, then <c>optimizer.step()</c>) on the same network and batch, split into
-    /// the steps that draw curvature rows and the steps between; then where a step between refreshes spends its time
-    /// (forward and gradient pullback, each layer's mass and Woodbury solve, the update) with the tensors each part
-    /// creates (a count of tensor operations). Random data: timing does not depend on the values. Medians.
+    /// <c>step --mass adaptive [--layers 784,256,10] [--batch 128,256] [--curvature 16] [--refresh 8] [--steps 80]
+    /// [--rounds 5]</c>: the default optimizer's step (adaptive Kronecker mass, curvature kept for <c>--refresh</c> steps)
+    /// against a TorchSharp Adam step (autograd forward and backward, then <c>optimizer.step()</c>, timed as at 1651d69)
+    /// on the same network shape and batches. Per batch size: <c>--rounds</c> rounds, each timing <c>--steps</c> of ours
+    /// and then as many of Adam's (interleaved, so a change of load hits both), the steps between refreshes and the
+    /// refresh steps apart; then the cost model of a step between refreshes and of a refresh step, part by part inside the
+    /// real step (<see cref="RiemannianSgd.Probe"/>), beside Adam's step: time, tensors created, new parameter-sized
+    /// buffers, native and managed bytes allocated, minor page faults, GEMM FLOPs. Random data: timing does not depend
+    /// on the values.
     /// </summary>
     internal static class AdaptiveStepTiming
     {
@@ -25,154 +28,217 @@ namespace MLNetRiemannian.Benchmarks
         public static int Run(string[] args)
         {
             int[] layers = StepTiming.Option(args, "--layers", "784,256,10").Split(',').Select(int.Parse).ToArray();
-            int batch = int.Parse(StepTiming.Option(args, "--batch", "128"));
+            int[] batches = StepTiming.Option(args, "--batch", "128,256").Split(',').Select(int.Parse).ToArray();
             int curvature = int.Parse(StepTiming.Option(args, "--curvature", $"{Defaults.AdaptiveCurvatureRows}"));
             int refresh = int.Parse(StepTiming.Option(args, "--refresh", $"{Defaults.CurvatureRefreshSteps}"));
             int steps = int.Parse(StepTiming.Option(args, "--steps", "80"));
+            int rounds = int.Parse(StepTiming.Option(args, "--rounds", "5"));
             if (StepTiming.Option(args, "--threads", "") is { Length: > 0 } threads) set_num_threads(int.Parse(threads));
-            Console.WriteLine($"# adaptive step timing: MLP {string.Join("-", layers)}, Float32, identity metric, batch {batch}, curvature rows {curvature}, " +
-                              $"refreshed every {refresh} steps, {get_num_threads()} threads; medians of {steps} steps after warm-up");
-
-            var generator = new Generator(1);
-            using var network = StepTiming.Network(layers, generator);
-            // Distinct batches in turn, as training sees them (one batch repeated is fitted until its gradients vanish).
-            // Both steps' times swing between runs on a shared 2-core machine (Adam's from 1.6 to 10 ms): compare ratios
-            // within one run, and run it more than once.
-            var xs = Enumerable.Range(0, Batches).Select(_ => rand(new long[] { batch, layers[0] }, generator: generator).DetachFromDisposeScope()).ToArray();
-            var ys = Enumerable.Range(0, Batches).Select(_ => randint(layers[^1], new long[] { batch }, generator: generator).DetachFromDisposeScope()).ToArray();
-            var (x, y) = (xs[0], ys[0]);
-            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), Defaults.AdaptiveMassLearningRate)
-            {
-                CurvatureBatchSize = curvature, CurvatureRefreshSteps = refresh,
-                Rule = UpdateRule.Adaptive(Defaults.Momentum, Defaults.SecondMomentDecay),
-            };
-
-            // Every step timed; a step that draws curvature rows is the first of each period.
-            int gc0 = GC.CollectionCount(0);
-            var pause0 = GC.GetTotalPauseDuration();
-            var refreshing = new List<double>();
-            var between = new List<double>();
-            for (int s = -2 * refresh; s < steps; s++)
-            {
-                bool draws = optimizer.Steps % refresh == 0;
-                var clock = Stopwatch.StartNew();
-                using (NewDisposeScope()) optimizer.Step(xs[(s + Batches) % Batches], ys[(s + Batches) % Batches]);
-                if (s >= 0) (draws ? refreshing : between).Add(clock.Elapsed.TotalMilliseconds);
-            }
-            Console.WriteLine($"Garbage collections during the {steps + 2 * refresh} timed and warm-up steps: {GC.CollectionCount(0) - gc0}, pausing {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:F1} ms in all.");
-            double adam = AdamStep(layers, xs, ys, steps);
-            double fwdBwd = StepTiming.Median(steps, () => StepTiming.ForwardBackward(network, x, y), out _, out _);
-            double betweenMs = Median(between), refreshMs = Median(refreshing);
-            double average = (refreshMs + (refresh - 1) * betweenMs) / refresh;
-            Console.WriteLine("| step | ms | ÷ Adam step |");
-            Console.WriteLine("|---|---|---|");
-            Console.WriteLine($"| Adam (TorchSharp optim.Adam: autograd forward, backward, step) | {adam:F2} | 1.00 |");
-            Console.WriteLine($"| autograd forward + backward alone | {fwdBwd:F2} | {fwdBwd / adam:F2} |");
-            Console.WriteLine($"| RiemannianMlp, between curvature refreshes | {betweenMs:F2} | {betweenMs / adam:F2} |");
-            Console.WriteLine($"| RiemannianMlp, drawing curvature rows | {refreshMs:F2} | {refreshMs / adam:F2} |");
-            Console.WriteLine($"| RiemannianMlp, average over a period of {refresh} | {average:F2} | {average / adam:F2} |");
-            Breakdown(network, optimizer, xs, ys, steps, adam);
+            Console.WriteLine($"# adaptive step timing: MLP {string.Join("-", layers)}, Float32, identity metric, curvature rows {curvature}, " +
+                              $"refreshed every {refresh} steps, {get_num_threads()} threads; {rounds} rounds of {steps} steps each, ours then Adam's");
+            Console.WriteLine($"# load average at start: {LoadAverage()}");
+            foreach (int batch in batches) RunBatch(layers, batch, curvature, refresh, steps, rounds);
+            Console.WriteLine($"Peak resident memory of the process: {StepCost.Usage().PeakResidentBytes >> 20} MB; load average at end: {LoadAverage()}");
             return 0;
         }
 
-        /// <summary>A TorchSharp Adam step on a copy of the network's shape (PyTorch's defaults, η 1e-3).</summary>
-        private static double AdamStep(int[] layers, Tensor[] xs, Tensor[] ys, int count)
+        private static void RunBatch(int[] layers, int batch, int curvature, int refresh, int steps, int rounds)
         {
-            using var network = StepTiming.Network(layers, new Generator(2));
-            var parameters = network.Atoms.SelectMany(a => new[] { new TorchSharp.Modules.Parameter(a.Weight.detach()), new TorchSharp.Modules.Parameter(a.Bias.detach()) }).ToArray();
-            using var adam = optim.Adam(parameters, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8);
-            int step = 0;
-            return StepTiming.Median(count, () =>
+            var generator = new Generator(1);
+            using var network = StepTiming.Network(layers, generator);
+            // Distinct batches in turn, as training sees them (one batch repeated is fitted until its gradients vanish).
+            var xs = Enumerable.Range(0, Batches).Select(_ => rand(new long[] { batch, layers[0] }, generator: generator).DetachFromDisposeScope()).ToArray();
+            var ys = Enumerable.Range(0, Batches).Select(_ => randint(layers[^1], new long[] { batch }, generator: generator).DetachFromDisposeScope()).ToArray();
+            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), new OptimizerPlan
             {
-                var (x, y) = (xs[step % Batches], ys[step++ % Batches]);
-                adam.zero_grad();
-                var z = x;
-                for (int l = 0; l < network.Atoms.Count; l++)
-                {
-                    z = nn.functional.linear(z, parameters[2 * l], parameters[2 * l + 1]);
-                    if (l + 1 < network.Atoms.Count) z = nn.functional.relu(z);
-                }
-                nn.functional.cross_entropy(z, y).backward();
-                adam.step();
-            }, out _, out _);
-        }
+                LearningRate = Defaults.AdaptiveMassLearningRate, CurvatureRows = curvature, CurvatureRefreshSteps = refresh,
+                Rule = UpdateRulePlan.AdaptiveMass(Defaults.Momentum, Defaults.SecondMomentDecay),
+            });
+            using var adam = new AdamStep(layers);
+            int next = 0, nextAdam = 0;
+            void Ours() { using (NewDisposeScope()) optimizer.Step(xs[next % Batches], ys[next++ % Batches]); }
+            void Adam() { using (NewDisposeScope()) adam.Step(xs[nextAdam % Batches], ys[nextAdam++ % Batches]); }
+            for (int s = 0; s < 2 * refresh; s++) { Ours(); Adam(); }
 
-        /// <summary>Where a step between refreshes spends its time: each part alone, on the step's own tensors, with the tensors it creates.</summary>
-        private static void Breakdown(Sequential network, RiemannianSgd optimizer, Tensor[] xs, Tensor[] ys, int count, double adam)
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var (x, y) = (xs[0], ys[0]);
-            // Bring the optimizer to a step between refreshes.
-            if (optimizer.CurvatureRefreshSteps > 1)
-                while (optimizer.Steps % optimizer.CurvatureRefreshSteps == 0) optimizer.Step(x, y);
-            var input = new DenseInput(x);
-            var parts = new List<(string Name, double Milliseconds, long Tensors)>
-            {
-                Part("forward, loss and gradient pullback", count, () =>
-                {
-                    var trace = new ForwardTrace();
-                    var output = network.Forward(input, trace);
-                    var loss = new SoftmaxCrossEntropyLoss();
-                    var g = loss.Gradient(output, y) / y.shape[0];
-                    loss.Value(output, y).mean().isfinite().item<bool>();
-                    network.Pullback(g.unsqueeze(1), trace, toInput: false);
-                    foreach (var (_, xa, rows) in trace.Atoms)
-                    {
-                        var delta = rows.select(1, 0);
-                        xa.TransposedTimes(delta);
-                        delta.sum(dim: 0);
-                    }
-                }),
-                Part("whole direction (Directions: all of the above and below but the update)", count, () => optimizer.Directions(input, y, null)),
-            };
-            var (_, _, steps) = optimizer.Directions(input, y, null);
-            foreach (var l in steps)
-            {
-                string name = $"{l.Atom.InputSize}→{l.Atom.OutputSize}";
-                parts.Add(Part($"{name}: adaptive mass (moments, D⁻¹)", count,
-                    () => optimizer.Rule.Mass(l.Atom, l.GradientWeight, l.GradientBias, optimizer.Steps + 1, optimizer.LearningRate)));
-                bool output = l.Atom == network.Atoms[^1];
-                var root = full(l.Input.Rows, 1 / Math.Sqrt(l.Input.Rows));
-                parts.Add(Part($"{name}: Woodbury solve{(output ? " (block solve)" : "")}", count, output
-                    ? () => WoodburyStep.DirectionForIdentityFactor(l.Atom, l.Mass, l.Input, root, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events)
-                    : () => WoodburyStep.Direction(l.Atom, l.Mass, l.Input, l.Factor, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events)));
-            }
-            parts.Add(Part("update: every layer's average and parameters (rule.Apply)", count, () =>
-            {
-                foreach (var l in steps) optimizer.Rule.Mass(l.Atom, l.GradientWeight, l.GradientBias, optimizer.Steps + 1, optimizer.LearningRate);
-                foreach (var l in steps) optimizer.Rule.Apply(l.Atom, l.DirectionWeight, l.DirectionBias, optimizer.Steps + 1, optimizer.LearningRate, 0);
-            }));
-            parts.Add(Part("finite check of the directions", count, () =>
-            {
-                var checks = steps.SelectMany(l => new[] { l.DirectionWeight.isfinite().all(), l.DirectionBias.isfinite().all() }).ToArray();
-                stack(checks).all().item<bool>();
-            }));
-            int next = 0;
-            parts.Add(Part("whole step (optimizer.Step)", count, () => optimizer.Step(xs[next % Batches], ys[next++ % Batches])));
             Console.WriteLine();
-            Console.WriteLine("Where a step between refreshes goes (each part timed alone; tensors = handles the part creates, about one per tensor operation):");
-            Console.WriteLine("| part | ms | ÷ Adam step | tensors |");
-            Console.WriteLine("|---|---|---|---|");
-            foreach (var (name, ms, tensors) in parts)
-                Console.WriteLine($"| {name} | {ms:F2} | {ms / adam:F2} | {tensors} |");
-        }
-
-        private static (string, double, long) Part(string name, int count, Action action)
-        {
-            long tensors;
-            using (var probe = NewDisposeScope())
+            Console.WriteLine($"## batch {batch}: time (load average before: {LoadAverage()})");
+            Console.WriteLine("| round | between refreshes ms | refresh step ms | Adam step ms | between ÷ Adam | refresh ÷ Adam | GC collections |");
+            Console.WriteLine("|---|---|---|---|---|---|---|");
+            var ratios = new List<(double Between, double Refresh, double B, double R, double A)>();
+            for (int round = 1; round <= rounds; round++)
             {
-                action();
-                tensors = probe.DisposablesCount;
+                int gc = GC.CollectionCount(0);
+                var (between, refreshing) = (new List<double>(), new List<double>());
+                for (int s = 0; s < steps; s++)
+                {
+                    bool draws = optimizer.Steps % refresh == 0;
+                    long start = Stopwatch.GetTimestamp();
+                    Ours();
+                    (draws ? refreshing : between).Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+                var adams = new List<double>();
+                for (int s = 0; s < steps; s++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    Adam();
+                    adams.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                }
+                double b = Median(between), r = Median(refreshing), a = Median(adams);
+                ratios.Add((b / a, r / a, b, r, a));
+                Console.WriteLine($"| {round} | {b:F2} | {r:F2} | {a:F2} | {b / a:F2} | {r / a:F2} | {GC.CollectionCount(0) - gc} |");
             }
-            return (name, StepTiming.Median(count, action, out _, out _), tensors);
+            Console.WriteLine($"| median | {Median(ratios.Select(x => x.B))} | {Median(ratios.Select(x => x.R))} | {Median(ratios.Select(x => x.A))} | " +
+                              $"**{Median(ratios.Select(x => x.Between)):F2}** | **{Median(ratios.Select(x => x.Refresh)):F2}** | |");
+
+            CostModel(network, optimizer, adam, xs, ys, batch, curvature, refresh, steps, layers);
         }
 
-        private static double Median(List<double> values)
+        /// <summary>Each part of a step between refreshes and of a refresh step, measured inside the real steps, averaged; Adam's step beside.</summary>
+        private static void CostModel(Sequential network, RiemannianSgd optimizer, AdamStep adam, Tensor[] xs, Tensor[] ys, int batch, int curvature, int refresh,
+            int steps, int[] layers)
+        {
+            long parameterSized = network.Atoms.Max(a => a.Weight.numel()) / 2;
+            var known = network.Atoms.SelectMany(a => new[] { a.Weight, a.Bias })
+                .Concat(network.Atoms.SelectMany(a => optimizer.StateOf(a).Parts.Select(p => p.Value).OfType<Tensor>()))
+                .Concat(xs).Concat(ys);
+            var cost = new StepCost(parameterSized, known);
+            int baseline = cost.KnownCount;
+            var between = new Dictionary<string, StepCost.Delta>();
+            var refreshing = new Dictionary<string, StepCost.Delta>();
+            int betweenSteps = 0, refreshSteps = 0;
+            Dictionary<string, StepCost.Delta> current = between;
+            TorchSharp.DisposeScope? scope = null;
+            optimizer.Probe = part => Add(current, part, cost.Mark(scope));
+            for (int s = 0; s < steps; s++)
+            {
+                bool draws = optimizer.Steps % refresh == 0;
+                current = draws ? refreshing : between;
+                if (draws) refreshSteps++; else betweenSteps++;
+                cost.Skip();
+                // StepCore (what Step and the fit loop call) in this scope, so the counter sees the step's tensors.
+                using (scope = NewDisposeScope()) optimizer.StepCore(new DenseInput(xs[s % Batches]), ys[s % Batches], null);
+                Add(current, "releasing the step's tensors (end of its dispose scope)", cost.Mark(null));
+                scope = null;
+                cost.ForgetAfter(baseline);
+            }
+            optimizer.Probe = null;
+
+            var adamCost = new Dictionary<string, StepCost.Delta>();
+            var adamKnown = new StepCost(parameterSized, adam.Buffers.Concat(xs).Concat(ys));
+            int adamBaseline = adamKnown.KnownCount;
+            for (int s = 0; s < steps; s++)
+            {
+                adamKnown.Skip();
+                using (scope = NewDisposeScope()) adam.Step(xs[s % Batches], ys[s % Batches], part => Add(adamCost, part, adamKnown.Mark(scope)));
+                Add(adamCost, "releasing the step's tensors (end of its dispose scope)", adamKnown.Mark(null));
+                adamKnown.ForgetAfter(adamBaseline);
+            }
+
+            var flops = new GemmFlops(layers, batch, curvature, layers[^1]);
+            Print($"## batch {batch}: cost model of a step between refreshes (mean over {betweenSteps} steps, each part measured inside the step)", between, betweenSteps, flops);
+            Print($"## batch {batch}: cost model of a refresh step (mean over {refreshSteps} steps)", refreshing, refreshSteps, flops);
+            Print($"## batch {batch}: cost model of TorchSharp's Adam step (mean over {steps} steps)", adamCost, steps, flops);
+        }
+
+        private static void Add(Dictionary<string, StepCost.Delta> parts, string part, StepCost.Delta delta) =>
+            parts[part] = parts.TryGetValue(part, out var d) ? d + delta : delta;
+
+        private static void Print(string title, Dictionary<string, StepCost.Delta> parts, int count, GemmFlops flops)
+        {
+            Console.WriteLine();
+            Console.WriteLine(title);
+            Console.WriteLine("| part | ms | tensors created | new parameter-sized buffers | native KB allocated | managed KB allocated | minor page faults | GEMM MFLOP |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|");
+            var total = default(StepCost.Delta);
+            double totalFlops = 0;
+            foreach (var (name, d) in parts)
+            {
+                double f = flops.Of(name);
+                totalFlops += f;
+                total += d;
+                Console.WriteLine(Row(name, d, count, f));
+            }
+            Console.WriteLine(Row("**whole step**", total, count, totalFlops));
+        }
+
+        private static string Row(string name, StepCost.Delta d, int count, double flops) =>
+            $"| {name} | {d.Milliseconds / count:F3} | {(double)d.Tensors / count:F1} | {(double)d.ParameterSizedBuffers / count:F2} | " +
+            $"{d.NativeBytes / 1024.0 / count:F0} | {d.ManagedBytes / 1024.0 / count:F1} | {(double)d.MinorFaults / count:F0} | {flops / 1e6:F1} |";
+
+        /// <summary>The GEMM floating-point operations of each part, from the layer sizes (2 per multiply-add).</summary>
+        private sealed record GemmFlops(int[] Layers, long Batch, long Curvature, long Outputs)
+        {
+            public double Of(string part)
+            {
+                double forward = 0, backward = 0;
+                for (int l = 0; l + 1 < Layers.Length; l++)
+                {
+                    forward += 2.0 * Batch * Layers[l] * Layers[l + 1];
+                    if (l > 0) backward += 2.0 * Batch * Layers[l] * Layers[l + 1];
+                }
+                if (part is "forward" or "Adam: forward") return forward;
+                if (part is "gradient pullback") return backward;
+                if (part is "curvature draw and pullback") return backward * (1 + (double)Curvature * Outputs / Batch);
+                if (part is "Adam: backward") return backward + forward;
+                var layer = Array.FindIndex(Enumerable.Range(0, Layers.Length - 1).ToArray(), l => part.StartsWith($"{Layers[l]}→{Layers[l + 1]}:", StringComparison.Ordinal));
+                if (layer < 0) return 0;
+                double inputs = Layers[layer], outputs = Layers[layer + 1];
+                if (part.EndsWith("gradient", StringComparison.Ordinal)) return 2 * Batch * inputs * outputs;
+                if (!part.EndsWith("Woodbury solve", StringComparison.Ordinal)) return 0;
+                bool output = layer == Layers.Length - 2;
+                double rows = output ? Curvature : Curvature * Outputs; // the output layer's block solve: b rows per block
+                // X diag(γ) Xᵀ and R diag(ρ) Rᵀ (the inner system), K D⁻¹ g and Kᵀv (each a b × in × out product).
+                return 2 * Curvature * Curvature * inputs + (output ? 0 : 2 * rows * rows * outputs) + 4 * Curvature * inputs * outputs;
+            }
+        }
+
+        /// <summary>TorchSharp's Adam (PyTorch's defaults, η 1e-3) on a network of the same shape: autograd forward and backward, then its step, as at 1651d69.</summary>
+        private sealed class AdamStep : IDisposable
+        {
+            private readonly Sequential _network;
+            private readonly TorchSharp.Modules.Parameter[] _parameters;
+            private readonly optim.Optimizer _adam;
+
+            public AdamStep(int[] layers)
+            {
+                _network = StepTiming.Network(layers, new Generator(2));
+                _parameters = _network.Atoms.SelectMany(a => new[] { new TorchSharp.Modules.Parameter(a.Weight.detach()), new TorchSharp.Modules.Parameter(a.Bias.detach()) }).ToArray();
+                _adam = optim.Adam(_parameters, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8);
+            }
+
+            /// <summary>The parameters (Adam's moments are made at its first step and reused).</summary>
+            public IEnumerable<Tensor> Buffers => _parameters;
+
+            public void Step(Tensor x, Tensor y, Action<string>? probe = null)
+            {
+                _adam.zero_grad();
+                var z = x;
+                for (int l = 0; l < _network.Atoms.Count; l++)
+                {
+                    z = nn.functional.linear(z, _parameters[2 * l], _parameters[2 * l + 1]);
+                    if (l + 1 < _network.Atoms.Count) z = nn.functional.relu(z);
+                }
+                var loss = nn.functional.cross_entropy(z, y);
+                probe?.Invoke("Adam: forward");
+                loss.backward();
+                probe?.Invoke("Adam: backward");
+                _adam.step();
+                probe?.Invoke("Adam: optimizer step");
+            }
+
+            public void Dispose()
+            {
+                _adam.Dispose();
+                _network.Dispose();
+            }
+        }
+
+        internal static string LoadAverage() => System.IO.File.Exists("/proc/loadavg") ? string.Join(" ", System.IO.File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+        private static double Median(IEnumerable<double> values)
         {
             var sorted = values.OrderBy(v => v).ToList();
-            return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
+            return sorted.Count == 0 ? double.NaN : Math.Round(sorted[sorted.Count / 2], 2);
         }
     }
 }

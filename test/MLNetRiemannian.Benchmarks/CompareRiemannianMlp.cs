@@ -5,6 +5,7 @@ using MLNetRiemannian.Data;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
 using MLNetRiemannian.Optimization;
+using MLNetRiemannian.Training;
 using MLNetRiemannian.Trainers;
 using static TorchSharp.torch;
 
@@ -44,7 +45,7 @@ namespace MLNetRiemannian.Benchmarks
             var metric = RiemannianMlpNetwork.Metric(_options, loss);
             var sizes = Defaults.Resolve(_options, new TableShape(_data.Count, columns.FeatureCount, columns.FeatureCount, columns.ClassCount));
             _batchSize = sizes.BatchSize;
-            _optimizer = RiemannianMlpNetwork.Optimizer(_options, _network, loss, metric, sizes, _data.Count, _generator);
+            _optimizer = RiemannianMlpNetwork.Optimizer(sizes.OptimizerPlan(_options, _data.Count), _network, loss, metric, _generator);
         }
 
         /// <inheritdoc/>

@@ -34,7 +34,7 @@ namespace MLNetRiemannian.Benchmarks
             {
                 var generator = new Generator(1);
                 using var network = Network(layers, generator);
-                using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), 0.1, momentum: 0.9) { CurvatureBatchSize = curvature };
+                using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), 0.1, momentum: 0.9, curvatureBatchSize: curvature);
                 using var x = rand(new long[] { batch, layers[0] }, generator: generator);
                 using var y = randint(layers[^1], new long[] { batch }, generator: generator);
                 double step = Median(steps, () => optimizer.Step(x, y), out double min, out double max);

@@ -1,4 +1,5 @@
 using System;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -20,9 +21,9 @@ namespace MLNetRiemannian.Geometry
 
         /// <inheritdoc/>
         /// <exception cref="InvalidOperationException">The function returned the wrong shape, or a matrix that is not positive definite even with jitter.</exception>
-        public override Tensor Factor(Tensor output, Tensor target) => Factor(output, target, new Optimization.NumericalEvents());
+        public override Tensor Factor(Tensor output, Tensor target) => Factor(output, target, new NumericalEvents());
 
-        internal override Tensor Factor(Tensor output, Tensor target, Optimization.NumericalEvents events)
+        internal override Tensor Factor(Tensor output, Tensor target, NumericalEvents events)
         {
             using var scope = NewDisposeScope();
             long b = output.shape[0], d = output.shape[1];
@@ -31,13 +32,13 @@ namespace MLNetRiemannian.Geometry
                 throw new InvalidOperationException(
                     $"The custom output metric must return a [{b}, {d}, {d}] tensor for outputs [{b}, {d}]; it returned [{string.Join(", ", m.shape)}].");
             m = m.to_type(output.dtype);
-            if (!m.isfinite().all().item<bool>()) throw new Optimization.NonFiniteStepException("custom output metric");
+            if (!m.isfinite().all().item<bool>()) throw new NonFiniteStepException("custom output metric");
             Tensor lower;
             try
             {
-                lower = Optimization.RobustCholesky.Factor(m, "custom output metric", events);
+                lower = RobustCholesky.Factor(m, "custom output metric", events);
             }
-            catch (ArithmeticException e) when (e is not Optimization.NonFiniteStepException)
+            catch (ArithmeticException e) when (e is not NonFiniteStepException)
             {
                 var (_, info) = linalg.cholesky_ex(m, check_errors: false);
                 long sample = info.nonzero()[0, 0].item<long>();

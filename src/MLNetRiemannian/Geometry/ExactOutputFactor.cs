@@ -1,3 +1,4 @@
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -11,6 +12,6 @@ namespace MLNetRiemannian.Geometry
 
         public override bool IsExact(int outputs) => true;
 
-        internal override Tensor Draw(Tensor output, Tensor target, Optimization.NumericalEvents events) => Metric.Factor(output, target, events);
+        internal override Tensor Draw(Tensor output, Tensor target, NumericalEvents events) => Metric.Factor(output, target, events);
     }
 }

@@ -12,5 +12,7 @@ namespace MLNetRiemannian.Geometry
             long b = output.shape[0], d = output.shape[1];
             return eye(d, dtype: output.dtype).expand(b, d, d).MoveToOuterDisposeScope();
         }
+
+        internal override bool IsIdentity => true;
     }
 }

@@ -14,6 +14,9 @@ namespace MLNetRiemannian.Geometry
         /// <summary>True when <c>K D⁻¹ Kᵀ</c> needs K formed explicitly (a general diagonal), so the block solve of an identity factor does not apply.</summary>
         public virtual bool IsExplicit => false;
 
+        /// <summary>True when <c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c> has a row factor ρ that varies over the outputs (a Kronecker mass), so an identity-factor block solve has one block per output.</summary>
+        public virtual bool HasRowFactor => false;
+
         public static MassInverse Scalar(double inverse) => new ScalarMassInverse(inverse);
 
         public static MassInverse Kronecker(float[] rows, float[] columns, ScalarType dtype) =>
@@ -32,6 +35,17 @@ namespace MLNetRiemannian.Geometry
         /// <see cref="Apply"/> on tensors the caller gives up: the result may be the same tensors, scaled in place.
         /// </summary>
         public virtual (Tensor Weight, Tensor Bias) ApplyInPlace(Tensor weight, Tensor bias) => Apply(weight, bias);
+
+        /// <summary>
+        /// <c>U ← D⁻¹ (G − U)</c> in place in the pair U (weight <c>[out, in]</c>, bias <c>[out]</c>), G of the same shapes
+        /// and type and not changed: the Woodbury direction from the gradient and <c>Kᵀv</c>, into a buffer.
+        /// </summary>
+        public virtual void ApplyToDifference(Tensor gradientWeight, Tensor gradientBias, Tensor weight, Tensor bias)
+        {
+            var (w, b) = ApplyInPlace(weight.neg_().add_(gradientWeight), bias.neg_().add_(gradientBias));
+            if (!ReferenceEquals(w, weight)) weight.copy_(w);
+            if (!ReferenceEquals(b, bias)) bias.copy_(b);
+        }
 
         /// <summary>
         /// <c>T_b = (D⁻¹g)_W x_b + (D⁻¹g)_b</c> for every row, <c>[B, out]</c>, without forming <c>D⁻¹g</c> where the mass
@@ -122,6 +136,8 @@ namespace MLNetRiemannian.Geometry
             ColumnInverse = columns;
         }
 
+        public override bool HasRowFactor => true;
+
         /// <summary>ρ = 1/r, <c>[out]</c>.</summary>
         public Tensor RowInverse { get; }
 
@@ -144,6 +160,18 @@ namespace MLNetRiemannian.Geometry
             var rows = RowInverse.to_type(weight.dtype);
             var columns = ColumnInverse.to_type(weight.dtype);
             return (weight.mul_(rows.unsqueeze(1)).mul_(columns.narrow(0, 0, inputs)), bias.mul_(rows).mul_(columns[inputs]));
+        }
+
+        // One managed SIMD pass over contiguous CPU tensors (FusedPasses); torch operations otherwise.
+        public override void ApplyToDifference(Tensor gradientWeight, Tensor gradientBias, Tensor weight, Tensor bias)
+        {
+            using var scope = NewDisposeScope();
+            var rows = RowInverse.to_type(weight.dtype).contiguous();
+            var columns = ColumnInverse.to_type(weight.dtype).contiguous();
+            if (FusedPasses.Applies(gradientWeight, gradientBias, weight, bias, rows, columns))
+                FusedPasses.KroneckerOfDifference(gradientWeight, gradientBias, weight, bias, rows, columns);
+            else
+                base.ApplyToDifference(gradientWeight, gradientBias, weight, bias);
         }
 
         // ρ ∘ ((X diag(γ)) g_Wᵀ + γ_b g_b): the column factor scales the B input rows, not the out × in gradient.

@@ -1,4 +1,5 @@
 using System;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -30,7 +31,7 @@ namespace MLNetRiemannian.Geometry
 
         public override bool IsExact(int outputs) => _rank >= outputs;
 
-        internal override Tensor Draw(Tensor output, Tensor target, Optimization.NumericalEvents events)
+        internal override Tensor Draw(Tensor output, Tensor target, NumericalEvents events)
         {
             using var scope = NewDisposeScope();
             var exact = Metric.Factor(output, target, events); // [B, r, d]

@@ -1,3 +1,4 @@
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -29,10 +30,16 @@ namespace MLNetRiemannian.Geometry
         /// </summary>
         public abstract bool IsExact(int outputs);
 
+        /// <summary>
+        /// Whether every draw at <paramref name="outputs"/> outputs is <c>R_b = I</c>: the identity metric's exact factor
+        /// (a sketch of it is not), so the output layer receives <c>√ω_b·I</c> and its inner system splits into blocks.
+        /// </summary>
+        internal bool IsIdentity(int outputs) => Metric.IsIdentity && IsExact(outputs);
+
         /// <summary>The rows <c>R</c> <c>[B, k, d]</c> for outputs <c>[B, d]</c> and the loss's targets.</summary>
-        public Tensor Draw(Tensor output, Tensor target) => Draw(output, target, new Optimization.NumericalEvents());
+        public Tensor Draw(Tensor output, Tensor target) => Draw(output, target, new NumericalEvents());
 
         /// <summary><see cref="Draw(Tensor, Tensor)"/>, counting any numerical repairs in <paramref name="events"/> (the optimizer calls this one).</summary>
-        internal abstract Tensor Draw(Tensor output, Tensor target, Optimization.NumericalEvents events);
+        internal abstract Tensor Draw(Tensor output, Tensor target, NumericalEvents events);
     }
 }

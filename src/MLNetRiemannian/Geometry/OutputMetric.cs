@@ -1,4 +1,5 @@
 using System;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -18,7 +19,10 @@ namespace MLNetRiemannian.Geometry
         public abstract Tensor Factor(Tensor output, Tensor target);
 
         /// <summary>The factor, counting any numerical repairs in <paramref name="events"/> (the optimizer calls this one).</summary>
-        internal virtual Tensor Factor(Tensor output, Tensor target, Optimization.NumericalEvents events) => Factor(output, target);
+        internal virtual Tensor Factor(Tensor output, Tensor target, NumericalEvents events) => Factor(output, target);
+
+        /// <summary>Whether M = I (the identity metric), whose exact factor the output layer's block solve exploits.</summary>
+        internal virtual bool IsIdentity => false;
 
         /// <summary>The exact factor <see cref="Factor(Tensor, Tensor)"/>: d rows per sample, no randomness.</summary>
         public OutputFactor ExactFactor() => new ExactOutputFactor(this);

@@ -1,4 +1,5 @@
 using System;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -31,7 +32,7 @@ namespace MLNetRiemannian.Geometry
 
         public override bool IsExact(int outputs) => _rank >= outputs;
 
-        internal override Tensor Draw(Tensor output, Tensor target, Optimization.NumericalEvents events)
+        internal override Tensor Draw(Tensor output, Tensor target, NumericalEvents events)
         {
             long batch = output.shape[0], d = output.shape[1];
             if (_rank >= d) return Metric.Factor(output, target, events);

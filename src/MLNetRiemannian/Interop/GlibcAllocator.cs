@@ -6,9 +6,14 @@ namespace MLNetRiemannian.Interop
 {
     /// <summary>
     /// glibc malloc and training. libtorch's OpenMP threads allocate and the main thread frees, so a step's freed
-    /// multi-megabyte blocks pile up in glibc's per-thread arenas instead of being reused: a bare step loop at batch
-    /// 128 (784-256-10) held 4.4–4.9 GB after 160 steps. <see cref="ReleaseFreeMemory"/>, called by the optimizer every
-    /// 16 steps, keeps it near 450 MB at no measurable cost per step.
+    /// multi-megabyte blocks used to pile up in glibc's per-thread arenas instead of being reused: a bare step loop at
+    /// batch 128 (784-256-10) held 4.4–4.9 GB after 160 steps, and the optimizer called <see cref="ReleaseFreeMemory"/>
+    /// every 16 steps. The step now writes every parameter-sized tensor into buffers made once per fit
+    /// (docs/method.md section 9.4), and a trim handed pages back that the next steps faulted in again (150–380 minor
+    /// faults a step), so the optimizer trims only when the arenas hold more than <see cref="FreeBytesWorthReleasing"/>
+    /// free (<see cref="ReleaseFreeMemoryIfLarge"/>): never with the adaptive mass's step between refreshes, which frees
+    /// little, but still with the fixed mass's whole-batch inner systems (640 rows, megabytes each), which piled up by
+    /// 170 MB in 160 steps without it.
     /// </summary>
     /// <remarks>
     /// <see cref="Configure"/> is an opt-in (<c>MLNETRIEMANNIAN_MALLOPT=1</c>) tuning a prototype found 4x faster: mmap
@@ -47,6 +52,35 @@ namespace MLNetRiemannian.Interop
         }
 
         private static readonly Lazy<bool> Trim = new(() => Environment.GetEnvironmentVariable("MLNETRIEMANNIAN_MALLOC_TRIM") != "0");
+
+        /// <summary>Free bytes in the arenas above which <see cref="ReleaseFreeMemoryIfLarge"/> trims: 32 MB.</summary>
+        public const long FreeBytesWorthReleasing = 32L << 20;
+
+        /// <summary>
+        /// <see cref="ReleaseFreeMemory"/> when the arenas hold more than <see cref="FreeBytesWorthReleasing"/> free bytes
+        /// (glibc's <c>mallinfo2().fordblks</c>, summed over every arena); always where <c>mallinfo2</c> is missing (glibc
+        /// before 2.33); never with <c>MLNETRIEMANNIAN_MALLOC_TRIM=0</c>. Returns whether it trimmed.
+        /// </summary>
+        public static bool ReleaseFreeMemoryIfLarge()
+        {
+            if (!Glibc.Value || !Trim.Value) return false;
+            try
+            {
+                if ((long)mallinfo2().fordblks <= FreeBytesWorthReleasing) return false;
+            }
+            catch (EntryPointNotFoundException) { }
+            malloc_trim(0);
+            return true;
+        }
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct MallInfo2
+        {
+            public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+        }
+
+        [DllImport("libc", EntryPoint = "mallinfo2")]
+        private static extern MallInfo2 mallinfo2();
 
         private static readonly Lazy<bool> Glibc = new(() => OperatingSystem.IsLinux() && IsGlibc());
 

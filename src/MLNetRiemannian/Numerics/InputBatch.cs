@@ -31,6 +31,12 @@ namespace MLNetRiemannian.Numerics
         /// <summary><c>G − Pᵀ X</c>, <c>[m, in]</c>, for G <c>[m, in]</c> and P <c>[B, m]</c> (one fused product for a dense batch).</summary>
         public virtual Tensor MinusTransposedTimes(Tensor from, Tensor p) => from - TransposedTimes(p);
 
+        /// <summary><see cref="TransposedTimes"/> written into <paramref name="target"/> <c>[m, in]</c> (a dense batch's GEMM writes it directly, allocating nothing).</summary>
+        public virtual void TransposedTimesInto(Tensor target, Tensor p) => target.copy_(TransposedTimes(p));
+
+        /// <summary><c>G ← G − Pᵀ X</c> in place, for G <c>[m, in]</c> and P <c>[B, m]</c> (a dense batch's GEMM updates G directly).</summary>
+        public virtual void SubtractTransposedTimes(Tensor target, Tensor p) => target.sub_(TransposedTimes(p));
+
         /// <summary><c>X diag(s)</c>: the same rows with column j scaled by <c>s[j]</c>, for s <c>[in]</c>.</summary>
         public abstract InputBatch ColumnsScaled(Tensor scale);
 
@@ -83,6 +89,11 @@ namespace MLNetRiemannian.Numerics
         public override Tensor TransposedTimes(Tensor p) => p.t().mm(Values);
 
         public override Tensor MinusTransposedTimes(Tensor from, Tensor p) => from.addmm(p.t(), Values, beta: 1, alpha: -1);
+
+        // β = 0 ignores the target's old values, even non-finite ones.
+        public override void TransposedTimesInto(Tensor target, Tensor p) => target.addmm_(p.t(), Values, beta: 0, alpha: 1);
+
+        public override void SubtractTransposedTimes(Tensor target, Tensor p) => target.addmm_(p.t(), Values, beta: 1, alpha: -1);
 
         public override InputBatch ColumnsScaled(Tensor scale) => new DenseInput(Values * scale);
 

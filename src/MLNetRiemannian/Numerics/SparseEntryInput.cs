@@ -46,10 +46,14 @@ namespace MLNetRiemannian.Numerics
 
         public override Tensor TransposedTimes(Tensor p)
         {
-            // Column j of Pᵀ X is Σ_e [col_e = j] v_e P[row_e, :].
-            var gathered = p.index_select(0, _rows).mul(_values.unsqueeze(1)).t();
-            return zeros(p.shape[1], _width, dtype: gathered.dtype).index_add_(1, _columns, gathered, 1);
+            var target = empty(p.shape[1], _width, dtype: _values.dtype);
+            TransposedTimesInto(target, p);
+            return target;
         }
+
+        // Column j of Pᵀ X is Σ_e [col_e = j] v_e P[row_e, :].
+        public override void TransposedTimesInto(Tensor target, Tensor p) =>
+            target.zero_().index_add_(1, _columns, p.index_select(0, _rows).mul(_values.unsqueeze(1)).t(), 1);
 
         public override InputBatch ColumnsScaled(Tensor scale) => new SparseEntryInput(_rows, _columns, _values * scale.index_select(0, _columns), _batch, _width);
 

@@ -80,9 +80,13 @@ namespace MLNetRiemannian.Numerics
 
         public override Tensor TransposedTimes(Tensor p)
         {
-            var compact = p.t().mm(Compact);
-            return zeros(compact.shape[0], _width, dtype: compact.dtype).index_copy_(1, Columns, compact);
+            var target = empty(p.shape[1], _width, dtype: Compact.dtype);
+            TransposedTimesInto(target, p);
+            return target;
         }
+
+        // Only the batch's columns are non-zero: the target is cleared and they are copied in, with no [m, in] temporary.
+        public override void TransposedTimesInto(Tensor target, Tensor p) => target.zero_().index_copy_(1, Columns, p.t().mm(Compact));
 
         public override InputBatch ColumnsScaled(Tensor scale) => new SparseInput(Columns, Compact * scale.index_select(0, Columns), _width);
 

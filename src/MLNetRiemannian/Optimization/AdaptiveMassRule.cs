@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Optimization
@@ -28,18 +28,12 @@ namespace MLNetRiemannian.Optimization
         /// <summary>ε_c, added to the column factor (a root mean square gradient).</summary>
         public const double ColumnEpsilon = 1e-8;
 
-        private readonly ParameterBuffers _average = new();
-        private readonly Dictionary<Dense, (Tensor Rows, Tensor Columns)> _moments = new();
         private readonly Dictionary<Dense, (Tensor Rows, Tensor Columns)> _pending = new();
 
         /// <param name="momentum">β₁ in [0, 1): the directions' averaging.</param>
-        /// <param name="secondMomentDecay">β₂ in (0, 1): the second moments' averaging.</param>
+        /// <param name="secondMomentDecay">β₂ in (0, 1): the second moments' averaging (both validated by <see cref="UpdateRulePlan"/>).</param>
         public AdaptiveMassRule(double momentum, double secondMomentDecay)
         {
-            if (!(momentum >= 0 && momentum < 1))
-                throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"Invalid momentum: {momentum}. It must be in [0, 1).");
-            if (!(secondMomentDecay > 0 && secondMomentDecay < 1))
-                throw new ArgumentOutOfRangeException(nameof(secondMomentDecay), secondMomentDecay, $"Invalid second-moment decay: {secondMomentDecay}. It must be in (0, 1).");
             Momentum = momentum;
             SecondMomentDecay = secondMomentDecay;
         }
@@ -50,86 +44,101 @@ namespace MLNetRiemannian.Optimization
         /// <summary>β₂.</summary>
         public double SecondMomentDecay { get; }
 
-        public override string Name => FormattableString.Invariant($"adaptive Kronecker mass, β₁ {Momentum}, β₂ {SecondMomentDecay}");
+        public override bool KeepsMomentum => true;
+
+        public override LayerOptimizerState NewState(Dense atom, (Tensor Weight, Tensor Bias)? momentum) =>
+            new(momentum?.Weight ?? zeros_like(atom.Weight), momentum?.Bias ?? zeros_like(atom.Bias), zeros_like(atom.Bias), zeros(atom.InputSize + 1, dtype: atom.Weight.dtype));
 
         public override bool IsExplicit(Dense atom) => false;
 
         public override bool HasRowFactor(Dense atom) => true;
 
-        public override MassInverse Mass(Dense atom, Tensor gradientWeight, Tensor gradientBias, long step, double learningRate)
+        public override MassInverse Mass(Dense atom, LayerOptimizerState state, Tensor gradientWeight, Tensor gradientBias, long step, double learningRate)
         {
-            long inputs = gradientWeight.shape[1];
+            long outputs = gradientWeight.shape[0], inputs = gradientWeight.shape[1];
+            double rate = 1 - SecondMomentDecay, columnScale = learningRate / Math.Sqrt(inputs + 1), correction = 1 - Math.Pow(SecondMomentDecay, step);
+            if (FusedPasses.Applies(gradientWeight, gradientBias, state.SecondMomentRows!, state.SecondMomentColumns!))
+            {
+                // One read of the gradient for its squared sums, then the few hundred moments and factors in managed code:
+                // no squared copy, and no torch operation (each costs a parallel region) on these short vectors.
+                var dtype = gradientWeight.dtype;
+                var (sumsRows, sumsColumns) = (empty(outputs, dtype: dtype), empty(inputs + 1, dtype: dtype));
+                FusedPasses.SquaredSums(gradientWeight, gradientBias, sumsRows, sumsColumns);
+                var (rowFactor, columnFactor) = (empty(outputs, dtype: dtype), empty(inputs + 1, dtype: dtype));
+                if (dtype == ScalarType.Float32)
+                    Factors<float>(state, sumsRows, sumsColumns, rowFactor, columnFactor, rate, correction, columnScale);
+                else
+                    Factors<double>(state, sumsRows, sumsColumns, rowFactor, columnFactor, rate, correction, columnScale);
+                _pending[atom] = (sumsRows, sumsColumns);
+                return new KroneckerMassInverse(rowFactor, columnFactor);
+            }
             var squareWeight = gradientWeight.square();
             var squareBias = gradientBias.square();
             var rowMeans = squareWeight.sum(1).add_(squareBias).div_(inputs + 1);
             var columnMeans = cat(new[] { squareWeight.mean(new long[] { 0 }), squareBias.mean().view(1) });
-            double rate = 1 - SecondMomentDecay;
-            var (rows, columns) = _moments.TryGetValue(atom, out var m)
-                ? (m.Rows.lerp(rowMeans, rate), m.Columns.lerp(columnMeans, rate))
-                : (rowMeans.mul_(rate), columnMeans.mul_(rate));
+            var (rows, columns) = (state.SecondMomentRows!.lerp(rowMeans, rate), state.SecondMomentColumns!.lerp(columnMeans, rate));
             _pending[atom] = (rows, columns);
 
             // ρ = 1 / (√(r/mean r) + ε_r); γ = η / (√(in + 1) · (√(c / (1 − β₂ᵗ)) + ε_c)).
             var rowInverse = (rows / rows.mean().add_(1e-30)).sqrt_().add_(RowEpsilon).reciprocal_();
-            var columnInverse = (columns / (1 - Math.Pow(SecondMomentDecay, step))).sqrt_().add_(ColumnEpsilon).reciprocal_()
-                .mul_(learningRate / Math.Sqrt(inputs + 1));
+            var columnInverse = (columns / correction).sqrt_().add_(ColumnEpsilon).reciprocal_().mul_(columnScale);
             return new KroneckerMassInverse(rowInverse, columnInverse);
         }
 
-        public override (Tensor Weight, Tensor Bias, double Rate) Apply(Dense atom, Tensor directionWeight, Tensor directionBias, long step,
+        /// <summary>
+        /// The step's moments and <c>D⁻¹</c>'s factors from the squared sums, as the torch path computes them: on entry
+        /// <paramref name="rows"/> and <paramref name="columns"/> hold the sums of squares of <c>[g_W, g_b]</c>'s rows and
+        /// columns; on exit the new moments <c>r ← r + (1 − β₂)(mean − r)</c>, <c>c</c> likewise (not yet committed to the
+        /// state), and <paramref name="rowFactor"/> ρ, <paramref name="columnFactor"/> γ. In Float64, rounded once.
+        /// </summary>
+        private static void Factors<T>(LayerOptimizerState state, Tensor rows, Tensor columns, Tensor rowFactor, Tensor columnFactor,
+            double rate, double correction, double columnScale) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            Span<T> r = FusedPasses.Elements<T>(rows), c = FusedPasses.Elements<T>(columns), rho = FusedPasses.Elements<T>(rowFactor), gamma = FusedPasses.Elements<T>(columnFactor);
+            ReadOnlySpan<T> r0 = FusedPasses.Elements<T>(state.SecondMomentRows!), c0 = FusedPasses.Elements<T>(state.SecondMomentColumns!);
+            int outputs = r.Length, augmented = c.Length;
+            double total = 0;
+            for (int i = 0; i < outputs; i++)
+            {
+                double old = double.CreateTruncating(r0[i]);
+                r[i] = T.CreateTruncating(old + rate * (double.CreateTruncating(r[i]) / augmented - old));
+                total += double.CreateTruncating(r[i]);
+            }
+            double mean = total / outputs + 1e-30;
+            for (int i = 0; i < outputs; i++)
+                rho[i] = T.CreateTruncating(1 / (Math.Sqrt(double.CreateTruncating(r[i]) / mean) + RowEpsilon));
+            for (int j = 0; j < augmented; j++)
+            {
+                double old = double.CreateTruncating(c0[j]);
+                c[j] = T.CreateTruncating(old + rate * (double.CreateTruncating(c[j]) / outputs - old));
+                gamma[j] = T.CreateTruncating(columnScale / (Math.Sqrt(double.CreateTruncating(c[j]) / correction) + ColumnEpsilon));
+            }
+        }
+
+        public override (Tensor Weight, Tensor Bias, double Rate) Apply(Dense atom, LayerOptimizerState state, Tensor directionWeight, Tensor directionBias, long step,
             double learningRate, double scheduleFactor)
         {
             var (rows, columns) = _pending[atom];
             _pending.Remove(atom);
-            if (_moments.TryGetValue(atom, out var old))
-            {
-                old.Rows.Dispose();
-                old.Columns.Dispose();
-            }
-            _moments[atom] = (rows.DetachFromDisposeScope(), columns.DetachFromDisposeScope());
+            state.SecondMomentRows!.copy_(rows);
+            state.SecondMomentColumns!.copy_(columns);
 
-            var (averageWeight, averageBias) = _average.For(atom);
+            var (averageWeight, averageBias) = (state.MomentumWeight!, state.MomentumBias!);
+            double rate = scheduleFactor / (1 - Math.Pow(Momentum, step));
+            if (FusedPasses.Applies(atom.Weight, averageWeight, directionWeight) && FusedPasses.Applies(atom.Bias, averageBias, directionBias))
+            {
+                // One pass over w, m and u instead of two torch passes over m and w.
+                FusedPasses.AverageAndStep(atom.Weight, averageWeight, directionWeight, Momentum, rate);
+                FusedPasses.AverageAndStep(atom.Bias, averageBias, directionBias, Momentum, rate);
+                return (averageWeight, averageBias, rate);
+            }
             averageWeight.lerp_(directionWeight, 1 - Momentum);
             averageBias.lerp_(directionBias, 1 - Momentum);
-            double rate = scheduleFactor / (1 - Math.Pow(Momentum, step));
             atom.Weight.add_(averageWeight, -rate);
             atom.Bias.add_(averageBias, -rate);
             return (averageWeight, averageBias, rate);
         }
 
-        public override void ResetMomentum()
-        {
-            _average.Zero();
-            _pending.Clear();
-        }
-
-        public override List<Tensor?> ExportState(IReadOnlyList<Dense> atoms) => atoms.SelectMany(atom =>
-            _average.Export(atom).Concat(_moments.TryGetValue(atom, out var m)
-                ? new[] { m.Rows.clone().DetachFromDisposeScope(), m.Columns.clone().DetachFromDisposeScope() }
-                : new Tensor?[] { null, null })).ToList();
-
-        public override void ImportState(IReadOnlyList<Dense> atoms, IReadOnlyList<Tensor?> state)
-        {
-            CheckCount(atoms, state, 4, "adaptive-mass");
-            Dispose();
-            for (int i = 0; i < atoms.Count; i++)
-            {
-                _average.Import(atoms[i], state[4 * i], state[4 * i + 1]);
-                if (state[4 * i + 2] is { } rows && state[4 * i + 3] is { } columns)
-                    _moments[atoms[i]] = (rows.clone().DetachFromDisposeScope(), columns.clone().DetachFromDisposeScope());
-            }
-        }
-
-        public override void Dispose()
-        {
-            _average.Dispose();
-            foreach (var (rows, columns) in _moments.Values)
-            {
-                rows.Dispose();
-                columns.Dispose();
-            }
-            _moments.Clear();
-            _pending.Clear();
-        }
+        public override void Forget() => _pending.Clear();
     }
 }

@@ -22,46 +22,93 @@ namespace MLNetRiemannian.Optimization
     {
         private readonly RiemannianModule _network;
         private readonly Loss _loss;
-        private readonly OutputMetric _metric;
-        private OutputFactor _factor;
-        private UpdateRule _rule;
+        private readonly OutputFactor _factor;
+        private readonly UpdateRule _rule;
+        private readonly Dictionary<Dense, LayerOptimizerState> _state;
+        private readonly ParameterBuffer? _gradient, _direction, _momentum;
+        private const int StepsBetweenHeapChecks = 16;
         private CurvatureSamples? _kept;
-        private const int StepsBetweenHeapTrims = 16;
-        private int _curvatureBatchSize, _refreshSteps = 1;
-        private long _plannedSteps;
-        private LearningRateSchedule _schedule = LearningRateSchedule.Constant;
-        private double _l2;
 
-        /// <summary>Creates the optimizer for <paramref name="network"/>, with each layer's own fixed mass.</summary>
+        /// <summary>Creates the optimizer for <paramref name="network"/>, with each layer's own fixed mass and the metric's exact factor.</summary>
         /// <param name="network">The model; its <see cref="Dense"/> atoms are updated in place.</param>
         /// <param name="loss">The per-sample loss.</param>
         /// <param name="metric">The output metric M.</param>
         /// <param name="learningRate">η &gt; 0.</param>
         /// <param name="momentum">Heavy-ball momentum β in [0, 1) on the Riemannian direction; 0 (default) is the paper's plain step.</param>
         /// <param name="precision">Precision of the inner solve; <see cref="SolvePrecision.Single"/> by default.</param>
+        /// <param name="curvatureBatchSize">
+        /// How many samples of each batch enter the metric (the first ones; batches are shuffled): the gradient uses the
+        /// whole batch, the Woodbury system only <c>b·k</c> rows. 0, the default, uses the whole batch.
+        /// </param>
+        /// <param name="l2Regularization">λ ≥ 0: adds <c>λ·W</c> to each weight gradient (not to biases). 0 by default.</param>
+        /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names it and its value.</exception>
         public RiemannianSgd(RiemannianModule network, Loss loss, OutputMetric metric, double learningRate,
-            double momentum = 0, SolvePrecision precision = SolvePrecision.Single)
+            double momentum = 0, SolvePrecision precision = SolvePrecision.Single, int curvatureBatchSize = 0, double l2Regularization = 0)
+            : this(network, loss, metric, new OptimizerPlan
+            {
+                LearningRate = learningRate, Rule = UpdateRulePlan.HeavyBall(momentum), Precision = precision,
+                CurvatureRows = curvatureBatchSize, L2Regularization = l2Regularization,
+            })
+        {
+        }
+
+        /// <summary>Creates the optimizer for <paramref name="network"/> with every setting of <paramref name="plan"/>, which it keeps for the whole run.</summary>
+        /// <param name="network">The model; its <see cref="Dense"/> atoms are updated in place.</param>
+        /// <param name="loss">The per-sample loss.</param>
+        /// <param name="metric">The output metric M.</param>
+        /// <param name="plan">The resolved settings; validated here.</param>
+        /// <param name="generator">Draws a sampled output factor's rows (<see cref="OptimizerPlan.OutputRank"/> &gt; 0); required then.</param>
+        /// <exception cref="ArgumentOutOfRangeException">A setting of the plan is out of range; the message names it.</exception>
+        internal RiemannianSgd(RiemannianModule network, Loss loss, OutputMetric metric, OptimizerPlan plan, Generator? generator = null)
         {
             ArgumentNullException.ThrowIfNull(network);
             ArgumentNullException.ThrowIfNull(loss);
             ArgumentNullException.ThrowIfNull(metric);
-            if (!(learningRate > 0) || double.IsInfinity(learningRate))
-                throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, $"Invalid learning rate: {learningRate}. It must be positive and finite.");
-            _rule = UpdateRule.HeavyBall(momentum);
+            ArgumentNullException.ThrowIfNull(plan);
+            plan.Validate();
+            Plan = plan;
             _network = network;
             _loss = loss;
-            _metric = metric;
-            _factor = metric.ExactFactor();
-            LearningRate = learningRate;
-            Precision = precision;
+            _factor = plan.OutputRank > 0
+                ? metric.FactorOfRank(plan.OutputRank, generator ?? throw new ArgumentNullException(nameof(generator), "A sampled output factor (OutputRank > 0) draws from a generator."))
+                : metric.ExactFactor();
+            _rule = plan.Rule.Create();
+            // Every parameter-sized tensor a step writes lives in flat buffers made here, once per fit (a network of mixed
+            // dtypes or devices steps through fresh tensors instead).
+            var atoms = network.Atoms;
+            if (atoms.Count > 0 && atoms.All(a => a.Weight.dtype == atoms[0].Weight.dtype && a.Weight.device_type == TorchSharp.DeviceType.CPU))
+            {
+                var layout = ParameterLayout.Of(atoms);
+                _gradient = new ParameterBuffer(layout, atoms[0].Weight.dtype);
+                _direction = new ParameterBuffer(layout, atoms[0].Weight.dtype);
+                _momentum = _rule.KeepsMomentum ? new ParameterBuffer(layout, atoms[0].Weight.dtype) : null;
+            }
+            _state = atoms.ToDictionary(atom => atom, atom => _rule.NewState(atom, _momentum?.Of(atom)));
+            LearningRate = plan.LearningRate;
+            Diagnostics = plan.RecordDiagnostics ? new TrainingDiagnostics(network.Atoms) : null;
             Interop.GlibcAllocator.Configure();
         }
 
-        /// <summary>η.</summary>
-        public double LearningRate { get; set; }
+        /// <summary>The settings the optimizer was made with.</summary>
+        internal OptimizerPlan Plan { get; }
+
+        /// <summary>The rule the plan asked for (the step benchmark times its parts).</summary>
+        internal UpdateRule Rule => _rule;
+
+        /// <summary>The flat buffers a step writes its gradient, direction and momentum into (none when the network's layers differ in type or device).</summary>
+        internal IEnumerable<Tensor> Buffers => new[] { _gradient, _direction, _momentum }.OfType<ParameterBuffer>().Select(b => b.Flat);
+
+        /// <summary>The state of <paramref name="atom"/>, one of the network's dense layers.</summary>
+        internal LayerOptimizerState StateOf(Dense atom) => _state[atom];
+
+        /// <summary>η now: the plan's, halved by each <see cref="HalveLearningRate"/> (a recovery from a non-finite step).</summary>
+        public double LearningRate { get; private set; }
 
         /// <summary>Precision of the inner solve.</summary>
-        public SolvePrecision Precision { get; }
+        public SolvePrecision Precision => Plan.Precision;
+
+        /// <summary>Steps each draw of curvature samples serves (<see cref="OptimizerPlan.CurvatureRefreshSteps"/>).</summary>
+        public int CurvatureRefreshSteps => Plan.CurvatureRefreshSteps;
 
         /// <summary>Numerical trouble recovered from so far (jitter, Float64 fallbacks, refused steps).</summary>
         public NumericalEvents Events { get; } = new();
@@ -70,100 +117,23 @@ namespace MLNetRiemannian.Optimization
         public long Steps { get; private set; }
 
         /// <summary>
-        /// The mass and momentum rule (docs/method.md sections 8 and 9): each layer's fixed mass with heavy-ball momentum
-        /// (from the constructor) or the adaptive Kronecker mass. Setting it replaces the rule and its state.
-        /// </summary>
-        internal UpdateRule Rule
-        {
-            get => _rule;
-            set
-            {
-                ArgumentNullException.ThrowIfNull(value);
-                _rule.Dispose();
-                _rule = value;
-            }
-        }
-
-        /// <summary>
-        /// Steps each draw of curvature samples serves (docs/method.md section 9.2): the samples' inputs and pulled-back
-        /// factor rows at every layer are kept for this many steps, so the steps in between pull back the gradient alone.
-        /// 1, the default, refreshes every step.
-        /// </summary>
-        public int CurvatureRefreshSteps
-        {
-            get => _refreshSteps;
-            set
-            {
-                _refreshSteps = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"Invalid curvature refresh steps: {value}. It must be ≥ 1.");
-                ForgetCurvature();
-            }
-        }
-
-        /// <summary>The learning rate's schedule over <see cref="PlannedSteps"/>; constant by default.</summary>
-        public LearningRateSchedule Schedule
-        {
-            get => _schedule;
-            set => _schedule = value ?? throw new ArgumentNullException(nameof(value));
-        }
-
-        /// <summary>The steps the run plans (epochs × batches per epoch), over which <see cref="Schedule"/> runs; 0, the default, holds its factor at 1.</summary>
-        public long PlannedSteps
-        {
-            get => _plannedSteps;
-            set => _plannedSteps = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"Invalid planned steps: {value}. It must be ≥ 0.");
-        }
-
-        /// <summary>
         /// Steps skipped so far because the batch's example weights, or those of its curvature rows, sum to 0: the weighted
         /// mean <c>ω = w / Σw</c> does not exist there, and such a batch carries no information, so the step changes
         /// nothing (neither the parameters nor the momentum).
         /// </summary>
         public int ZeroWeightBatches { get; private set; }
 
-        /// <summary>
-        /// How many samples of each batch enter the metric (the first ones; batches are shuffled): the gradient uses
-        /// the whole batch, the Woodbury system only <c>b·r</c> rows (curvature subsampling). 0, the default, uses the
-        /// whole batch.
-        /// </summary>
-        public int CurvatureBatchSize
-        {
-            get => _curvatureBatchSize;
-            set
-            {
-                _curvatureBatchSize = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"Invalid curvature batch size: {value}. It must be ≥ 0.");
-                ForgetCurvature();
-            }
-        }
+        /// <summary>Every step's training diagnostics (docs/method.md section 1) when the plan records them, else null.</summary>
+        internal TrainingDiagnostics? Diagnostics { get; }
 
         /// <summary>
-        /// How the curvature samples' factor rows are made: the metric's exact factor (the default) or one of fixed rank
-        /// from <see cref="OutputMetric.FactorOfRank"/>, which bounds every inner system at <c>b·k</c> rows whatever the
-        /// number of outputs.
+        /// When set, called at the end of each part of a step with the part's name ("forward", "784→256: mass", "update"
+        /// …), so the step benchmark can measure every part inside the real step's sequence. Null, the default, costs nothing.
         /// </summary>
-        /// <exception cref="ArgumentException">The factor belongs to another metric than the optimizer's.</exception>
-        public OutputFactor OutputFactor
-        {
-            get => _factor;
-            set
-            {
-                ArgumentNullException.ThrowIfNull(value);
-                _factor = ReferenceEquals(value.Metric, _metric) ? value
-                    : throw new ArgumentException("The output factor must come from the optimizer's own output metric.", nameof(value));
-                ForgetCurvature();
-            }
-        }
+        internal Action<string>? Probe { get; set; }
 
-        /// <summary>λ ≥ 0: adds <c>λ·W</c> to each weight gradient (not to biases). 0 by default.</summary>
-        public double L2Regularization
-        {
-            get => _l2;
-            set => _l2 = value >= 0 && !double.IsInfinity(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"Invalid L2 regularization: {value}. It must be finite and ≥ 0.");
-        }
-
-        /// <summary>
-        /// When set, every step adds its training diagnostics here (docs/method.md section 1); null, the default, costs nothing.
-        /// </summary>
-        internal TrainingDiagnostics? Diagnostics { get; set; }
+        /// <summary>Halves η for the rest of training (the fit loop's recovery from a non-finite step).</summary>
+        internal void HalveLearningRate() => LearningRate /= 2;
 
         /// <summary>
         /// Takes one step on a mini-batch and returns the batch loss before the step.
@@ -199,30 +169,33 @@ namespace MLNetRiemannian.Optimization
             {
                 step = Directions(input, target, weights);
                 CheckFinite(step.Layers); // before anything changes, so a refused step leaves no trace
+                Probe?.Invoke("finite check");
             }
             catch (NonFiniteStepException)
             {
                 Events.NonFiniteSteps++;
+                _rule.Forget();
                 throw;
             }
             var (loss, output, layers) = step;
             long t = Steps + 1;
-            double factor = _plannedSteps > 0 ? _schedule.Factor(t, _plannedSteps) : 1;
+            double factor = Plan.PlannedSteps > 0 ? Plan.Schedule.Factor(t, Plan.PlannedSteps) : 1;
             foreach (var layer in layers)
             {
-                var (appliedWeight, appliedBias, rate) = _rule.Apply(layer.Atom, layer.DirectionWeight, layer.DirectionBias, t, LearningRate, factor);
+                var (appliedWeight, appliedBias, rate) = _rule.Apply(layer.Atom, _state[layer.Atom], layer.DirectionWeight, layer.DirectionBias, t, LearningRate, factor);
                 Diagnostics?.AddLayer(layer, appliedWeight, appliedBias, rate);
             }
+            Probe?.Invoke("update");
             Steps = t;
             if (_kept is not null) _kept.Age++;
+            // Large freed inner systems pile up in the OpenMP threads' arenas; a step that frees little is not trimmed (see GlibcAllocator).
+            if (Steps % StepsBetweenHeapChecks == 0 && Interop.GlibcAllocator.ReleaseFreeMemoryIfLarge()) Probe?.Invoke("heap trim");
             if (Diagnostics is { } diagnostics)
             {
                 var after = _network.Forward(input);
                 var w = ExampleWeights(weights, after);
                 diagnostics.AddLossChange(loss.to_type(ScalarType.Float64).item<double>(), BatchLoss(after, target, w / w.sum()).to_type(ScalarType.Float64).item<double>());
             }
-            // Freed step buffers otherwise accumulate in the OpenMP threads' malloc arenas (see GlibcAllocator).
-            if (Steps % StepsBetweenHeapTrims == 0) Interop.GlibcAllocator.ReleaseFreeMemory();
             return (loss, output);
         }
 
@@ -235,24 +208,29 @@ namespace MLNetRiemannian.Optimization
         {
             var trace = new ForwardTrace();
             var output = _network.Forward(input, trace);
-            var w = ExampleWeights(weights, output);
-            var omega = w / w.sum();
+            Probe?.Invoke("forward");
+            // ω = w / Σw; without example weights ω = 1/B, and the loss and its gradient take it as a number.
+            var w = weights is null ? null : ExampleWeights(weights, output);
+            var omega = w is null ? null : w / w.sum();
 
-            var loss = BatchLoss(output, target, omega);
-            if (!loss.isfinite().item<bool>()) throw new NonFiniteStepException("loss");
-            var gradient = _loss.Gradient(output, target) * omega.unsqueeze(1);
+            var loss = omega is null ? _loss.Value(output, target).mean() : BatchLoss(output, target, omega);
+            if (!double.IsFinite(loss.to_type(ScalarType.Float64).item<double>())) throw new NonFiniteStepException("loss");
+            var gradient = omega is null ? _loss.Gradient(output, target) * (1.0 / output.shape[0]) : _loss.Gradient(output, target) * omega.unsqueeze(1);
+            Probe?.Invoke("loss and its gradient");
 
             IReadOnlyList<AtomPullback> gradients;
             CurvatureSamples curvature;
-            if (_kept is { } kept && kept.Age < _refreshSteps)
+            if (_kept is { } kept && kept.Age < Plan.CurvatureRefreshSteps)
             {
                 _network.Pullback(gradient.unsqueeze(1), trace, toInput: false);
                 (gradients, curvature) = (trace.Atoms, kept);
+                Probe?.Invoke("gradient pullback");
             }
             else
             {
-                (gradients, curvature) = PullBack(trace, output, target, w, gradient);
-                if (_refreshSteps > 1)
+                (gradients, curvature) = PullBack(trace, output, target, w ?? ExampleWeights(null, output), gradient);
+                Probe?.Invoke("curvature draw and pullback");
+                if (Plan.CurvatureRefreshSteps > 1)
                 {
                     _kept?.Dispose();
                     _kept = curvature.Detached();
@@ -266,15 +244,24 @@ namespace MLNetRiemannian.Optimization
                 var (atom, x, rows) = gradients[i];
                 var samples = curvature.Layers[i];
                 var delta = rows.select(1, rows.shape[1] - 1); // ∂ℓ/∂z, [B, out]: the last row
-                var gradientWeight = x.TransposedTimes(delta);
-                if (_l2 > 0) gradientWeight.add_(atom.Weight, _l2);
-                var gradientBias = delta.sum(dim: 0);
-                var mass = _rule.Mass(atom, gradientWeight, gradientBias, Steps + 1, LearningRate);
+                Tensor gradientWeight, gradientBias;
+                if (_gradient is { } buffer)
+                {
+                    (gradientWeight, gradientBias) = buffer.Of(atom);
+                    x.TransposedTimesInto(gradientWeight, delta);
+                    gradientBias.copy_(delta.sum(dim: 0));
+                }
+                else (gradientWeight, gradientBias) = (x.TransposedTimes(delta), delta.sum(dim: 0));
+                if (Plan.L2Regularization > 0) gradientWeight.add_(atom.Weight, Plan.L2Regularization);
+                Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: gradient");
+                var mass = _rule.Mass(atom, _state[atom], gradientWeight, gradientBias, Steps + 1, LearningRate);
+                Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: mass");
                 Action<double>? report = diagnostics is null ? null : c => diagnostics.AddCondition(atom, c);
                 // The output layer under the identity metric receives the metric's factor untouched: R_b = √ω_b·I.
                 var (uWeight, uBias) = samples.IdentityFactor && !mass.IsExplicit
-                    ? WoodburyStep.DirectionForIdentityFactor(atom, mass, samples.Input, curvature.Root, gradientWeight, gradientBias, Precision, Events, report)
-                    : WoodburyStep.Direction(atom, mass, samples.Input, samples.Factor, gradientWeight, gradientBias, Precision, Events, report);
+                    ? WoodburyStep.DirectionForIdentityFactor(atom, mass, samples.Input, curvature.Root, gradientWeight, gradientBias, Precision, Events, report, _direction?.Of(atom))
+                    : WoodburyStep.Direction(atom, mass, samples.Input, samples.Factor, gradientWeight, gradientBias, Precision, Events, report, _direction?.Of(atom));
+                Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: Woodbury solve");
                 layers.Add(new LayerStep(atom, mass, gradientWeight, gradientBias, uWeight, uBias, samples.Input, samples.Factor));
             }
             return (loss, output, layers);
@@ -294,7 +281,7 @@ namespace MLNetRiemannian.Optimization
             var factor = _factor.Draw(output.narrow(0, 0, curvature), target.narrow(0, 0, curvature), Events) * root.view(-1, 1, 1);
             long rank = factor.shape[1];
             // Only the identity metric's exact factor is √ω_b·I at the output layer; a sketch of it is not.
-            bool identity = _metric is IdentityMetric && _factor.IsExact((int)output.shape[1]);
+            bool identity = _factor.IsIdentity((int)output.shape[1]);
 
             // One pullback carries the factor rows and the gradient row together when every sample is in the metric;
             // with a curvature subset, the factor rows go back through a trace of those samples only, so the other
@@ -319,7 +306,7 @@ namespace MLNetRiemannian.Optimization
             return (gradients, new CurvatureSamples(layers, root));
         }
 
-        private long CurvatureRows(long batch) => _curvatureBatchSize > 0 ? Math.Min(_curvatureBatchSize, batch) : batch;
+        private long CurvatureRows(long batch) => Plan.CurvatureRows > 0 ? Math.Min(Plan.CurvatureRows, batch) : batch;
 
         /// <summary>Forgets the kept curvature samples, so the next step draws new ones (the parameters or the sampling changed).</summary>
         internal void ForgetCurvature()
@@ -344,7 +331,7 @@ namespace MLNetRiemannian.Optimization
         {
             var atoms = _network.Atoms;
             long rows = samples * _factor.Rows(outputs);
-            bool identity = _metric is IdentityMetric && _factor.IsExact(outputs);
+            bool identity = _factor.IsIdentity(outputs);
             return string.Join(", ", atoms.Select((atom, i) =>
             {
                 bool output = i == atoms.Count - 1;
@@ -362,8 +349,10 @@ namespace MLNetRiemannian.Optimization
         /// <summary>The weighted mean loss <c>Σ_b ω_b l(ŷ_b, y_b)</c>, <c>ω_b = w_b / Σ w</c>.</summary>
         private Tensor BatchLoss(Tensor output, Tensor target, Tensor omega) => (_loss.Value(output, target) * omega).sum();
 
-        private static void CheckFinite(List<LayerStep> layers)
+        private void CheckFinite(List<LayerStep> layers)
         {
+            // Every layer's direction is in the flat buffer: one pass over it.
+            if (_direction is { } buffer && FusedPasses.Applies(buffer.Flat) && FusedPasses.AllFinite(buffer.Flat)) return;
             var checks = new List<Tensor>(2 * layers.Count);
             foreach (var layer in layers)
             {
@@ -379,26 +368,40 @@ namespace MLNetRiemannian.Optimization
         /// <summary>Forgets the momentum (after the parameters were restored to an earlier state) and the kept curvature samples.</summary>
         internal void ResetMomentum()
         {
-            _rule.ResetMomentum();
+            foreach (var state in _state.Values) state.ResetMomentum();
+            _rule.Forget();
             ForgetCurvature();
         }
 
-        /// <summary>Copies of the rule's state (see <see cref="UpdateRule.ExportState"/>) and the step counter, detached from dispose scopes.</summary>
-        internal (List<Tensor?> State, long Steps) ExportState() => (_rule.ExportState(_network.Atoms), Steps);
-
-        /// <summary>Replaces the rule's state and the step counter with copies of what <see cref="ExportState"/> gave; the curvature is drawn anew.</summary>
-        internal void ImportState(IReadOnlyList<Tensor?> state, long steps)
+        /// <summary>A copy of the optimizer's state (<see cref="OptimizerState"/>), outside every dispose scope.</summary>
+        internal OptimizerState ExportState() => new()
         {
-            _rule.ImportState(_network.Atoms, state);
-            Steps = steps;
+            Steps = Steps, LearningRate = LearningRate, Layers = _network.Atoms.Select(atom => _state[atom].Clone()).ToList(),
+        };
+
+        /// <summary>Overwrites the optimizer's state with <paramref name="saved"/>'s (copied); the curvature is drawn anew.</summary>
+        /// <exception cref="System.IO.InvalidDataException">The saved state belongs to another rule or network.</exception>
+        internal void ImportState(OptimizerState saved)
+        {
+            var atoms = _network.Atoms;
+            if (saved.Layers.Count != atoms.Count)
+                throw new System.IO.InvalidDataException($"The saved optimizer state has {saved.Layers.Count} layers; the network has {atoms.Count}.");
+            for (int i = 0; i < atoms.Count; i++) _state[atoms[i]].CopyFrom(saved.Layers[i], $"{atoms[i].InputSize}→{atoms[i].OutputSize}");
+            Steps = saved.Steps;
+            LearningRate = saved.LearningRate;
+            _rule.Forget();
             ForgetCurvature();
         }
 
-        /// <summary>Releases the rule's state and the kept curvature samples (the network is the caller's).</summary>
+        /// <summary>Releases the optimizer's state and the kept curvature samples (the network is the caller's).</summary>
         public void Dispose()
         {
-            _rule.Dispose();
+            foreach (var state in _state.Values) state.Dispose();
+            _rule.Forget();
             ForgetCurvature();
+            _gradient?.Dispose();
+            _direction?.Dispose();
+            _momentum?.Dispose();
         }
     }
 }

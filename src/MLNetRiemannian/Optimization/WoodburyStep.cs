@@ -36,9 +36,13 @@ namespace MLNetRiemannian.Optimization
         /// <param name="precision">Precision of the inner system.</param>
         /// <param name="events">Counts jitter retries and Float64 fallbacks of the inner Cholesky factorization.</param>
         /// <param name="reportCondition">When given, receives the estimated condition number of S (diagnostics; costs extra work).</param>
+        /// <param name="into">
+        /// When given, u is written into this pair (of the gradient's shapes and type, not the gradient itself) and returned,
+        /// so the step allocates nothing of parameter size; else u is a new pair in the caller's dispose scope.
+        /// </param>
         public static (Tensor Weight, Tensor Bias) Direction(
             Dense atom, MassInverse mass, InputBatch input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
-            Action<double>? reportCondition = null)
+            Action<double>? reportCondition = null, (Tensor Weight, Tensor Bias)? into = null)
         {
             using var scope = NewDisposeScope();
             var layerType = gradientWeight.dtype;
@@ -63,12 +67,25 @@ namespace MLNetRiemannian.Optimization
 
             // u = D⁻¹ (g − Kᵀ v), Kᵀ v = Pᵀ X̃ with P_b = v_bᵀ R_b: D⁻¹ is applied once, to the difference.
             var p = v.bmm(r).view(batch, outputs);
-            return Finish(mass, x, g, p, layerType);
+            return Finish(mass, x, g, p, (gradientWeight, gradientBias), into);
         }
 
-        /// <summary><c>D⁻¹ (g − Pᵀ X̃)</c> in the layer's dtype, moved to the caller's dispose scope.</summary>
-        private static (Tensor Weight, Tensor Bias) Finish(MassInverse mass, InputBatch x, (Tensor Weight, Tensor Bias) g, Tensor p, ScalarType layerType)
+        /// <summary>
+        /// <c>D⁻¹ (g − Pᵀ X̃)</c> in the layer's dtype: into <paramref name="into"/> when given (<c>Pᵀ X̃</c> by a GEMM into
+        /// it, then <c>D⁻¹</c> of the difference in one pass), else moved to the caller's dispose scope.
+        /// </summary>
+        private static (Tensor Weight, Tensor Bias) Finish(MassInverse mass, InputBatch x, (Tensor Weight, Tensor Bias) g, Tensor p,
+            (Tensor Weight, Tensor Bias) gradient, (Tensor Weight, Tensor Bias)? into)
         {
+            var layerType = gradient.Weight.dtype;
+            if (into is { } u)
+            {
+                if (p.dtype != layerType) (x, p) = (x.ToType(layerType), p.to_type(layerType));
+                x.TransposedTimesInto(u.Weight, p);
+                u.Bias.copy_(p.sum(dim: 0));
+                mass.ApplyToDifference(gradient.Weight, gradient.Bias, u.Weight, u.Bias);
+                return u;
+            }
             var (uWeight, uBias) = mass.ApplyInPlace(x.MinusTransposedTimes(g.Weight, p).to_type(layerType), (g.Bias - p.sum(dim: 0)).to_type(layerType));
             return (uWeight.MoveToOuterDisposeScope(), uBias.MoveToOuterDisposeScope());
         }
@@ -88,9 +105,10 @@ namespace MLNetRiemannian.Optimization
         /// <param name="precision">Precision of the inner system.</param>
         /// <param name="events">Counts jitter retries and Float64 fallbacks of the inner Cholesky factorization.</param>
         /// <param name="reportCondition">When given, receives the condition number of S (exact here, from the blocks' eigenvalues).</param>
+        /// <param name="into">As for <see cref="Direction"/>.</param>
         public static (Tensor Weight, Tensor Bias) DirectionForIdentityFactor(
             Dense atom, MassInverse mass, InputBatch input, Tensor scale, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
-            Action<double>? reportCondition = null)
+            Action<double>? reportCondition = null, (Tensor Weight, Tensor Bias)? into = null)
         {
             using var scope = NewDisposeScope();
             var layerType = gradientWeight.dtype;
@@ -110,7 +128,7 @@ namespace MLNetRiemannian.Optimization
                 : cholesky_solve(rhs.t().unsqueeze(2).to_type(cholesky.dtype), cholesky, upper: false).squeeze(2).t().to_type(solveType);
 
             // u = D⁻¹ (g − Kᵀ v), Kᵀ v = Pᵀ X̃ with P_b = √ω_b v_b.
-            return Finish(mass, x, g, v.mul_(root), layerType);
+            return Finish(mass, x, g, v.mul_(root), (gradientWeight, gradientBias), into);
         }
 
         /// <summary>λ_max / λ_min over one symmetric matrix or a batch of them (the blocks of a block-diagonal one).</summary>

@@ -184,5 +184,25 @@ namespace MLNetRiemannian.Trainers
     {
         /// <summary>The steps the run plans over <paramref name="rows"/> training rows: epochs × batches per epoch (the schedule's length).</summary>
         public long PlannedSteps(long rows) => Epochs * ((rows + BatchSize - 1) / BatchSize);
+
+        /// <summary>
+        /// The optimizer's settings for <paramref name="options"/> at these sizes over <paramref name="rows"/> training rows:
+        /// the options resolved once (η, schedule, rule), so the optimizer, the log and the checkpoint read the same values.
+        /// </summary>
+        public Optimization.OptimizerPlan OptimizerPlan(RiemannianMlpTrainerOptions options, long rows) => new()
+        {
+            LearningRate = Defaults.LearningRate(options),
+            Schedule = Defaults.Schedule(options),
+            PlannedSteps = PlannedSteps(rows),
+            Rule = options.MassKind == MassKind.Adaptive
+                ? Optimization.UpdateRulePlan.AdaptiveMass(options.Momentum, Defaults.SecondMomentDecay)
+                : Optimization.UpdateRulePlan.HeavyBall(options.Momentum),
+            CurvatureRows = CurvatureRows,
+            CurvatureRefreshSteps = CurvatureRefreshSteps,
+            OutputRank = OutputRank,
+            L2Regularization = options.L2Regularization,
+            Precision = options.SolvePrecision,
+            RecordDiagnostics = options.RecordDiagnostics,
+        };
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
+using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
 using static TorchSharp.torch;
 
@@ -46,26 +47,11 @@ namespace MLNetRiemannian.Trainers
         };
 
         /// <summary>
-        /// The optimizer the options describe for <paramref name="network"/>: the mass rule, learning rate, schedule over
-        /// the run's planned steps, curvature rows, output factor (its draws from <paramref name="generator"/>), refresh
-        /// and L2 penalty. The trainers and the benchmarks build it here, so they train alike.
+        /// The optimizer <paramref name="plan"/> describes for <paramref name="network"/> (a sampled output factor draws
+        /// from <paramref name="generator"/>). The trainers and the benchmarks build it here, so they train alike.
         /// </summary>
-        public static RiemannianSgd Optimizer(RiemannianMlpTrainerOptions options, RiemannianModule network, Loss loss, OutputMetric metric,
-            TrainingSizes sizes, long trainingRows, Generator generator)
-        {
-            var optimizer = new RiemannianSgd(network, loss, metric, Defaults.LearningRate(options), options.MassKind == MassKind.Fixed ? options.Momentum : 0,
-                options.SolvePrecision)
-            {
-                CurvatureBatchSize = sizes.CurvatureRows,
-                OutputFactor = sizes.OutputRank > 0 ? metric.FactorOfRank(sizes.OutputRank, generator) : metric.ExactFactor(),
-                L2Regularization = options.L2Regularization,
-                CurvatureRefreshSteps = sizes.CurvatureRefreshSteps,
-                Schedule = Defaults.Schedule(options),
-                PlannedSteps = sizes.PlannedSteps(trainingRows),
-            };
-            if (options.MassKind == MassKind.Adaptive) optimizer.Rule = UpdateRule.Adaptive(options.Momentum, Defaults.SecondMomentDecay);
-            return optimizer;
-        }
+        public static RiemannianSgd Optimizer(OptimizerPlan plan, RiemannianModule network, Loss loss, OutputMetric metric, Generator generator) =>
+            new(network, loss, metric, plan, generator);
 
         /// <summary>The output metric M the options choose, for <paramref name="loss"/>.</summary>
         public static OutputMetric Metric(RiemannianMlpTrainerOptions options, Loss loss) => options.OutputMetric switch

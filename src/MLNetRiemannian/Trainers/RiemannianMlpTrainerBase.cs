@@ -12,6 +12,7 @@ using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
 using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
+using MLNetRiemannian.Training;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Trainers
@@ -184,16 +185,15 @@ namespace MLNetRiemannian.Trainers
                 var trainingSizes = Defaults.Resolve(_options, new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs));
                 var (batchSize, curvatureBatchSize, outputRank, epochs, refreshSteps) = trainingSizes;
                 var outputMetric = RiemannianMlpNetwork.Metric(_options, loss);
-                using var optimizer = RiemannianMlpNetwork.Optimizer(_options, network, loss, outputMetric, trainingSizes, trainX.Rows, generator);
-                optimizer.Diagnostics = _options.RecordDiagnostics ? new TrainingDiagnostics(network.Atoms) : null;
+                var plan = trainingSizes.OptimizerPlan(_options, trainX.Rows);
+                using var optimizer = RiemannianMlpNetwork.Optimizer(plan, network, loss, outputMetric, generator);
                 TrainingMetric metric = _task == PredictionTask.Regression ? new TrainingMetric.RootMeanSquaredError() : new TrainingMetric.Accuracy();
                 ch.Info(MessageSensitivity.None,
                     $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {trainX.Rows} training rows" +
                     $"{(validation is { } v ? $", {v.X.Rows} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +
                     $"{(curvatureBatchSize is > 0 && curvatureBatchSize < batchSize ? $" (metric on {curvatureBatchSize} of them)" : "")}" +
-                    $"{(refreshSteps > 1 ? $", curvature rows refreshed every {refreshSteps} steps" : "")}; {optimizer.Rule.Name}, " +
-                    $"η = {Defaults.LearningRate(_options)}{(_options.MassKind == MassKind.Fixed ? $", μ = {_options.Mass}" : "")}, schedule {optimizer.Schedule} " +
-                    $"over {optimizer.PlannedSteps} steps, output metric {_options.OutputMetric} " +
+                    $"{(plan.CurvatureRefreshSteps > 1 ? $", curvature rows refreshed every {plan.CurvatureRefreshSteps} steps" : "")}; {plan}" +
+                    $"{(_options.MassKind == MassKind.Fixed ? $", μ = {_options.Mass}" : "")}, output metric {_options.OutputMetric} " +
                     (outputRank > 0 ? $"with a sampled factor of rank {outputRank} of {outputs}" : "with its exact factor") +
                     $"{(standardization is { } ls ? $"; label '{columns.LabelColumn}' standardized with mean {ls.Mean:G6} and scale {ls.Scale:G6}" : "")}.");
                 if (initial is not null)
@@ -221,9 +221,9 @@ namespace MLNetRiemannian.Trainers
                 if (resume is not null)
                 {
                     resume.CheckMatches(fingerprint, _options.CheckpointPath!);
-                    CheckpointChecks.Epochs(_options, resume.Epoch, epochs);
-                    history.AddRange(resume.History.Select(Summary));
-                    ch.Info(MessageSensitivity.None, $"Resuming from checkpoint '{_options.CheckpointPath}' after epoch {resume.Epoch}.");
+                    CheckpointChecks.Epochs(_options, resume.State.Epoch, epochs);
+                    history.AddRange(resume.State.History.Select(Summary));
+                    ch.Info(MessageSensitivity.None, $"Resuming from checkpoint '{_options.CheckpointPath}' after epoch {resume.State.Epoch}.");
                 }
                 var loop = new FitLoop(network, optimizer, metric);
                 var results = loop.Run(trainX, trainY, trainW, validation,

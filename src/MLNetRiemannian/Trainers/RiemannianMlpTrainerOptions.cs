@@ -3,6 +3,7 @@ using System.Threading;
 using Microsoft.ML;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
+using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
 using static TorchSharp.torch;
 
@@ -168,7 +169,7 @@ namespace MLNetRiemannian.Trainers
         /// <summary>With validation: stop after this many epochs without improvement and keep the best epoch's parameters (<see cref="RiemannianMlpModelParameters.Outcome"/> says so); 0 never stops early. Default 5.</summary>
         public int EarlyStoppingPatience = Defaults.EarlyStoppingPatience;
 
-        /// <summary>Precision of the Woodbury inner solve. Default <see cref="Optimization.SolvePrecision.Single"/>.</summary>
+        /// <summary>Precision of the Woodbury inner solve. Default <see cref="Numerics.SolvePrecision.Single"/>.</summary>
         public SolvePrecision SolvePrecision = SolvePrecision.Single;
 
         /// <summary>

@@ -12,7 +12,7 @@ namespace MLNetRiemannian.Training
     /// <summary>
     /// A checkpoint streamed to and from its file: no buffer of the whole payload, so any model that trains can be
     /// checkpointed with memory of one chunk beside it (a 75 M-weight model's payload, 3–4 Float64 copies of the weights,
-    /// once overflowed a MemoryStream). The bytes are those of the layout the checkpoint class documents.
+    /// once overflowed a MemoryStream). The bytes are those of the layout <see cref="Checkpoint"/> documents.
     /// </summary>
     internal static class CheckpointStreams
     {

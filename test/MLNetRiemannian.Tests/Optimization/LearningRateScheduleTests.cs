@@ -49,10 +49,8 @@ namespace MLNetRiemannian.Tests.Optimization
         {
             using var scope = NewDisposeScope();
             using var network = TestNetworks.Stack(ActivationKind.Tanh, ActivationKind.Tanh, 2, MassKind.Scalar, ScalarType.Float64, 9);
-            using var optimizer = new RiemannianSgd(network, new SquaredErrorLoss(), new IdentityMetric(), 0.3)
-            {
-                Schedule = LearningRateSchedule.Linear(0.25), PlannedSteps = 8,
-            };
+            using var optimizer = new RiemannianSgd(network, new SquaredErrorLoss(), new IdentityMetric(),
+                new OptimizerPlan { LearningRate = 0.3, Schedule = LearningRateSchedule.Linear(0.25), PlannedSteps = 8 });
             var generator = new Generator(4);
             for (long step = 1; step <= 9; step++)
             {

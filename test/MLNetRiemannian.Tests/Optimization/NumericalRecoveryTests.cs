@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
 using MLNetRiemannian.Tests.Reference;
 using MLNetRiemannian.Trainers;

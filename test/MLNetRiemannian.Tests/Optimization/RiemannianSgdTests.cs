@@ -1,7 +1,9 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
 using MLNetRiemannian.Tests.Reference;
 using TorchSharp;
@@ -30,13 +32,18 @@ namespace MLNetRiemannian.Tests.Optimization
         }
 
         [TestMethod]
-        public void NativeMemoryPlateausOverTwoHundredSteps()
+        [DataRow(false)]
+        [DataRow(true)]
+        public void NativeMemoryPlateausOverTwoHundredSteps(bool adaptive)
         {
-            // A Fashion-MNIST-sized layer: freed step buffers of several MB each are what piles up when they are not
-            // returned (about 6 MB a step at this size before the fix).
+            // A Fashion-MNIST-sized layer: freed step buffers of several MB each are what piled up when they were not
+            // returned (about 6 MB a step at this size before the optimizer trimmed the heap); the step now writes every
+            // parameter-sized tensor into its per-fit buffers and no longer trims, so this also guards that.
             var generator = new Generator(3);
             using var network = new Sequential(new Dense(784, 256, generator: generator), new ReLU(256), new Dense(256, 10, generator: generator));
-            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), 0.1, momentum: 0.9);
+            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), adaptive
+                ? new OptimizerPlan { LearningRate = 0.16, Rule = UpdateRulePlan.AdaptiveMass(0.9, 0.999), CurvatureRows = 16, CurvatureRefreshSteps = 8 }
+                : new OptimizerPlan { LearningRate = 0.1, Rule = UpdateRulePlan.HeavyBall(0.9) });
             using var x = rand(new long[] { 256, 784 }, generator: generator);
             using var y = randint(10, new long[] { 256 }, generator: generator);
             long liveAfterWarmUp = 0, rssAfterWarmUp = 0;
@@ -57,6 +64,48 @@ namespace MLNetRiemannian.Tests.Optimization
             long growth = ResidentBytes() - rssAfterWarmUp;
             TestContext.WriteLine($"resident memory: {rssAfterWarmUp >> 20} MB after step 40, {(rssAfterWarmUp + growth) >> 20} MB after step 200");
             Assert.IsTrue(growth < 64 << 20, $"resident memory grew by {growth >> 20} MB between step 40 and step 200");
+        }
+
+        [TestMethod]
+        [DataRow(true)]
+        [DataRow(false)]
+        public void AStepBetweenRefreshesCreatesNoParameterSizedTensor(bool adaptive)
+        {
+            using var scope = NewDisposeScope();
+            var generator = new Generator(2);
+            using var network = new Sequential(new Dense(64, 32, generator: generator), new ReLU(32), new Dense(32, 10, generator: generator));
+            var plan = new OptimizerPlan
+            {
+                LearningRate = 0.01, CurvatureRows = 4, CurvatureRefreshSteps = 4,
+                Rule = adaptive ? UpdateRulePlan.AdaptiveMass(0.9, 0.999) : UpdateRulePlan.HeavyBall(0.9),
+            };
+            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), plan);
+            var x = rand(new long[] { 8, 64 }, generator: generator);
+            var y = randint(10, new long[] { 8 }, generator: generator);
+            optimizer.Step(x, y); // draws the curvature rows
+            var owned = network.Atoms.SelectMany(a => new[] { a.Weight, a.Bias }).Concat(optimizer.Buffers).Append(x).Select(Memory).ToList();
+            long parameterSized = 64 * 32 / 2;
+            using (var step = NewDisposeScope())
+            {
+                Assert.AreEqual(1, optimizer.Steps % 4, "a step between refreshes");
+                optimizer.StepCore(new DenseInput(x), y, null);
+                foreach (var t in step.DisposablesView.OfType<Tensor>().Where(t => !t.IsInvalid && t.numel() >= parameterSized))
+                {
+                    var (start, end) = Memory(t);
+                    Assert.IsTrue(owned.Any(o => start >= o.Start && end <= o.End),
+                        $"a new tensor [{string.Join(", ", t.shape)}] of parameter size: the step should write into the parameters or the optimizer's buffers");
+                }
+            }
+            Assert.AreEqual(2, optimizer.Steps);
+        }
+
+        /// <summary>The address range of a contiguous CPU tensor's elements.</summary>
+        private static (nint Start, nint End) Memory(Tensor t)
+        {
+            var bytes = t.contiguous().bytes;
+            nint start = (nint)System.Runtime.CompilerServices.Unsafe.ByteOffset(ref System.Runtime.CompilerServices.Unsafe.NullRef<byte>(),
+                ref System.Runtime.InteropServices.MemoryMarshal.GetReference(bytes));
+            return (start, start + bytes.Length);
         }
 
         [TestMethod]

@@ -75,7 +75,7 @@ namespace MLNetRiemannian.Tests.Optimization
             RiemannianModule network, Loss loss, OutputMetric metric, int curvature, InputBatch input, Tensor target, Tensor weights)
         {
             using var noGrad = no_grad();
-            var optimizer = new RiemannianSgd(network, loss, metric, 1) { CurvatureBatchSize = curvature };
+            var optimizer = new RiemannianSgd(network, loss, metric, 1, curvatureBatchSize: curvature);
             var (batchLoss, _, layers) = optimizer.Directions(input, target, weights);
             return (batchLoss.to_type(ScalarType.Float64).item<double>(), network.Atoms.Select(atom =>
             {

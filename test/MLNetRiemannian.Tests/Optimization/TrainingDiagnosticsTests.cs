@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.ML;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
 using MLNetRiemannian.Tests.Reference;
 using MLNetRiemannian.Trainers;
@@ -37,13 +38,11 @@ namespace MLNetRiemannian.Tests.Optimization
             var conditions = network.Atoms.Select(atom => DenseInnerSystemCondition(network, atom, input)).ToArray();
             double before = ReferenceLoss(network, input, target);
 
-            using var optimizer = new RiemannianSgd(network, loss, new IdentityMetric(), eta, precision: SolvePrecision.Double)
-            {
-                Diagnostics = new TrainingDiagnostics(network.Atoms),
-            };
+            using var optimizer = new RiemannianSgd(network, loss, new IdentityMetric(),
+                new OptimizerPlan { LearningRate = eta, Precision = SolvePrecision.Double, RecordDiagnostics = true });
             optimizer.Step(input, target);
             double after = ReferenceLoss(network, input, target);
-            var diagnostics = optimizer.Diagnostics.Finish();
+            var diagnostics = optimizer.Diagnostics!.Finish();
 
             Assert.AreEqual(network.Atoms.Count, diagnostics.Layers.Count);
             for (int a = 0; a < network.Atoms.Count; a++)
@@ -72,16 +71,13 @@ namespace MLNetRiemannian.Tests.Optimization
             var (trainX, trainY, _, _) = Digits.Split();
             var generator = new Generator(2);
             var network = new Sequential(new Dense(64, 32, generator: generator), new ReLU(32), new Dense(32, 10, generator: generator));
-            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), 0.02)
-            {
-                Diagnostics = new TrainingDiagnostics(network.Atoms),
-            };
+            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), new OptimizerPlan { LearningRate = 0.02, RecordDiagnostics = true });
             for (long start = 0; start < 20 * 32; start += 32)
             {
                 using var step = NewDisposeScope();
                 optimizer.Step(trainX.narrow(0, start, 32), trainY.narrow(0, start, 32));
             }
-            var diagnostics = optimizer.Diagnostics.Finish();
+            var diagnostics = optimizer.Diagnostics!.Finish();
             TestContext.WriteLine($"20 plain steps, η 0.02: action {diagnostics.Action:G6}, loss decrease {diagnostics.LossDecrease:G6}, ratio {diagnostics.LossDecrease / diagnostics.Action:F4}; " +
                 string.Join("; ", diagnostics.Layers.Select(l => $"residual {l.SolverResidual:E2}, cond(S) {l.InnerSystemCondition:G4}")));
             Assert.IsTrue(diagnostics.LossDecrease > 0, $"the loss fell by {diagnostics.LossDecrease}");

@@ -113,7 +113,7 @@ namespace MLNetRiemannian.Tests.Optimization
                 using var network = build(outputs, massKind, ScalarType.Float64, 7);
                 var reference = DenseMetricReference.Solve(network, metricKind, input, target, weights);
                 var exact = Flattened(network, new RiemannianSgd(network, loss, metric, 1), input, target, weights);
-                var ranked = Flattened(network, new RiemannianSgd(network, loss, metric, 1) { OutputFactor = metric.FactorOfRank(outputs, new Generator(1)) },
+                var ranked = Flattened(network, new RiemannianSgd(network, loss, metric, new OptimizerPlan { LearningRate = 1, OutputRank = outputs }, new Generator(1)),
                     input, target, weights);
                 for (int a = 0; a < reference.Count; a++)
                 {
@@ -125,12 +125,16 @@ namespace MLNetRiemannian.Tests.Optimization
         }
 
         [TestMethod]
-        public void AFactorOfAnotherMetricIsRefused()
+        public void APlanOutOfRangeIsRefusedNamingTheSetting()
         {
             using var network = TestNetworks.Stack(ActivationKind.ReLU, ActivationKind.Tanh, 3, MassKind.Scalar, ScalarType.Float64, 1);
-            var optimizer = new RiemannianSgd(network, new SquaredErrorLoss(), new IdentityMetric(), 1);
-            var e = Assert.ThrowsExactly<ArgumentException>(() => optimizer.OutputFactor = new IdentityMetric().FactorOfRank(2, new Generator(1)));
-            StringAssert.Contains(e.Message, "own output metric");
+            var plan = new OptimizerPlan { LearningRate = 1 };
+            var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new RiemannianSgd(network, new SquaredErrorLoss(), new IdentityMetric(), plan with { CurvatureRefreshSteps = 0 }));
+            StringAssert.Contains(e.Message, "Invalid curvature refresh steps: 0");
+            e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new RiemannianSgd(network, new SquaredErrorLoss(), new IdentityMetric(), plan with { Rule = UpdateRulePlan.AdaptiveMass(0.9, 1) }));
+            StringAssert.Contains(e.Message, "Invalid second-moment decay: 1");
+            var n = Assert.ThrowsExactly<ArgumentNullException>(() => new RiemannianSgd(network, new SquaredErrorLoss(), new IdentityMetric(), plan with { OutputRank = 2 }));
+            StringAssert.Contains(n.Message, "generator");
         }
 
         [TestMethod]
@@ -176,7 +180,7 @@ namespace MLNetRiemannian.Tests.Optimization
                 // G from the first samples (their weights renormalized among themselves), g from the whole batch.
                 var metrics = DenseMetricReference.Solve(network, metricKind, input.narrow(0, 0, curvature), target.narrow(0, 0, curvature), weights.narrow(0, 0, curvature));
                 var gradients = DenseMetricReference.Solve(network, metricKind, input, target, weights);
-                var optimizer = new RiemannianSgd(network, loss, MetricCase.Metric(metricKind, loss), 1) { CurvatureBatchSize = curvature };
+                var optimizer = new RiemannianSgd(network, loss, MetricCase.Metric(metricKind, loss), 1, curvatureBatchSize: curvature);
                 var ours = Flattened(network, optimizer, input, target, weights);
                 for (int a = 0; a < ours.Count; a++)
                 {

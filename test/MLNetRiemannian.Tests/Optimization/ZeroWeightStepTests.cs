@@ -47,7 +47,7 @@ namespace MLNetRiemannian.Tests.Optimization
         {
             var generator = new Generator(11);
             var network = new Sequential(new Dense(3, 5, generator: generator), new ReLU(5), new Dense(5, 3, generator: generator));
-            optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), 0.3, momentum: 0.9) { CurvatureBatchSize = 2 };
+            optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), 0.3, momentum: 0.9, curvatureBatchSize: 2);
             return network;
         }
 

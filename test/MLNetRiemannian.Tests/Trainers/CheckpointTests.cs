@@ -7,6 +7,7 @@ using MLNetRiemannian.Model;
 using MLNetRiemannian.Optimization;
 using MLNetRiemannian.Tests.Reference;
 using MLNetRiemannian.Trainers;
+using MLNetRiemannian.Training;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Tests.Trainers
@@ -58,23 +59,24 @@ namespace MLNetRiemannian.Tests.Trainers
             using var scope = NewDisposeScope();
             using var x = Checkpoint.Load(whole);
             using var y = Checkpoint.Load(split);
-            Assert.AreEqual(4, x.Epoch);
-            Assert.AreEqual(x.Epoch, y.Epoch);
-            Assert.AreEqual(x.TotalSteps, y.TotalSteps);
-            Assert.AreEqual(x.LearningRate, y.LearningRate, 0);
-            Assert.AreEqual((x.Best, x.SinceBest, x.BestEpoch), (y.Best, y.SinceBest, y.BestEpoch));
+            Assert.AreEqual(4, x.State.Epoch);
+            Assert.AreEqual(x.State.Epoch, y.State.Epoch);
+            Assert.AreEqual(x.State.TotalSteps, y.State.TotalSteps);
+            Assert.AreEqual(x.Optimizer.LearningRate, y.Optimizer.LearningRate, 0);
+            Assert.AreEqual((x.State.Best, x.State.SinceBest, x.State.BestEpoch), (y.State.Best, y.State.SinceBest, y.State.BestEpoch));
             CollectionAssert.AreEqual(x.GeneratorState, y.GeneratorState, "generator state");
             AssertSame(x.Parameters, y.Parameters, "parameters");
-            AssertSame(x.LastGood, y.LastGood, "last-good snapshot");
-            AssertSame(x.BestParameters, y.BestParameters, "best parameters");
-            Assert.AreEqual(x.OptimizerSteps, y.OptimizerSteps);
-            Assert.AreEqual(x.OptimizerState.Count, y.OptimizerState.Count);
-            Assert.IsTrue(x.OptimizerState.All(t => t is not null), "every layer has taken steps, so every layer has its average and moments");
-            for (int i = 0; i < x.OptimizerState.Count; i++)
-            {
-                Assert.IsTrue(x.OptimizerState[i]!.abs().max().item<float>() > 0, "a non-zero state tensor, so the comparison can fail");
-                AssertSame(new() { x.OptimizerState[i]! }, new() { y.OptimizerState[i]! }, $"optimizer state {i}");
-            }
+            AssertSame(x.State.LastGood, y.State.LastGood, "last-good snapshot");
+            AssertSame(x.State.BestParameters, y.State.BestParameters, "best parameters");
+            Assert.AreEqual(x.Optimizer.Steps, y.Optimizer.Steps);
+            Assert.AreEqual(x.Optimizer.Layers.Count, y.Optimizer.Layers.Count);
+            for (int l = 0; l < x.Optimizer.Layers.Count; l++)
+                foreach (var ((name, a), (_, b)) in x.Optimizer.Layers[l].Parts.Zip(y.Optimizer.Layers[l].Parts))
+                {
+                    Assert.IsNotNull(a, $"layer {l}'s {name}: the adaptive mass keeps an average and moments for every layer");
+                    Assert.IsTrue(a.abs().max().item<float>() > 0, "a non-zero state tensor, so the comparison can fail");
+                    AssertSame(new() { a }, new() { b! }, $"layer {l}'s {name}");
+                }
         }
 
         [TestMethod]
@@ -87,9 +89,9 @@ namespace MLNetRiemannian.Tests.Trainers
             CollectionAssert.AreEqual(new[] { "run.ckpt" }, Directory.GetFiles(Folder).Select(Path.GetFileName).ToArray());
             using var scope = NewDisposeScope();
             using var checkpoint = Checkpoint.Load(path);
-            Assert.AreEqual(2, checkpoint.Epoch, "every 2 epochs: the last checkpoint of 3 epochs is epoch 2's");
-            Assert.AreEqual(2, checkpoint.History.Count);
-            Assert.AreEqual(model.History[1].TrainingLoss, checkpoint.History[1].Loss, 0);
+            Assert.AreEqual(2, checkpoint.State.Epoch, "every 2 epochs: the last checkpoint of 3 epochs is epoch 2's");
+            Assert.AreEqual(2, checkpoint.State.History.Count);
+            Assert.AreEqual(model.History[1].TrainingLoss, checkpoint.State.History[1].Loss, 0);
         }
 
         [TestMethod]

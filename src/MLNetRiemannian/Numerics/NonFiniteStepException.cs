@@ -1,6 +1,6 @@
 using System;
 
-namespace MLNetRiemannian.Optimization
+namespace MLNetRiemannian.Numerics
 {
     /// <summary>
     /// A step produced a non-finite loss or direction. The step was not applied: the parameters and momentum are

@@ -6,9 +6,10 @@ using System.Threading;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Model;
 using MLNetRiemannian.Numerics;
+using MLNetRiemannian.Optimization;
 using static TorchSharp.torch;
 
-namespace MLNetRiemannian.Optimization
+namespace MLNetRiemannian.Training
 {
     /// <summary>
     /// Epochs of shuffled mini-batch steps over cached tensors, with a per-epoch summary, optional validation and
@@ -93,35 +94,26 @@ namespace MLNetRiemannian.Optimization
             Generator generator, Action<EpochResult> onEpoch, Action checkAlive, Action<string> log)
         {
             Outcome = null;
-            var history = new List<EpochResult>();
             long rows = x.Rows;
-            double best = double.NaN;
-            int sinceBest = 0, bestEpoch = 0;
             var reason = TrainingStopReason.Completed;
             int lastEpoch = 0, lastStep = 0;
-            long totalSteps = 0;
-            var bestParameters = new List<Tensor>();
-            var lastGood = new List<Tensor>();
-            int firstEpoch = 1;
+            var state = new TrainingState();
             try
             {
-                Snapshot(lastGood);
+                Snapshot(state.LastGood);
                 if (settings.Resume is { } resume)
                 {
                     // Everything the next step depends on, as the uninterrupted run held it at the end of that epoch.
                     Restore(resume.Parameters);
-                    Replace(lastGood, resume.LastGood);
-                    Replace(bestParameters, resume.BestParameters);
-                    _optimizer.ImportState(resume.OptimizerState, resume.OptimizerSteps);
-                    _optimizer.LearningRate = resume.LearningRate;
-                    using (var state = tensor(resume.GeneratorState, ScalarType.Byte)) generator.set_state(state);
-                    totalSteps = resume.TotalSteps;
-                    (best, sinceBest, bestEpoch) = (resume.Best, resume.SinceBest, resume.BestEpoch);
-                    history.AddRange(resume.History);
-                    firstEpoch = resume.Epoch + 1;
-                    lastEpoch = resume.Epoch;
-                    if (resume.EarlyStopped) reason = TrainingStopReason.EarlyStopping;
+                    state.Dispose();
+                    state = resume.State.Clone();
+                    _optimizer.ImportState(resume.Optimizer);
+                    using (var generatorState = tensor(resume.GeneratorState, ScalarType.Byte)) generator.set_state(generatorState);
+                    lastEpoch = state.Epoch;
+                    if (state.EarlyStopped) reason = TrainingStopReason.EarlyStopping;
                 }
+                int firstEpoch = state.Epoch + 1;
+                var history = state.History;
                 for (int epoch = firstEpoch; epoch <= settings.Epochs && reason == TrainingStopReason.Completed; epoch++)
                 {
                     lastEpoch = epoch;
@@ -148,8 +140,8 @@ namespace MLNetRiemannian.Optimization
                             var index = order.narrow(0, start, Math.Min(settings.BatchSize, rows - start));
                             var batchY = y.index_select(0, index);
                             var batchWeights = weights?.index_select(0, index);
-                            var (loss, output) = StepWithRecovery(x.Gather(index), batchY, batchWeights, epoch, steps + 1, settings, lastGood, log);
-                            if (++totalSteps % SnapshotInterval == 0) Snapshot(lastGood);
+                            var (loss, output) = StepWithRecovery(x.Gather(index), batchY, batchWeights, epoch, steps + 1, settings, state.LastGood, log);
+                            if (++state.TotalSteps % SnapshotInterval == 0) Snapshot(state.LastGood);
                             double batchWeight = batchWeights?.sum().to_type(ScalarType.Float64).item<double>() ?? index.shape[0];
                             lossSum += loss.to_type(ScalarType.Float64).item<double>() * batchWeight;
                             weightSum += batchWeight;
@@ -174,30 +166,32 @@ namespace MLNetRiemannian.Optimization
                         ZeroWeightBatches = _optimizer.ZeroWeightBatches - zeroWeightBefore,
                     };
                     history.Add(result);
+                    state.Epoch = epoch;
                     onEpoch(result);
 
                     if (validationMetric is { } current)
                     {
-                        if (double.IsNaN(best) || _metric.IsBetter(current, best))
+                        if (double.IsNaN(state.Best) || _metric.IsBetter(current, state.Best))
                         {
-                            best = current;
-                            bestEpoch = epoch;
-                            sinceBest = 0;
-                            Snapshot(bestParameters);
+                            state.Best = current;
+                            state.BestEpoch = epoch;
+                            state.SinceBest = 0;
+                            Snapshot(state.BestParameters);
                         }
-                        else if (settings.EarlyStoppingPatience > 0 && ++sinceBest >= settings.EarlyStoppingPatience)
+                        else if (settings.EarlyStoppingPatience > 0 && ++state.SinceBest >= settings.EarlyStoppingPatience)
                         {
                             reason = TrainingStopReason.EarlyStopping;
+                            state.EarlyStopped = true;
                         }
                     }
                     if (settings.CheckpointPath is { } path && epoch % settings.CheckpointEveryEpochs == 0)
-                        SaveCheckpoint(path, settings, generator, epoch, totalSteps, best, sinceBest, bestEpoch, reason, lastGood, bestParameters, history);
+                        SaveCheckpoint(path, settings, generator, state);
                 }
                 // Without early stopping a run to the end keeps its last epoch, as it always did.
-                bool keepBest = bestParameters.Count > 0 && (settings.EarlyStoppingPatience > 0 || reason == TrainingStopReason.StopRequested);
-                if (keepBest) Restore(bestParameters);
+                bool keepBest = state.BestParameters.Count > 0 && (settings.EarlyStoppingPatience > 0 || reason == TrainingStopReason.StopRequested);
+                if (keepBest) Restore(state.BestParameters);
                 // A stop before an epoch's first step holds the previous epoch's end (or the initial parameters).
-                int? kept = keepBest ? bestEpoch
+                int? kept = keepBest ? state.BestEpoch
                     : reason != TrainingStopReason.StopRequested ? lastEpoch
                     : lastStep == 0 && lastEpoch > 1 ? lastEpoch - 1 : null;
                 Outcome = new TrainingOutcome(reason, Math.Max(lastEpoch, 1), lastStep, kept is > 0 ? kept : null);
@@ -205,8 +199,7 @@ namespace MLNetRiemannian.Optimization
             }
             finally
             {
-                foreach (var t in bestParameters) t.Dispose();
-                foreach (var t in lastGood) t.Dispose();
+                state.Dispose();
             }
         }
 
@@ -227,7 +220,7 @@ namespace MLNetRiemannian.Optimization
                             settings.NonFiniteAdvice, e);
                     Restore(lastGood);
                     _optimizer.ResetMomentum();
-                    _optimizer.LearningRate /= 2;
+                    _optimizer.HalveLearningRate();
                     log($"Epoch {epoch}, step {step}: the {e.Quantity} became non-finite; restored the parameters of at most " +
                         $"{SnapshotInterval} steps ago and halved the learning rate to {_optimizer.LearningRate:G3}.");
                 }
@@ -258,29 +251,17 @@ namespace MLNetRiemannian.Optimization
             saved.AddRange(_network.Atoms.SelectMany(a => new[] { a.Weight.clone().DetachFromDisposeScope(), a.Bias.clone().DetachFromDisposeScope() }));
         }
 
-        private void SaveCheckpoint(string path, Settings settings, Generator generator, int epoch, long totalSteps, double best, int sinceBest, int bestEpoch,
-            TrainingStopReason reason, List<Tensor> lastGood, List<Tensor> bestParameters, List<EpochResult> history)
+        private void SaveCheckpoint(string path, Settings settings, Generator generator, TrainingState state)
         {
             var parameters = new List<Tensor>();
             Snapshot(parameters);
             using var generatorState = generator.get_state();
-            var state = _optimizer.ExportState();
             using var checkpoint = new Checkpoint
             {
-                Fingerprint = settings.Fingerprint, Epoch = epoch, TotalSteps = totalSteps, LearningRate = _optimizer.LearningRate,
-                Best = best, SinceBest = sinceBest, BestEpoch = bestEpoch, EarlyStopped = reason == TrainingStopReason.EarlyStopping,
-                Parameters = parameters, LastGood = lastGood.Select(t => t.clone().DetachFromDisposeScope()).ToList(),
-                BestParameters = bestParameters.Select(t => t.clone().DetachFromDisposeScope()).ToList(),
-                OptimizerState = state.State, OptimizerSteps = state.Steps, GeneratorState = generatorState.data<byte>().ToArray(), History = history.ToList(),
+                Fingerprint = settings.Fingerprint, Parameters = parameters, State = state.Clone(), Optimizer = _optimizer.ExportState(),
+                GeneratorState = generatorState.data<byte>().ToArray(),
             };
             checkpoint.Save(path);
-        }
-
-        private static void Replace(List<Tensor> saved, List<Tensor> from)
-        {
-            foreach (var t in saved) t.Dispose();
-            saved.Clear();
-            saved.AddRange(from.Select(t => t.clone().DetachFromDisposeScope()));
         }
 
         private void Restore(List<Tensor> saved)

@@ -1,4 +1,4 @@
-namespace MLNetRiemannian.Optimization
+namespace MLNetRiemannian.Numerics
 {
     /// <summary>The floating-point precision of the Woodbury inner system <c>S v = K A</c>.</summary>
     public enum SolvePrecision

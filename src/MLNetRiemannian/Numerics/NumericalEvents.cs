@@ -1,4 +1,4 @@
-namespace MLNetRiemannian.Optimization
+namespace MLNetRiemannian.Numerics
 {
     /// <summary>
     /// Counts of numerical trouble the optimizer recovered from. Non-zero counts are worth a look: they usually mean

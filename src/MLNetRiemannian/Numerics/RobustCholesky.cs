@@ -1,7 +1,7 @@
 using System;
 using static TorchSharp.torch;
 
-namespace MLNetRiemannian.Optimization
+namespace MLNetRiemannian.Numerics
 {
     /// <summary>
     /// A batched Cholesky factorization that survives rounding: on failure it adds jitter <c>ε·mean(diag)·I</c>

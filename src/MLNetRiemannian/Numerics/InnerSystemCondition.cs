@@ -1,7 +1,7 @@
 using System;
 using static TorchSharp.torch;
 
-namespace MLNetRiemannian.Optimization
+namespace MLNetRiemannian.Numerics
 {
     /// <summary>
     /// An estimate of the condition number <c>λ_max / λ_min</c> of the symmetric positive definite inner system

@@ -7,9 +7,10 @@ using Microsoft.VisualStudio.TestTools.UnitTesting;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
+using MLNetRiemannian.Training;
 using static TorchSharp.torch;
 
-namespace MLNetRiemannian.Tests.Optimization
+namespace MLNetRiemannian.Tests.Training
 {
     /// <summary>
     /// <see cref="FitLoop.Settings.OnEvaluation"/>: called after the step that completes each fraction of an epoch, with
