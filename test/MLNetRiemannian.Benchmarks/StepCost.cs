@@ -81,16 +81,7 @@ namespace MLNetRiemannian.Benchmarks
             new(Stopwatch.GetTimestamp(), DisposeScopeManager.Statistics.CreatedInScopeCount, NativeLiveBytes(), GC.GetAllocatedBytesForCurrentThread(), Usage().MinorFaults);
 
         /// <summary>glibc's in-use bytes over every arena plus mmapped chunks (<c>uordblks + hblkhd</c>); 0 elsewhere.</summary>
-        public static long NativeLiveBytes()
-        {
-            if (!OperatingSystem.IsLinux()) return 0;
-            try
-            {
-                var m = mallinfo2();
-                return (long)(m.uordblks + m.hblkhd);
-            }
-            catch (EntryPointNotFoundException) { return 0; }
-        }
+        public static long NativeLiveBytes() => MLNetRiemannian.Interop.GlibcAllocator.InUseBytes();
 
         /// <summary>Minor page faults so far and the peak resident set in bytes (<c>getrusage(RUSAGE_SELF)</c>).</summary>
         public static (long MinorFaults, long PeakResidentBytes) Usage()
@@ -101,14 +92,6 @@ namespace MLNetRiemannian.Benchmarks
             return (usage[8], usage[4] * 1024);
         }
 
-        [StructLayout(LayoutKind.Sequential)]
-        private struct MallInfo2
-        {
-            public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
-        }
-
-        [DllImport("libc")]
-        private static extern MallInfo2 mallinfo2();
 
         [DllImport("libc")]
         private static extern int getrusage(int who, [Out] long[] usage);

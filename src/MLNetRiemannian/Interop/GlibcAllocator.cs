@@ -73,6 +73,21 @@ namespace MLNetRiemannian.Interop
             return true;
         }
 
+        /// <summary>
+        /// glibc's bytes in use over every arena plus its mmapped chunks (<c>mallinfo2().uordblks + hblkhd</c>), where
+        /// libtorch's tensors live; 0 where glibc or <c>mallinfo2</c> (glibc 2.33) is missing. For measuring, not deciding.
+        /// </summary>
+        public static long InUseBytes()
+        {
+            if (!Glibc.Value) return 0;
+            try
+            {
+                var info = mallinfo2();
+                return (long)(info.uordblks + info.hblkhd);
+            }
+            catch (EntryPointNotFoundException) { return 0; }
+        }
+
         [StructLayout(LayoutKind.Sequential)]
         private struct MallInfo2
         {

@@ -19,12 +19,19 @@ namespace MLNetRiemannian.Trainers
         /// <summary>Generous bound on one epoch's history record, plus per layer its diagnostics.</summary>
         private const long EpochBytes = 128, LayerEpochBytes = 64;
 
-        /// <summary>The payload bytes a network of <paramref name="sizes"/> trained for <paramref name="epochs"/> epochs needs, at most.</summary>
-        public static long PayloadBytes(int[] sizes, long epochs)
+        /// <summary>Weights and biases of a network of <paramref name="sizes"/> (widths, input first).</summary>
+        public static long Parameters(int[] sizes)
         {
             long parameters = 0;
             for (int l = 0; l + 1 < sizes.Length; l++)
                 parameters = checked(parameters + (long)sizes[l + 1] * (sizes[l] + 1L));
+            return parameters;
+        }
+
+        /// <summary>The payload bytes a network of <paramref name="sizes"/> trained for <paramref name="epochs"/> epochs needs, at most.</summary>
+        public static long PayloadBytes(int[] sizes, long epochs)
+        {
+            long parameters = Parameters(sizes);
             long layers = sizes.Length - 1;
             return checked(parameters * BytesPerParameter + FixedOverheadBytes + epochs * (EpochBytes + layers * LayerEpochBytes));
         }

@@ -25,9 +25,7 @@ namespace MLNetRiemannian.Trainers
         /// <summary>The plan of a network of <paramref name="sizes"/> trained on <paramref name="rows"/> rows.</summary>
         public static PlannedCost Of(int[] sizes, long rows, int batchSize, int epochs, double nonZerosPerRow)
         {
-            long parameters = 0;
-            for (int l = 0; l + 1 < sizes.Length; l++) parameters += (long)sizes[l + 1] * (sizes[l] + 1L);
-            return new PlannedCost(parameters, (long)sizes[0] * sizes[1], (rows + batchSize - 1) / batchSize, epochs, rows * nonZerosPerRow);
+            return new PlannedCost(ModelSizeCheck.Parameters(sizes), (long)sizes[0] * sizes[1], (rows + batchSize - 1) / batchSize, epochs, rows * nonZerosPerRow);
         }
 
         /// <summary>Parameter updates in the whole fit.</summary>

@@ -94,10 +94,10 @@ namespace MLNetRiemannian.Tests.Training
             try
             {
                 checkpoint.Save(path); // warm the buffer pool and the file system
-                long managed = GC.GetAllocatedBytesForCurrentThread(), native = NativeInUse();
+                long managed = GC.GetAllocatedBytesForCurrentThread(), native = MLNetRiemannian.Interop.GlibcAllocator.InUseBytes();
                 checkpoint.Save(path);
                 managed = GC.GetAllocatedBytesForCurrentThread() - managed;
-                native = NativeInUse() - native;
+                native = MLNetRiemannian.Interop.GlibcAllocator.InUseBytes() - native;
                 TestContext.WriteLine($"model {modelBytes:N0} bytes; file {new FileInfo(path).Length:N0}; allocated while writing: managed {managed:N0}, native {native:N0}");
                 Assert.IsTrue(managed < 0.1 * modelBytes, $"managed bytes allocated writing: {managed:N0}");
                 Assert.IsTrue(native < 0.1 * modelBytes, $"native bytes in use after writing: {native:N0}");
@@ -115,22 +115,6 @@ namespace MLNetRiemannian.Tests.Training
         }
 
         public TestContext TestContext { get; set; } = null!;
-
-        // glibc's in-use heap bytes plus its mmapped chunks (mallinfo2), where libtorch's tensors live.
-        private static long NativeInUse()
-        {
-            var info = mallinfo2();
-            return (long)info.uordblks + (long)info.hblkhd;
-        }
-
-        [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
-        private struct MallInfo2
-        {
-            public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
-        }
-
-        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mallinfo2")]
-        private static extern MallInfo2 mallinfo2();
 
         private static Tensor T(double[] values, params long[] shape) => tensor(values, shape, ScalarType.Float64);
 
