@@ -124,16 +124,17 @@ namespace MLNetRiemannian.Optimization
             state.SecondMomentColumns!.copy_(columns);
 
             var (averageWeight, averageBias) = (state.MomentumWeight!, state.MomentumBias!);
-            double rate = scheduleFactor / (1 - Math.Pow(Momentum, step));
+            double rate = scheduleFactor / (1 - Math.Pow(Momentum, step)), decay = Decay(learningRate, scheduleFactor);
             if (FusedPasses.Applies(atom.Weight, averageWeight, directionWeight) && FusedPasses.Applies(atom.Bias, averageBias, directionBias))
             {
                 // One pass over w, m and u instead of two torch passes over m and w.
-                FusedPasses.AverageAndStep(atom.Weight, averageWeight, directionWeight, Momentum, rate);
+                FusedPasses.AverageAndStep(atom.Weight, averageWeight, directionWeight, Momentum, rate, decay);
                 FusedPasses.AverageAndStep(atom.Bias, averageBias, directionBias, Momentum, rate);
                 return (averageWeight, averageBias, rate);
             }
             averageWeight.lerp_(directionWeight, 1 - Momentum);
             averageBias.lerp_(directionBias, 1 - Momentum);
+            if (decay != 1) atom.Weight.mul_(decay);
             atom.Weight.add_(averageWeight, -rate);
             atom.Bias.add_(averageBias, -rate);
             return (averageWeight, averageBias, rate);

@@ -90,10 +90,17 @@ namespace MLNetRiemannian.Optimization
         /// <summary>The adaptive Kronecker mass with averaged directions.</summary>
         public static UpdateRulePlan AdaptiveMass(double momentum, double secondMomentDecay) => new(true, momentum, secondMomentDecay);
 
+        /// <summary>
+        /// Decoupled weight decay λ ≥ 0: each step, after the direction, every weight shrinks by <c>η·s_t·λ·w</c>
+        /// (<see cref="UpdateRule.Decay"/>); neither the gradient nor the mass sees it. 0 by default.
+        /// </summary>
+        public double WeightDecay { get; init; }
+
         /// <summary>A name for logs, with the rule's constants.</summary>
-        public string Name => Adaptive
+        public string Name => (Adaptive
             ? FormattableString.Invariant($"adaptive Kronecker mass, β₁ {Momentum}, β₂ {SecondMomentDecay}")
-            : FormattableString.Invariant($"fixed mass, heavy-ball momentum {Momentum}");
+            : FormattableString.Invariant($"fixed mass, heavy-ball momentum {Momentum}"))
+            + (WeightDecay > 0 ? FormattableString.Invariant($", weight decay {WeightDecay}") : "");
 
         /// <summary>Throws naming the constant out of range.</summary>
         public void Validate()
@@ -102,9 +109,13 @@ namespace MLNetRiemannian.Optimization
                 throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, $"Invalid momentum: {Momentum}. It must be in [0, 1).");
             if (Adaptive && !(SecondMomentDecay > 0 && SecondMomentDecay < 1))
                 throw new ArgumentOutOfRangeException(nameof(SecondMomentDecay), SecondMomentDecay, $"Invalid second-moment decay: {SecondMomentDecay}. It must be in (0, 1).");
+            if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
+                throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, $"Invalid weight decay: {WeightDecay}. It must be finite and ≥ 0.");
         }
 
         /// <summary>A new rule of this kind.</summary>
-        public UpdateRule Create() => Adaptive ? new AdaptiveMassRule(Momentum, SecondMomentDecay) : new HeavyBallRule(Momentum);
+        public UpdateRule Create() => Adaptive
+            ? new AdaptiveMassRule(Momentum, SecondMomentDecay) { WeightDecay = WeightDecay }
+            : new HeavyBallRule(Momentum) { WeightDecay = WeightDecay };
     }
 }

@@ -83,6 +83,33 @@ namespace MLNetRiemannian.Trainers
         /// <summary>Epochs without validation improvement before early stopping.</summary>
         public const int EarlyStoppingPatience = 5;
 
+        /// <summary>
+        /// The share of the training rows held out for validation when the options leave <c>ValidationSetFraction</c> open
+        /// (null) and give no validation set: each epoch is evaluated on them, training stops early on them and the model
+        /// keeps the best epoch.
+        /// </summary>
+        public const double ValidationSetFraction = 0.2;
+
+        /// <summary>
+        /// The fewest rows a table needs for the automatic hold-out: below this, 20 % would leave fewer than 20 validation
+        /// rows, whose accuracy moves in steps of 5 points and chooses an epoch by chance, and the rows are too few to spare.
+        /// </summary>
+        public const long MinimumRowsForHoldOut = 100;
+
+        /// <summary>
+        /// The fraction of <paramref name="rows"/> training rows to hold out: none when a validation set is given, the
+        /// options' fraction when they set one (0: none), else <see cref="ValidationSetFraction"/> on tables of at least
+        /// <see cref="MinimumRowsForHoldOut"/> rows and none below.
+        /// </summary>
+        public static double HeldOutFraction(RiemannianMlpTrainerOptions options, long rows, bool validationSetGiven) =>
+            validationSetGiven ? 0 : options.ValidationSetFraction ?? (rows >= MinimumRowsForHoldOut ? ValidationSetFraction : 0);
+
+        /// <summary>Decoupled weight decay λ (<c>w ← w − η·s_t·λ·w</c> each step).</summary>
+        public const double WeightDecay = 0;
+
+        /// <summary>Label smoothing α for classification.</summary>
+        public const double LabelSmoothing = 0;
+
         /// <summary>Rows of each batch in the metric when the options leave it open, with the fixed mass.</summary>
         public const int CurvatureRows = 64;
 
@@ -195,8 +222,8 @@ namespace MLNetRiemannian.Trainers
             Schedule = Defaults.Schedule(options),
             PlannedSteps = PlannedSteps(rows),
             Rule = options.MassKind == MassKind.Adaptive
-                ? Optimization.UpdateRulePlan.AdaptiveMass(options.Momentum, Defaults.SecondMomentDecay)
-                : Optimization.UpdateRulePlan.HeavyBall(options.Momentum),
+                ? Optimization.UpdateRulePlan.AdaptiveMass(options.Momentum, Defaults.SecondMomentDecay) with { WeightDecay = options.WeightDecay }
+                : Optimization.UpdateRulePlan.HeavyBall(options.Momentum) with { WeightDecay = options.WeightDecay },
             CurvatureRows = CurvatureRows,
             CurvatureRefreshSteps = CurvatureRefreshSteps,
             OutputRank = OutputRank,

@@ -142,8 +142,15 @@ namespace MLNetRiemannian.Trainers
         /// </summary>
         public int? NumberOfEpochs;
 
-        /// <summary>L2 penalty λ on the weights (not the biases). Default 0.</summary>
+        /// <summary>L2 penalty λ on the weights (not the biases), added to the gradient as <c>λ·W</c>. Default 0. See also <see cref="WeightDecay"/>.</summary>
         public double L2Regularization;
+
+        /// <summary>
+        /// Label smoothing α in [0, 1) for classification: the loss is the cross-entropy against <c>(1 − α)·y + α/K</c>
+        /// (K classes; K = 2 for binary) instead of the one-hot label y (docs/method.md section 11). Ignored for regression.
+        /// The reported training loss is the smoothed one. Default 0.
+        /// </summary>
+        public double LabelSmoothing = Defaults.LabelSmoothing;
 
         /// <summary>
         /// Seed for initialization, shuffling and the validation split. Default: the MLContext's seed, else 0. The same
@@ -161,13 +168,27 @@ namespace MLNetRiemannian.Trainers
 
         /// <summary>
         /// When no <see cref="ValidationSet"/> is given, the fraction of training rows held out for validation, in [0, 0.5]
-        /// (stratified by class for classification). Default 0. Named as ML.NET's ImageClassificationTrainer names it
+        /// (stratified by class for classification): each epoch is evaluated on them, training stops early on them
+        /// (<see cref="EarlyStoppingPatience"/>) and the model keeps the best epoch's parameters. 0 trains on every row,
+        /// with nothing held out. Default null: 0.2 (Defaults.ValidationSetFraction) when the table has at least 100 rows,
+        /// none below that (too few rows to spare; the log says so). Named as ML.NET's ImageClassificationTrainer names it
         /// (<c>ValidationFraction</c> before MLNetRiemannian 0.1).
         /// </summary>
-        public double ValidationSetFraction;
+        public double? ValidationSetFraction;
 
-        /// <summary>With validation: stop after this many epochs without improvement and keep the best epoch's parameters (<see cref="RiemannianMlpModelParameters.Outcome"/> says so); 0 never stops early. Default 5.</summary>
+        /// <summary>
+        /// With validation: stop after this many epochs without improvement and keep the best epoch's parameters
+        /// (<see cref="RiemannianMlpModelParameters.Outcome"/> says so); 0 never stops early and keeps the last epoch. Default 5.
+        /// </summary>
         public int EarlyStoppingPatience = Defaults.EarlyStoppingPatience;
+
+        /// <summary>
+        /// Decoupled weight decay λ ≥ 0 (AdamW's): after each step's direction is computed, every weight (not the biases)
+        /// shrinks by <c>w ← w − η·s_t·λ·w</c>, with η the learning rate and s_t the schedule's factor. It enters neither
+        /// the gradient nor the mass (unlike <see cref="L2Regularization"/>, whose <c>λw</c> the metric preconditions;
+        /// docs/method.md section 11). Default 0.
+        /// </summary>
+        public double WeightDecay = Defaults.WeightDecay;
 
         /// <summary>Precision of the Woodbury inner solve. Default <see cref="Numerics.SolvePrecision.Single"/>.</summary>
         public SolvePrecision SolvePrecision = SolvePrecision.Single;
