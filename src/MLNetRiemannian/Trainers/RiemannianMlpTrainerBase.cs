@@ -161,7 +161,7 @@ namespace MLNetRiemannian.Trainers
                         ? $"Input scaling: each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}' centred on its median and scaled by its interquartile range, then smoothly clipped to ±{inputScaling.ClipBound} (kept in the model)."
                         : $"Input scaling: each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}' divided by its largest magnitude (no centering: the features stay sparse), then smoothly clipped to ±{inputScaling.ClipBound} (kept in the model).");
                 }
-                var statistics = TrainingStatistics.Compute(trainX, trainY, trainW, columns, _task);
+                var statistics = TrainingStatistics.Compute(trainX, trainY, trainW, columns, _task, _options.LabelSmoothing);
                 WarnIfUnnormalized(statistics, columns, ch);
                 // ω = w / Σw does not change when every weight is divided by the largest, and Σw can no longer overflow.
                 if (trainW is not null) trainW = trainW / statistics.WeightMax;
@@ -330,7 +330,7 @@ namespace MLNetRiemannian.Trainers
             ch.Warning(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
                 $"Training accuracy reached 1 in epoch {results[first].Epoch} of {epochs}, and the network's {parameters:N0} parameters went on training on " +
                 $"the same {rows:N0} rows: it may have learned them by heart, and with no rows held out nothing tells whether the later epochs helped. " +
-                $"Leave ValidationSetFraction at its default (on tables of at least {Defaults.MinimumRowsForHoldOut} rows) or set it (e.g. 0.2), or give a ValidationSet, to keep the epoch that does best on held-out rows; or set fewer NumberOfEpochs."));
+                $"Set ValidationSetFraction (e.g. 0.2) or a ValidationSet to keep the epoch that does best on held-out rows, or fewer NumberOfEpochs."));
         }
 
         private static void LogDiagnostics(IChannel ch, int[] sizes, EpochDiagnostics diagnostics)

@@ -170,8 +170,8 @@ namespace MLNetRiemannian.Trainers
         /// When no <see cref="ValidationSet"/> is given, the fraction of training rows held out for validation, in [0, 0.5]
         /// (stratified by class for classification): each epoch is evaluated on them, training stops early on them
         /// (<see cref="EarlyStoppingPatience"/>) and the model keeps the best epoch's parameters. 0 trains on every row,
-        /// with nothing held out. Default null: 0.2 (Defaults.ValidationSetFraction) when the table has at least 100 rows,
-        /// none below that (too few rows to spare; the log says so). Named as ML.NET's ImageClassificationTrainer names it
+        /// with nothing held out. Default null: 0.2 when the table has at least 1,000 rows, none below that (too few rows to
+        /// spare: measured in docs/benchmarks/tables/screening/hold-out; the log says so). Named as ML.NET's ImageClassificationTrainer names it
         /// (<c>ValidationFraction</c> before MLNetRiemannian 0.1).
         /// </summary>
         public double? ValidationSetFraction;
