@@ -185,7 +185,7 @@ namespace MLNetRiemannian.Trainers
                 var trainingSizes = Defaults.Resolve(_options, new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs));
                 var (batchSize, curvatureBatchSize, outputRank, epochs, refreshSteps) = trainingSizes;
                 var outputMetric = RiemannianMlpNetwork.Metric(_options, loss);
-                var plan = trainingSizes.OptimizerPlan(_options, trainX.Rows);
+                var plan = trainingSizes.OptimizerPlan(_options, trainX.Rows, sparseInput: trainX.Compressed is not null);
                 using var optimizer = RiemannianMlpNetwork.Optimizer(plan, network, loss, outputMetric, generator);
                 TrainingMetric metric = _task == PredictionTask.Regression ? new TrainingMetric.RootMeanSquaredError() : new TrainingMetric.Accuracy();
                 ch.Info(MessageSensitivity.None,
@@ -198,7 +198,7 @@ namespace MLNetRiemannian.Trainers
                     $"{(standardization is { } ls ? $"; label '{columns.LabelColumn}' standardized with mean {ls.Mean:G6} and scale {ls.Scale:G6}" : "")}.");
                 if (initial is not null)
                     ch.Info(MessageSensitivity.None, "Warm start: continuing from the given model's weights; momentum and the adaptive mass's moments start at zero (the model does not hold the optimizer's state).");
-                var cost = PlannedCost.Of(sizes, trainX.Rows, batchSize, epochs, data.NonZerosPerRow);
+                var cost = PlannedCost.Of(sizes, trainX.Rows, batchSize, epochs, data.NonZerosPerRow, plan.ColumnSparseFirstLayer, Math.Min(curvatureBatchSize > 0 ? curvatureBatchSize : batchSize, batchSize));
                 ch.Info(MessageSensitivity.None, cost.Describe());
                 if (cost.Warning(columns.FeatureColumn) is { } far) ch.Warning(MessageSensitivity.None, far);
                 long curvatureSamples = curvatureBatchSize is > 0 ? Math.Min(curvatureBatchSize, batchSize) : batchSize;
@@ -256,6 +256,8 @@ namespace MLNetRiemannian.Trainers
                             : $"Training stopped early after epoch {outcome.Epoch} ({_options.EarlyStoppingPatience} epochs without a better validation {metric.Name}); ") +
                         (outcome.KeptEpoch is { } k ? $"keeping the parameters of epoch {k}." : "keeping the parameters of the moment of the stop."));
 
+                // The optimizer's state (as large as the parameters) is released before the model's copy of them is made.
+                optimizer.Dispose();
                 var weights = network.Atoms.Select(a => a.Weight.contiguous().data<float>().ToArray()).ToArray();
                 var biases = network.Atoms.Select(a => a.Bias.contiguous().data<float>().ToArray()).ToArray();
                 if (standardization is { } fold) Unstandardize(weights[^1], biases[^1], fold);

@@ -157,7 +157,7 @@ namespace MLNetRiemannian.Tests.Trainers
             });
 
         /// <summary>Cancels <paramref name="stop"/> when epoch <paramref name="epoch"/> has been reported (after its checkpoint is due).</summary>
-        private sealed class StopAfter(int epoch, System.Threading.CancellationTokenSource stop) : IProgress<EpochSummary>
+        internal sealed class StopAfter(int epoch, System.Threading.CancellationTokenSource stop) : IProgress<EpochSummary>
         {
             public void Report(EpochSummary value)
             {
