@@ -32,6 +32,7 @@ namespace MLNetRiemannian.Benchmarks
             int bits = int.Parse(StepTiming.Option(args, "--bits", "20"), CultureInfo.InvariantCulture);
             string one = StepTiming.Option(args, "--one", "");
             if (one.Length > 0) return One(file, bits, one, StepTiming.Option(args, "--measure", "trainer"));
+            if (StepTiming.Option(args, "--threads", "") is { Length: > 0 } threads) TorchSharp.torch.set_num_threads(int.Parse(threads, CultureInfo.InvariantCulture));
             if (args.Contains("--profile")) return Profile(bits);
             string checkpointChild = StepTiming.Option(args, "--checkpoint-child", "");
             if (checkpointChild.Length > 0) return CheckpointChild(file, checkpointChild == "yes");

@@ -427,11 +427,13 @@ namespace MLNetRiemannian.Optimization
         /// <summary>The weighted mean loss <c>Σ_b ω_b l(ŷ_b, y_b)</c>, <c>ω_b = w_b / Σ w</c>.</summary>
         private Tensor BatchLoss(Tensor output, Tensor target, Tensor omega) => (_loss.Value(output, target) * omega).sum();
 
+        private static bool Finite(Tensor t) => FusedPasses.Applies(t) ? FusedPasses.AllFinite(t) : t.isfinite().all().item<bool>();
+
         private void CheckFinite(List<LayerStep> layers)
         {
             // Every layer's direction is in the flat buffer (a column-sparse layer's is its own, small): one pass over it.
             if (_direction is { } buffer && FusedPasses.Applies(buffer.Flat) && FusedPasses.AllFinite(buffer.Flat)
-                && layers.All(l => l.Columns is null || (l.DirectionWeight.isfinite().all().item<bool>() && l.DirectionBias.isfinite().all().item<bool>()))) return;
+                && layers.All(l => l.Columns is null || (Finite(l.DirectionWeight) && Finite(l.DirectionBias)))) return;
             var checks = new List<Tensor>(2 * layers.Count);
             foreach (var layer in layers)
             {
