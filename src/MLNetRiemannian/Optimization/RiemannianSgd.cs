@@ -80,7 +80,7 @@ namespace MLNetRiemannian.Optimization
             {
                 if (!ReferenceEquals(FirstModule(network), atoms[0]))
                     throw new ArgumentException("The column-sparse first-layer step needs the network's first module to be its first dense layer (it is fed the raw input).", nameof(plan));
-                _sparse = new ColumnSparseLayer(atoms[0], adaptive.Momentum, adaptive.SecondMomentDecay, step => adaptive.AppliedRate(step, ScheduleFactor(step)));
+                _sparse = new ColumnSparseLayer(atoms[0], adaptive.Momentum, adaptive.SecondMomentDecay);
             }
             // Every parameter-sized tensor a step writes lives in flat buffers made here, once per fit (a network of mixed
             // dtypes or devices steps through fresh tensors instead). A column-sparse first layer has none: its step's
@@ -201,8 +201,8 @@ namespace MLNetRiemannian.Optimization
             {
                 if (layer.Columns is { } columns)
                 {
-                    ((AdaptiveMassRule)_rule).ApplyOnColumns(layer.Atom, _state[layer.Atom], columns, layer.DirectionWeight, layer.DirectionBias, t, factor);
-                    _sparse!.Stepped(columns, t);
+                    double applied = ((AdaptiveMassRule)_rule).ApplyOnColumns(layer.Atom, _state[layer.Atom], columns, layer.DirectionWeight, layer.DirectionBias, t, factor);
+                    _sparse!.Record(columns, t, applied, decay: 1);
                     continue;
                 }
                 var (appliedWeight, appliedBias, rate) = _rule.Apply(layer.Atom, _state[layer.Atom], layer.DirectionWeight, layer.DirectionBias, t, LearningRate, factor);
@@ -450,6 +450,7 @@ namespace MLNetRiemannian.Optimization
         internal void ResetMomentum()
         {
             foreach (var state in _state.Values) state.ResetMomentum();
+            if (_sparse is { } sparse) sparse.Restored(Steps, _state[sparse.Atom]);
             _rule.Forget();
             ForgetCurvature();
         }

@@ -223,7 +223,9 @@ namespace MLNetRiemannian.Trainers
                     resume.CheckMatches(fingerprint, _options.CheckpointPath!);
                     CheckpointChecks.Epochs(_options, resume.State.Epoch, epochs);
                     history.AddRange(resume.State.History.Select(Summary));
-                    ch.Info(MessageSensitivity.None, $"Resuming from checkpoint '{_options.CheckpointPath}' after epoch {resume.State.Epoch}.");
+                    ch.Info(MessageSensitivity.None, $"Resuming from checkpoint '{_options.CheckpointPath}' after epoch {resume.State.Epoch}" +
+                        (resume.State.EarlyStopped ? ", where early stopping ended the run: nothing is left to train." :
+                         resume.State.Epoch >= epochs ? $": it holds all {epochs} planned epochs, nothing is left to train." : "."));
                 }
                 var loop = new FitLoop(network, optimizer, metric);
                 var results = loop.Run(trainX, trainY, trainW, validation,

@@ -61,10 +61,27 @@ namespace MLNetRiemannian.Training
                     file.Flush(flushToDisk: true);
                 }
                 File.Move(temporary, full, overwrite: true);
+                RemoveLeftovers(full, temporary);
             }
             finally
             {
                 if (File.Exists(temporary)) File.Delete(temporary);
+            }
+        }
+
+        /// <summary>
+        /// Deletes the temporary files of earlier writes to <paramref name="full"/> that never finished (a process killed
+        /// while writing leaves one): once a write has completed, any other is either done or abandoned. One that cannot be
+        /// deleted (still open elsewhere) is left alone.
+        /// </summary>
+        private static void RemoveLeftovers(string full, string current)
+        {
+            foreach (string leftover in Directory.EnumerateFiles(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.*.tmp"))
+            {
+                if (leftover == current) continue;
+                try { File.Delete(leftover); }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
             }
         }
 
