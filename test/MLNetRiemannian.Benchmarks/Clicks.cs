@@ -89,10 +89,11 @@ namespace MLNetRiemannian.Benchmarks
         private static int One(string file, int bits, string trainer, string measure)
         {
             var ml = new MLContext(1);
+            var since = Stopwatch.StartNew();
             ml.Log += (_, e) =>
             {
                 if (e.Message.Contains("Planned work") || e.Message.Contains("RiemannianMlp:") || e.Message.Contains("Kind=Warning") || (Environment.GetEnvironmentVariable("CLICKS_LOG") == "1" && e.Kind != Microsoft.ML.Runtime.ChannelMessageKind.Trace))
-                    Console.WriteLine($"  log: {e.Message}");
+                    Console.WriteLine($"  log: {since.Elapsed.TotalSeconds,6:F2} s {e.Message}");
             };
             var raw = ml.Data.LoadFromTextFile<Click>(file, separatorChar: ',', hasHeader: true);
             var split = ml.Data.TrainTestSplit(raw, testFraction: 0.2, seed: 1);

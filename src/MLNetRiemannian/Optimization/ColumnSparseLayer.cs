@@ -27,7 +27,7 @@ namespace MLNetRiemannian.Optimization
     /// (<see cref="CatchUpAll"/>: evaluation, snapshots, checkpoints, the model). In exact arithmetic the result is the
     /// dense step's; in floating point it differs by rounding only (one product where the dense run rounds each step).
     /// </remarks>
-    internal sealed class ColumnSparseLayer
+    internal sealed class ColumnSparseLayer : IDisposable
     {
         private readonly int[] _last;
         private readonly bool[] _touched;
@@ -35,6 +35,7 @@ namespace MLNetRiemannian.Optimization
         private readonly double _momentum, _secondMomentDecay;
         private readonly List<(double Rate, double Decay)> _steps = new();
         private long _settled;
+        private (Tensor Of, SparseInput Rows)? _pruned;
 
         /// <param name="atom">The first layer; its columns are the input's slots.</param>
         /// <param name="momentum">β₁, the averaged direction's decay per step.</param>
@@ -70,28 +71,70 @@ namespace MLNetRiemannian.Optimization
         /// step reads and writes. Curvature rows drawn from this batch (a narrowing of it) add none; kept ones add the
         /// columns they hold a non-zero in (a narrowed batch still lists all of the batch's columns).
         /// </summary>
-        public static Tensor StepColumns(SparseInput batch, InputBatch? curvature)
+        public Tensor StepColumns(SparseInput batch, InputBatch? curvature)
         {
             if (curvature is null) return batch.Columns;
             var theirs = Compacted(curvature);
             return ReferenceEquals(theirs.Columns, batch.Columns) ? batch.Columns : unique(cat(new[] { batch.Columns, Pruned(theirs).Columns }), sorted: true).Item1;
         }
 
-        /// <summary>The same rows without the columns they hold only zeros in.</summary>
-        private static SparseInput Pruned(SparseInput rows)
+        /// <summary>
+        /// The same rows without the columns they hold only zeros in. The kept curvature rows serve several steps, so their
+        /// pruned form is kept with them (outside every dispose scope) until other rows come.
+        /// </summary>
+        private SparseInput Pruned(SparseInput rows)
         {
+            if (_pruned is { } kept && ReferenceEquals(kept.Of, rows.Compact)) return kept.Rows;
+            using var scope = NewDisposeScope();
             var used = rows.Compact.ne(0).any(0);
-            return new SparseInput(rows.Columns.masked_select(used), rows.Compact.index_select(1, used.nonzero().view(-1)), rows.Width);
+            var pruned = new SparseInput(rows.Columns.masked_select(used).DetachFromDisposeScope(),
+                rows.Compact.index_select(1, used.nonzero().view(-1)).DetachFromDisposeScope(), rows.Width);
+            _pruned?.Rows.DisposeTensors();
+            _pruned = (rows.Compact, pruned);
+            return pruned;
         }
 
         /// <summary>Rows of <paramref name="rows"/> over the columns <paramref name="columns"/> (a superset of those they hold non-zeros in), dense <c>[B, |columns|]</c>.</summary>
-        public static DenseInput Over(Tensor columns, InputBatch rows)
+        public DenseInput Over(Tensor columns, InputBatch rows)
         {
             var sparse = Compacted(rows);
             if (ReferenceEquals(sparse.Columns, columns)) return new DenseInput(sparse.Compact);
-            sparse = Pruned(sparse);
+            // A batch's columns are all in the step's; kept curvature rows list columns they hold only zeros in.
+            if (!ReferenceEquals(rows, _batch)) sparse = Pruned(sparse);
             var positions = searchsorted(columns, sparse.Columns);
             return new DenseInput(zeros(sparse.Rows, columns.shape[0], dtype: sparse.Dtype).index_copy_(1, positions, sparse.Compact));
+        }
+
+        /// <summary>The batch of the step under way (its columns are all among the step's), set by <see cref="Begin"/>.</summary>
+        private InputBatch? _batch;
+
+        /// <summary>The step's columns, set by <see cref="Begin"/>: those of its batch and of the curvature rows it uses.</summary>
+        private Tensor? _columns;
+
+        /// <summary>
+        /// <see cref="StepColumns"/> of <paramref name="batch"/>: the ones <see cref="Begin"/> found when it is the step's
+        /// batch (a step's curvature rows are the ones Begin was given), else found anew.
+        /// </summary>
+        public Tensor ColumnsOf(SparseInput batch, InputBatch? curvature) =>
+            ReferenceEquals(batch, _batch) && _columns is { } found ? found : StepColumns(batch, curvature);
+
+        /// <summary>
+        /// Starts a step on <paramref name="batch"/> with the kept curvature rows <paramref name="curvature"/> (null at a
+        /// refresh: the rows come from the batch): finds the step's columns and brings them up to the end of step
+        /// <paramref name="step"/>, the last one taken.
+        /// </summary>
+        public void Begin(SparseInput batch, InputBatch? curvature, long step, LayerOptimizerState state)
+        {
+            _batch = batch;
+            _columns = StepColumns(batch, curvature);
+            CatchUp(_columns, step, state);
+        }
+
+        /// <summary>Releases the kept pruned curvature rows.</summary>
+        public void Dispose()
+        {
+            _pruned?.Rows.DisposeTensors();
+            _pruned = null;
         }
 
         /// <summary>

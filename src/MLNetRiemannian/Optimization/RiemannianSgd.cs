@@ -173,7 +173,7 @@ namespace MLNetRiemannian.Optimization
                 // The columns this step reads are brought up to the end of the last step before the forward pass reads them.
                 var compact = ColumnSparseLayer.Compacted(input);
                 input = compact;
-                sparse.CatchUp(ColumnSparseLayer.StepColumns(compact, KeptCurvatureInput()), Steps, _state[sparse.Atom]);
+                sparse.Begin(compact, KeptCurvatureInput(), Steps, _state[sparse.Atom]);
             }
             if (weights is not null && !HasWeight(weights))
             {
@@ -332,8 +332,9 @@ namespace MLNetRiemannian.Optimization
         private LayerStep ColumnSparseDirection(Dense atom, InputBatch x, CurvatureSamples.Layer samples, Tensor root, Tensor delta)
         {
             var batch = ColumnSparseLayer.Compacted(x);
-            var columns = ColumnSparseLayer.StepColumns(batch, samples.Input);
-            var (input, curvatureInput) = (ColumnSparseLayer.Over(columns, batch), ColumnSparseLayer.Over(columns, samples.Input));
+            var sparse = _sparse!;
+            var columns = sparse.ColumnsOf(batch, samples.Input);
+            var (input, curvatureInput) = (sparse.Over(columns, batch), sparse.Over(columns, samples.Input));
             var (gradientWeight, gradientBias) = (input.TransposedTimes(delta), delta.sum(dim: 0));
             Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: gradient");
             var mass = ((AdaptiveMassRule)_rule).MassOnColumns(atom, _state[atom], columns, gradientWeight, gradientBias, Steps + 1, LearningRate);
@@ -498,6 +499,7 @@ namespace MLNetRiemannian.Optimization
             _gradient?.Dispose();
             _direction?.Dispose();
             _momentum?.Dispose();
+            _sparse?.Dispose();
         }
     }
 }
