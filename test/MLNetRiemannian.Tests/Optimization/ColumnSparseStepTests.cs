@@ -39,28 +39,39 @@ namespace MLNetRiemannian.Tests.Optimization
             return SparseInput.FromEntries(tensor(entries.Select(e => e.Batch).ToArray()), table.Columns.index_select(0, index), table.Values.index_select(0, index), rowsOfBatch.Length, Width);
         }
 
-        private static OptimizerPlan Plan(bool columnSparse, long plannedSteps) => new()
+        private static OptimizerPlan Plan(bool columnSparse, long plannedSteps, int refresh = 4) => new()
         {
             LearningRate = 0.16, Schedule = LearningRateSchedule.Cosine(0.05), PlannedSteps = plannedSteps,
-            Rule = UpdateRulePlan.AdaptiveMass(0.9, 0.999), CurvatureRows = 8, CurvatureRefreshSteps = 4, ColumnSparseFirstLayer = columnSparse,
+            Rule = UpdateRulePlan.AdaptiveMass(0.9, 0.999), CurvatureRows = 8, CurvatureRefreshSteps = refresh, ColumnSparseFirstLayer = columnSparse,
         };
 
-        private static Sequential Network() =>
-            new(new Dense(Width, Hidden, generator: new Generator(3)), new ReLU(Hidden), new Dense(Hidden, Classes, generator: new Generator(4)));
+        private static Sequential Network(bool hidden = true) => hidden
+            ? new(new Dense(Width, Hidden, generator: new Generator(3)), new ReLU(Hidden), new Dense(Hidden, Classes, generator: new Generator(4)))
+            : new(new Dense(Width, Classes, generator: new Generator(3)));
 
         private static double RelativeDifference(Tensor a, Tensor b) =>
             (a - b).norm().to_type(ScalarType.Float64).item<double>() / Math.Max(b.norm().to_type(ScalarType.Float64).item<double>(), 1e-30);
 
         [TestMethod]
-        public void ThreeEpochsOfTheColumnSparseStepEqualTheDenseStepWithin1e5RelativeInFloat32()
+        [DataRow("hidden layer", DisplayName = "a hidden layer of 12, identity metric, curvature rows kept 4 steps")]
+        [DataRow("no hidden layer", DisplayName = "no hidden layer: the first layer is the output layer (block solve)")]
+        [DataRow("weights", DisplayName = "example weights, one batch's all 0 (a skipped step)")]
+        [DataRow("refresh", DisplayName = "curvature rows drawn at every step")]
+        [DataRow("gauss-newton", DisplayName = "the Gauss-Newton metric")]
+        public void ThreeEpochsOfTheColumnSparseStepEqualTheDenseStepWithin1e5RelativeInFloat32(string variant)
         {
             using var scope = NewDisposeScope();
             var table = Table();
             const int epochs = 3, steps = (Rows + Batch - 1) / Batch;
-            using var sparseNetwork = Network();
-            using var denseNetwork = Network();
-            using var sparse = new RiemannianSgd(sparseNetwork, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), Plan(true, epochs * steps));
-            using var dense = new RiemannianSgd(denseNetwork, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), Plan(false, epochs * steps));
+            bool hidden = variant != "no hidden layer";
+            int refresh = variant == "refresh" ? 1 : 4;
+            OutputMetric Metric() => variant == "gauss-newton" ? new GaussNewtonMetric(new SoftmaxCrossEntropyLoss(), 0.1) : new IdentityMetric();
+            // Example weights in [0, 2); every row of the second batch of each epoch weighs 0.
+            var weights = variant == "weights" ? rand(Rows, generator: new Generator(5)) * 2 : null;
+            using var sparseNetwork = Network(hidden);
+            using var denseNetwork = Network(hidden);
+            using var sparse = new RiemannianSgd(sparseNetwork, new SoftmaxCrossEntropyLoss(), Metric(), Plan(true, epochs * steps, refresh));
+            using var dense = new RiemannianSgd(denseNetwork, new SoftmaxCrossEntropyLoss(), Metric(), Plan(false, epochs * steps, refresh));
             Assert.IsTrue(sparse.ColumnSparse);
             Assert.IsFalse(dense.ColumnSparse);
             var random = new Random(11);
@@ -76,16 +87,18 @@ namespace MLNetRiemannian.Tests.Optimization
                     var rows = order.Skip(start).Take(Batch).ToArray();
                     var input = BatchOf(table, rows);
                     var labels = table.Labels.index_select(0, tensor(rows));
+                    var batchWeights = weights?.index_select(0, tensor(rows));
+                    if (batchWeights is not null && start == Batch) batchWeights.zero_();
                     var weightBefore = sparseNetwork.Atoms[0].Weight.clone();
-                    sparse.StepCore(input, labels, null);
-                    dense.StepCore(input, labels, null);
+                    sparse.StepCore(input, labels, batchWeights);
+                    dense.StepCore(input, labels, batchWeights);
                     // The sparse step left most columns as they were (to be brought up to date later).
                     var changed = sparseNetwork.Atoms[0].Weight.ne(weightBefore).any(0).sum().item<long>();
                     if (changed <= Batch * PerRow + 8 * PerRow) untouchedSteps++;
                     else Assert.Fail($"epoch {epoch + 1}, step at row {start}: the sparse step changed {changed} of the first layer's {Width} columns");
                 }
                 sparse.BringUpToDate();
-                for (int layer = 0; layer < 2; layer++)
+                for (int layer = 0; layer < denseNetwork.Atoms.Count; layer++)
                 {
                     var (s, d) = (sparseNetwork.Atoms[layer], denseNetwork.Atoms[layer]);
                     double weight = RelativeDifference(s.Weight, d.Weight), bias = RelativeDifference(s.Bias, d.Bias);
@@ -96,8 +109,10 @@ namespace MLNetRiemannian.Tests.Optimization
                 }
             }
             Assert.AreEqual(epochs * steps, untouchedSteps, "every sparse step changed at most the columns of its batch and of its 8 curvature rows");
+            Assert.AreEqual(variant == "weights" ? epochs : 0, sparse.ZeroWeightBatches);
+            Assert.AreEqual(dense.Steps, sparse.Steps);
             // The comparison is not empty: both networks moved well away from their start.
-            using var initial = Network();
+            using var initial = Network(hidden);
             Assert.IsTrue(RelativeDifference(denseNetwork.Atoms[0].Weight, initial.Atoms[0].Weight) > 1e-2);
         }
 
