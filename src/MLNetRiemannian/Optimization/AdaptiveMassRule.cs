@@ -175,6 +175,13 @@ namespace MLNetRiemannian.Optimization
             state.SecondMomentRows!.copy_(rows);
             state.SecondMomentColumns!.index_copy_(0, index, moments);
             double rate = AppliedRate(step, scheduleFactor);
+            if (ColumnSparseLayer.InMemory(atom.Weight, state.MomentumWeight!, directionWeight) && directionWeight.is_contiguous())
+            {
+                // One managed pass over the columns in place: no gather, no scatter.
+                ColumnPasses.AverageAndStep(atom.Weight, state.MomentumWeight!, FusedPasses.Elements<long>(columns.contiguous()), directionWeight, Momentum, rate);
+                Average(atom.Bias, state.MomentumBias!, directionBias, rate);
+                return rate;
+            }
             var (weight, average) = (atom.Weight.index_select(1, columns), state.MomentumWeight!.index_select(1, columns));
             Average(weight, average, directionWeight, rate);
             atom.Weight.index_copy_(1, columns, weight);

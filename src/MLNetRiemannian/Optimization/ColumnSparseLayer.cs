@@ -198,9 +198,13 @@ namespace MLNetRiemannian.Optimization
             if (due.Length > 0)
             {
                 var c = state.SecondMomentColumns!;
-                var index = tensor(due);
-                var decay = tensor(due.Select(j => Math.Pow(_secondMomentDecay, step - _last[j])).ToArray()).to_type(c.dtype);
-                c.index_copy_(0, index, c.index_select(0, index).mul_(decay));
+                var factors = due.Select(j => Math.Pow(_secondMomentDecay, step - _last[j])).ToArray();
+                if (InMemory(c)) ColumnPasses.Scale(c, due, factors);
+                else
+                {
+                    var index = tensor(due);
+                    c.index_copy_(0, index, c.index_select(0, index).mul_(tensor(factors).to_type(c.dtype)));
+                }
                 foreach (long j in due) _last[j] = checked((int)step);
             }
             _steps.RemoveRange(0, checked((int)(step - _settled)));
@@ -229,6 +233,10 @@ namespace MLNetRiemannian.Optimization
             }
         }
 
+        /// <summary>Whether the managed passes apply (<see cref="ColumnPasses"/>): contiguous CPU tensors of one float type, each under 2 GiB.</summary>
+        internal static bool InMemory(params Tensor[] tensors) =>
+            FusedPasses.Applies(tensors) && tensors.All(t => t.numel() * t.ElementSize < int.MaxValue);
+
         private void Apply(List<long> due, long step, LayerOptimizerState state)
         {
             if (due.Count == 0) return;
@@ -248,18 +256,26 @@ namespace MLNetRiemannian.Optimization
                 products[k] = decay * products[k + 1];
                 sums[k] = _momentum * (rate * products[k + 1] + sums[k + 1]);
             }
+            var powers = new (double Direction, double Moment)[span + 1];
+            for (int k = 0; k <= span; k++) powers[k] = (Math.Pow(_momentum, span - k), Math.Pow(_secondMomentDecay, span - k));
             var (keep, moveBy, directionDecay, momentDecay) = (new double[due.Count], new double[due.Count], new double[due.Count], new double[due.Count]);
             for (int n = 0; n < due.Count; n++)
             {
                 int s = _last[due[n]];
                 keep[n] = products[s - earliest];
                 moveBy[n] = sums[s - earliest];
-                directionDecay[n] = Math.Pow(_momentum, step - s);
-                momentDecay[n] = Math.Pow(_secondMomentDecay, step - s);
+                (directionDecay[n], momentDecay[n]) = powers[s - earliest];
                 _last[due[n]] = checked((int)step);
             }
             var weight = Atom.Weight;
             var (m, c) = (state.MomentumWeight!, state.SecondMomentColumns!);
+            if (InMemory(weight, m, c))
+            {
+                var list = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(due);
+                ColumnPasses.CatchUp(weight, m, list, keep, moveBy, directionDecay);
+                ColumnPasses.Scale(c, list, momentDecay);
+                return;
+            }
             var dtype = weight.dtype;
             var index = tensor(due.ToArray());
             var (w, mj, cj) = (weight.index_select(1, index), m.index_select(1, index), c.index_select(0, index));
