@@ -103,7 +103,11 @@ namespace MLNetRiemannian.Benchmarks
                 .Append(ml.Transforms.Concatenate("Features", "UserId", "AdId", "Site"));
             IEstimator<ITransformer> Trainer() => trainer == "sdca"
                 ? ml.BinaryClassification.Trainers.SdcaLogisticRegression(labelColumnName: "Clicked")
-                : ml.BinaryClassification.Trainers.RiemannianMlp(labelColumnName: "Clicked");
+                : ml.BinaryClassification.Trainers.RiemannianMlp(new MLNetRiemannian.Trainers.RiemannianMlpBinaryTrainer.Options
+                {
+                    LabelColumnName = "Clicked",
+                    NumberOfThreads = Environment.GetEnvironmentVariable("CLICKS_THREADS") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null,
+                });
             double seconds, auc = double.NaN;
             if (measure == "trainer")
             {
