@@ -6,6 +6,7 @@ return args.Length > 0 && args[0] == "step"
     : args.Length > 0 && args[0] == "make-models" ? ModelZips.Run(args[1..])
     : args.Length > 0 && args[0] == "large-data" ? LargeDataMemory.Run(args[1..])
     : args.Length > 0 && args[0] == "sparse-memory" ? SparseMemory.Run(args[1..])
+    : args.Length > 0 && args[0] == "clicks" ? Clicks.Run(args[1..])
     : args.Length > 0 && args[0] == "curvature-sweep" ? CurvatureSweep.Run(args[1..])
     : args.Length > 0 && args[0] == "scaling" ? ScalingBenchmark.Run(args[1..])
     : args.Length > 0 && ScoringBenchmark.Handles(args[0]) ? ScoringBenchmark.Run(args)
@@ -20,6 +21,7 @@ static int Usage()
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks make-models --out DIR");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks large-data [--rows 1000000] [--features 100] [--file PATH]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks sparse-memory --table c21|text --data FILE.csv [--trainer riemannian|sdca] [--hidden 256] [--minimum-fill 0.01]; --table products [--batch B] [--width W] [--nonzeros Z] [--outputs O]");
+    Console.Error.WriteLine("       MLNetRiemannian.Benchmarks clicks [--data c31_clicks.csv] [--bits 20] [--runs 3]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks curvature-sweep [--configs \"batch,curvature,lr,epochs[,mass[,momentum]];...\"] [--data-dir DIR]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks compare --out DIR [--dataset fashion-mnist|digits|letter] [--epochs 20] [--seeds 3] [--evaluate test|validation] [--trainers A,B] [--set \"Name=Value;...\"] [--quick] [--data-dir DIR]");
     Console.Error.WriteLine("       MLNetRiemannian.Benchmarks compare-report --in results.json --out DIR");

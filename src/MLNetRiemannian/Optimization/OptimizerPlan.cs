@@ -52,6 +52,13 @@ namespace MLNetRiemannian.Optimization
         /// <summary>When true, every step adds its training diagnostics (docs/method.md section 1); false, the default, costs nothing.</summary>
         public bool RecordDiagnostics { get; init; }
 
+        /// <summary>
+        /// When true, the first layer (the network's first module, fed the raw input) takes the column-sparse step
+        /// (<see cref="ColumnSparseLayer"/>, docs/method.md section 12): each step touches only the columns its batch and
+        /// curvature rows use, for sparse inputs. It needs the adaptive mass, no L2 term and no diagnostics; false by default.
+        /// </summary>
+        public bool ColumnSparseFirstLayer { get; init; }
+
         /// <summary>Throws naming the first setting out of range and its value.</summary>
         /// <exception cref="ArgumentOutOfRangeException">A setting is out of its range.</exception>
         public void Validate()
@@ -71,11 +78,15 @@ namespace MLNetRiemannian.Optimization
                 throw new ArgumentOutOfRangeException(nameof(OutputRank), OutputRank, $"Invalid output rank: {OutputRank}. It must be ≥ 0.");
             if (!(L2Regularization >= 0) || double.IsInfinity(L2Regularization))
                 throw new ArgumentOutOfRangeException(nameof(L2Regularization), L2Regularization, $"Invalid L2 regularization: {L2Regularization}. It must be finite and ≥ 0.");
+            // Each of these moves every column at every step, so a skipped column would not be what the dense step makes it.
+            if (ColumnSparseFirstLayer && (!Rule.Adaptive || L2Regularization > 0 || RecordDiagnostics))
+                throw new ArgumentOutOfRangeException(nameof(ColumnSparseFirstLayer), ColumnSparseFirstLayer,
+                    $"The column-sparse first-layer step needs the adaptive mass, no L2 regularization and no diagnostics (here: {Rule.Name}, L2 {L2Regularization}, diagnostics {RecordDiagnostics}).");
         }
 
         /// <summary>For the log: the rule, η, and the schedule over the planned steps.</summary>
         public override string ToString() =>
-            FormattableString.Invariant($"{Rule.Name}, η = {LearningRate}, schedule {Schedule} over {PlannedSteps} steps");
+            FormattableString.Invariant($"{Rule.Name}, η = {LearningRate}, schedule {Schedule} over {PlannedSteps} steps{(ColumnSparseFirstLayer ? ", column-sparse first layer" : "")}");
     }
 
     /// <summary>Which <see cref="UpdateRule"/> a plan asks for, with its constants.</summary>

@@ -28,6 +28,8 @@ namespace MLNetRiemannian.Optimization
         private readonly ParameterBuffer? _gradient, _direction, _momentum;
         private const int StepsBetweenHeapChecks = 16;
         private CurvatureSamples? _kept;
+        private readonly ColumnSparseLayer? _sparse;
+        private bool _disposed;
 
         /// <summary>Creates the optimizer for <paramref name="network"/>, with each layer's own fixed mass and the metric's exact factor.</summary>
         /// <param name="network">The model; its <see cref="Dense"/> atoms are updated in place.</param>
@@ -73,17 +75,25 @@ namespace MLNetRiemannian.Optimization
                 ? metric.FactorOfRank(plan.OutputRank, generator ?? throw new ArgumentNullException(nameof(generator), "A sampled output factor (OutputRank > 0) draws from a generator."))
                 : metric.ExactFactor();
             _rule = plan.Rule.Create();
-            // Every parameter-sized tensor a step writes lives in flat buffers made here, once per fit (a network of mixed
-            // dtypes or devices steps through fresh tensors instead).
             var atoms = network.Atoms;
-            if (atoms.Count > 0 && atoms.All(a => a.Weight.dtype == atoms[0].Weight.dtype && a.Weight.device_type == TorchSharp.DeviceType.CPU))
+            if (plan.ColumnSparseFirstLayer && atoms.Count > 0 && _rule is AdaptiveMassRule adaptive)
             {
-                var layout = ParameterLayout.Of(atoms);
-                _gradient = new ParameterBuffer(layout, atoms[0].Weight.dtype);
-                _direction = new ParameterBuffer(layout, atoms[0].Weight.dtype);
-                _momentum = _rule.KeepsMomentum ? new ParameterBuffer(layout, atoms[0].Weight.dtype) : null;
+                if (!ReferenceEquals(FirstModule(network), atoms[0]))
+                    throw new ArgumentException("The column-sparse first-layer step needs the network's first module to be its first dense layer (it is fed the raw input).", nameof(plan));
+                _sparse = new ColumnSparseLayer(atoms[0], adaptive.Momentum, adaptive.SecondMomentDecay);
             }
-            _state = atoms.ToDictionary(atom => atom, atom => _rule.NewState(atom, _momentum?.Of(atom)));
+            // Every parameter-sized tensor a step writes lives in flat buffers made here, once per fit (a network of mixed
+            // dtypes or devices steps through fresh tensors instead). A column-sparse first layer has none: its step's
+            // tensors are the size of the columns it touches.
+            var buffered = atoms.Where(a => a != _sparse?.Atom).ToList();
+            if (buffered.Count > 0 && buffered.All(a => a.Weight.dtype == buffered[0].Weight.dtype && a.Weight.device_type == TorchSharp.DeviceType.CPU))
+            {
+                var layout = ParameterLayout.Of(buffered);
+                _gradient = new ParameterBuffer(layout, buffered[0].Weight.dtype);
+                _direction = new ParameterBuffer(layout, buffered[0].Weight.dtype);
+                _momentum = _rule.KeepsMomentum ? new ParameterBuffer(layout, buffered[0].Weight.dtype) : null;
+            }
+            _state = atoms.ToDictionary(atom => atom, atom => _rule.NewState(atom, atom == _sparse?.Atom ? null : _momentum?.Of(atom)));
             LearningRate = plan.LearningRate;
             Diagnostics = plan.RecordDiagnostics ? new TrainingDiagnostics(network.Atoms) : null;
             Interop.GlibcAllocator.Configure();
@@ -158,6 +168,13 @@ namespace MLNetRiemannian.Optimization
         internal (Tensor Loss, Tensor Output) StepCore(InputBatch input, Tensor target, Tensor? weights)
         {
             using var noGrad = no_grad();
+            if (_sparse is { } sparse)
+            {
+                // The columns this step reads are brought up to the end of the last step before the forward pass reads them.
+                var compact = ColumnSparseLayer.Compacted(input);
+                input = compact;
+                sparse.Begin(compact, KeptCurvatureInput(), Steps, _state[sparse.Atom]);
+            }
             if (weights is not null && !HasWeight(weights))
             {
                 ZeroWeightBatches++;
@@ -179,9 +196,15 @@ namespace MLNetRiemannian.Optimization
             }
             var (loss, output, layers) = step;
             long t = Steps + 1;
-            double factor = Plan.PlannedSteps > 0 ? Plan.Schedule.Factor(t, Plan.PlannedSteps) : 1;
+            double factor = ScheduleFactor(t);
             foreach (var layer in layers)
             {
+                if (layer.Columns is { } columns)
+                {
+                    var (applied, decay) = ((AdaptiveMassRule)_rule).ApplyOnColumns(layer.Atom, _state[layer.Atom], columns, layer.DirectionWeight, layer.DirectionBias, t, LearningRate, factor);
+                    _sparse!.Record(columns, t, applied, decay);
+                    continue;
+                }
                 var (appliedWeight, appliedBias, rate) = _rule.Apply(layer.Atom, _state[layer.Atom], layer.DirectionWeight, layer.DirectionBias, t, LearningRate, factor);
                 Diagnostics?.AddLayer(layer, appliedWeight, appliedBias, rate);
             }
@@ -198,6 +221,36 @@ namespace MLNetRiemannian.Optimization
             }
             return (loss, output);
         }
+
+        private static RiemannianModule FirstModule(RiemannianModule module) =>
+            module is Sequential { Children.Count: > 0 } sequential ? FirstModule(sequential.Children[0]) : module;
+
+        /// <summary>The schedule's factor s_t of step <paramref name="step"/> (1 without planned steps).</summary>
+        private double ScheduleFactor(long step) => Plan.PlannedSteps > 0 ? Plan.Schedule.Factor(step, Plan.PlannedSteps) : 1;
+
+        /// <summary>The first layer's kept curvature rows when the next step uses them (between refreshes), else null.</summary>
+        private InputBatch? KeptCurvatureInput() =>
+            _kept is { } kept && kept.Age < Plan.CurvatureRefreshSteps ? kept.Layers[^1].Input : null; // last layer first: the first layer is last
+
+        /// <summary>
+        /// Brings every column of a column-sparse first layer up to the end of the last step (docs/method.md section 12),
+        /// so the parameters and the optimizer's state are what the dense step would hold: before the parameters are read
+        /// outside a step (evaluation, snapshots, checkpoints, the model). Nothing to do for other networks.
+        /// </summary>
+        internal void BringUpToDate()
+        {
+            if (_sparse is { } sparse) sparse.CatchUpAll(Steps, _state[sparse.Atom]);
+        }
+
+        /// <summary>Whether the first layer takes the column-sparse step.</summary>
+        internal bool ColumnSparse => _sparse is not null;
+
+        /// <summary>
+        /// The columns of <paramref name="atom"/>'s weights that steps have changed so far (Int64, in the caller's dispose
+        /// scope) when it takes the column-sparse step: every other column still holds its initial value. Null for a layer
+        /// whose every column may have changed. A snapshot refreshed from the same parameters needs to copy only these.
+        /// </summary>
+        internal Tensor? ChangedColumns(Dense atom) => atom == _sparse?.Atom ? _sparse.TouchedColumnIndex() : null;
 
         /// <summary>
         /// The forward pass, one batched pullback, and every layer's gradient and direction, without changing the
@@ -244,6 +297,11 @@ namespace MLNetRiemannian.Optimization
                 var (atom, x, rows) = gradients[i];
                 var samples = curvature.Layers[i];
                 var delta = rows.select(1, rows.shape[1] - 1); // ∂ℓ/∂z, [B, out]: the last row
+                if (atom == _sparse?.Atom)
+                {
+                    layers.Add(ColumnSparseDirection(atom, x, samples, curvature.Root, delta));
+                    continue;
+                }
                 Tensor gradientWeight, gradientBias;
                 if (_gradient is { } buffer)
                 {
@@ -265,6 +323,27 @@ namespace MLNetRiemannian.Optimization
                 layers.Add(new LayerStep(atom, mass, gradientWeight, gradientBias, uWeight, uBias, samples.Input, samples.Factor));
             }
             return (loss, output, layers);
+        }
+
+        /// <summary>
+        /// The first layer's gradient and direction on the columns its batch <paramref name="x"/> and its curvature rows
+        /// touch (<see cref="ColumnSparseLayer"/>): the same products as the dense step's on <c>[B, k]</c> blocks.
+        /// </summary>
+        private LayerStep ColumnSparseDirection(Dense atom, InputBatch x, CurvatureSamples.Layer samples, Tensor root, Tensor delta)
+        {
+            var batch = ColumnSparseLayer.Compacted(x);
+            var sparse = _sparse!;
+            var columns = sparse.ColumnsOf(batch, samples.Input);
+            var (input, curvatureInput) = (sparse.Over(columns, batch), sparse.Over(columns, samples.Input));
+            var (gradientWeight, gradientBias) = (input.TransposedTimes(delta), delta.sum(dim: 0));
+            Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: gradient");
+            var mass = ((AdaptiveMassRule)_rule).MassOnColumns(atom, _state[atom], columns, gradientWeight, gradientBias, Steps + 1, LearningRate);
+            Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: mass");
+            var (uWeight, uBias) = samples.IdentityFactor
+                ? WoodburyStep.DirectionForIdentityFactor(atom, mass, curvatureInput, root, gradientWeight, gradientBias, Precision, Events)
+                : WoodburyStep.Direction(atom, mass, curvatureInput, samples.Factor, gradientWeight, gradientBias, Precision, Events);
+            Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: Woodbury solve");
+            return new LayerStep(atom, mass, gradientWeight, gradientBias, uWeight, uBias, curvatureInput, samples.Factor, columns);
         }
 
         /// <summary>
@@ -349,10 +428,13 @@ namespace MLNetRiemannian.Optimization
         /// <summary>The weighted mean loss <c>Σ_b ω_b l(ŷ_b, y_b)</c>, <c>ω_b = w_b / Σ w</c>.</summary>
         private Tensor BatchLoss(Tensor output, Tensor target, Tensor omega) => (_loss.Value(output, target) * omega).sum();
 
+        private static bool Finite(Tensor t) => FusedPasses.Applies(t) ? FusedPasses.AllFinite(t) : t.isfinite().all().item<bool>();
+
         private void CheckFinite(List<LayerStep> layers)
         {
-            // Every layer's direction is in the flat buffer: one pass over it.
-            if (_direction is { } buffer && FusedPasses.Applies(buffer.Flat) && FusedPasses.AllFinite(buffer.Flat)) return;
+            // Every layer's direction is in the flat buffer (a column-sparse layer's is its own, small): one pass over it.
+            if (_direction is { } buffer && FusedPasses.Applies(buffer.Flat) && FusedPasses.AllFinite(buffer.Flat)
+                && layers.All(l => l.Columns is null || (Finite(l.DirectionWeight) && Finite(l.DirectionBias)))) return;
             var checks = new List<Tensor>(2 * layers.Count);
             foreach (var layer in layers)
             {
@@ -369,15 +451,27 @@ namespace MLNetRiemannian.Optimization
         internal void ResetMomentum()
         {
             foreach (var state in _state.Values) state.ResetMomentum();
+            if (_sparse is { } sparse) sparse.Restored(Steps, _state[sparse.Atom]);
             _rule.Forget();
             ForgetCurvature();
         }
 
         /// <summary>A copy of the optimizer's state (<see cref="OptimizerState"/>), outside every dispose scope.</summary>
-        internal OptimizerState ExportState() => new()
+        internal OptimizerState ExportState()
         {
-            Steps = Steps, LearningRate = LearningRate, Layers = _network.Atoms.Select(atom => _state[atom].Clone()).ToList(),
-        };
+            BringUpToDate();
+            return new() { Steps = Steps, LearningRate = LearningRate, Layers = _network.Atoms.Select(atom => _state[atom].Clone()).ToList() };
+        }
+
+        /// <summary>
+        /// The optimizer's state as it stands, brought up to date (<see cref="BringUpToDate"/>), without a copy: the result
+        /// names the optimizer's own tensors, so the caller must neither change nor dispose it (the checkpoint writes it).
+        /// </summary>
+        internal OptimizerState CurrentState()
+        {
+            BringUpToDate();
+            return new() { Steps = Steps, LearningRate = LearningRate, Layers = _network.Atoms.Select(atom => _state[atom]).ToList() };
+        }
 
         /// <summary>Overwrites the optimizer's state with <paramref name="saved"/>'s (copied); the curvature is drawn anew.</summary>
         /// <exception cref="System.IO.InvalidDataException">The saved state belongs to another rule or network.</exception>
@@ -389,6 +483,7 @@ namespace MLNetRiemannian.Optimization
             for (int i = 0; i < atoms.Count; i++) _state[atoms[i]].CopyFrom(saved.Layers[i], $"{atoms[i].InputSize}→{atoms[i].OutputSize}");
             Steps = saved.Steps;
             LearningRate = saved.LearningRate;
+            if (_sparse is { } sparse) sparse.Reset(Steps, _state[sparse.Atom]);
             _rule.Forget();
             ForgetCurvature();
         }
@@ -396,12 +491,15 @@ namespace MLNetRiemannian.Optimization
         /// <summary>Releases the optimizer's state and the kept curvature samples (the network is the caller's).</summary>
         public void Dispose()
         {
+            if (_disposed) return;
+            _disposed = true;
             foreach (var state in _state.Values) state.Dispose();
             _rule.Forget();
             ForgetCurvature();
             _gradient?.Dispose();
             _direction?.Dispose();
             _momentum?.Dispose();
+            _sparse?.Dispose();
         }
     }
 }

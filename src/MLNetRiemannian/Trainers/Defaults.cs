@@ -59,10 +59,11 @@ namespace MLNetRiemannian.Trainers
         public const int HiddenLayerSize = 256;
 
         /// <summary>
-        /// Weights the first layer may hold when the options leave the hidden layers open. Every step still reads and
-        /// writes the first layer whole (gradient, direction, momentum, update), even when the input is sparse, so its
-        /// size sets a wide table's step cost and memory: 4,194,304 weights keep 256 units up to 16,383 slots (every
-        /// dense table here) and narrow the layer for hashed or text features.
+        /// Weights the first layer may hold when the options leave the hidden layers open. The first layer's weights,
+        /// averaged direction and second moments are dense in memory (and a dense step reads and writes them whole; the
+        /// column-sparse step of sparse inputs only the columns a batch uses), so its size sets a wide table's memory:
+        /// 4,194,304 weights keep 256 units up to 16,383 slots (every dense table here) and narrow the layer for hashed
+        /// or text features.
         /// </summary>
         public const long FirstLayerWeightBudget = 1L << 22;
 
@@ -218,9 +219,12 @@ namespace MLNetRiemannian.Trainers
         /// <summary>
         /// The optimizer's settings for <paramref name="options"/> at these sizes over <paramref name="rows"/> training rows:
         /// the options resolved once (η, schedule, rule), so the optimizer, the log and the checkpoint read the same values.
+        /// With <paramref name="sparseInput"/> the first layer takes the column-sparse step wherever it is exact (the adaptive
+        /// mass, no L2 term, no diagnostics; decoupled weight decay is fine; docs/method.md section 12).
         /// </summary>
-        public Optimization.OptimizerPlan OptimizerPlan(RiemannianMlpTrainerOptions options, long rows) => new()
+        public Optimization.OptimizerPlan OptimizerPlan(RiemannianMlpTrainerOptions options, long rows, bool sparseInput = false) => new()
         {
+            ColumnSparseFirstLayer = sparseInput && options.MassKind == MassKind.Adaptive && options.L2Regularization == 0 && !options.RecordDiagnostics,
             LearningRate = Defaults.LearningRate(options),
             Schedule = Defaults.Schedule(options),
             PlannedSteps = PlannedSteps(rows),

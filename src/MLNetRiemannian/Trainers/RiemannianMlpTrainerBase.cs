@@ -181,7 +181,7 @@ namespace MLNetRiemannian.Trainers
                 var trainingSizes = Defaults.Resolve(_options, new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs));
                 var (batchSize, curvatureBatchSize, outputRank, epochs, refreshSteps) = trainingSizes;
                 var outputMetric = RiemannianMlpNetwork.Metric(_options, loss);
-                var plan = trainingSizes.OptimizerPlan(_options, trainX.Rows);
+                var plan = trainingSizes.OptimizerPlan(_options, trainX.Rows, sparseInput: trainX.Compressed is not null);
                 using var optimizer = RiemannianMlpNetwork.Optimizer(plan, network, loss, outputMetric, generator);
                 TrainingMetric metric = _task == PredictionTask.Regression ? new TrainingMetric.RootMeanSquaredError() : new TrainingMetric.Accuracy();
                 ch.Info(MessageSensitivity.None,
@@ -194,7 +194,7 @@ namespace MLNetRiemannian.Trainers
                     $"{(standardization is { } ls ? $"; label '{columns.LabelColumn}' standardized with mean {ls.Mean:G6} and scale {ls.Scale:G6}" : "")}.");
                 if (initial is not null)
                     ch.Info(MessageSensitivity.None, "Warm start: continuing from the given model's weights; momentum and the adaptive mass's moments start at zero (the model does not hold the optimizer's state).");
-                var cost = PlannedCost.Of(sizes, trainX.Rows, batchSize, epochs, data.NonZerosPerRow);
+                var cost = PlannedCost.Of(sizes, trainX.Rows, batchSize, epochs, data.NonZerosPerRow, plan.ColumnSparseFirstLayer, Math.Min(curvatureBatchSize > 0 ? curvatureBatchSize : batchSize, batchSize));
                 ch.Info(MessageSensitivity.None, cost.Describe());
                 if (cost.Warning(columns.FeatureColumn) is { } far) ch.Warning(MessageSensitivity.None, far);
                 long curvatureSamples = curvatureBatchSize is > 0 ? Math.Min(curvatureBatchSize, batchSize) : batchSize;
@@ -219,7 +219,9 @@ namespace MLNetRiemannian.Trainers
                     resume.CheckMatches(fingerprint, _options.CheckpointPath!);
                     CheckpointChecks.Epochs(_options, resume.State.Epoch, epochs);
                     history.AddRange(resume.State.History.Select(Summary));
-                    ch.Info(MessageSensitivity.None, $"Resuming from checkpoint '{_options.CheckpointPath}' after epoch {resume.State.Epoch}.");
+                    ch.Info(MessageSensitivity.None, $"Resuming from checkpoint '{_options.CheckpointPath}' after epoch {resume.State.Epoch}" +
+                        (resume.State.EarlyStopped ? ", where early stopping ended the run: nothing is left to train." :
+                         resume.State.Epoch >= epochs ? $": it holds all {epochs} planned epochs, nothing is left to train." : "."));
                 }
                 var loop = new FitLoop(network, optimizer, metric);
                 var results = loop.Run(trainX, trainY, trainW, validation,
@@ -258,6 +260,8 @@ namespace MLNetRiemannian.Trainers
                         : $"Training ran its {epochs} epochs; keeping the parameters of epoch {kept}, the best on the validation rows" +
                           (results.Find(r => r.Epoch == kept).ValidationMetric is { } bestKept ? $" (validation {metric.Name} {bestKept * metricUnit:G5})." : "."));
 
+                // The optimizer's state (as large as the parameters) is released before the model's copy of them is made.
+                optimizer.Dispose();
                 var weights = network.Atoms.Select(a => a.Weight.contiguous().data<float>().ToArray()).ToArray();
                 var biases = network.Atoms.Select(a => a.Bias.contiguous().data<float>().ToArray()).ToArray();
                 if (standardization is { } fold) Unstandardize(weights[^1], biases[^1], fold);

@@ -12,16 +12,17 @@ namespace MLNetRiemannian.Training
     /// <summary>
     /// A checkpoint streamed to and from its file: no buffer of the whole payload, so any model that trains can be
     /// checkpointed with memory of one chunk beside it (a 75 M-weight model's payload, 3–4 Float64 copies of the weights,
-    /// once overflowed a MemoryStream). The bytes are those of the layout <see cref="Checkpoint"/> documents.
+    /// once overflowed a MemoryStream; since version 4 Float32 tensors are stored as Float32, half the bytes). The bytes are those of the layout <see cref="Checkpoint"/> documents.
     /// </summary>
     internal static class CheckpointStreams
     {
-        /// <summary>Values converted per chunk: 64 Ki doubles, 512 KiB.</summary>
+        /// <summary>Values per chunk: 64 Ki (256 or 512 KiB).</summary>
         private const int ChunkValues = 1 << 16;
 
         /// <summary>
-        /// Writes a tensor as the layout has it — dtype (int32), rank (int32), shape (int64 each), then its values widened to
-        /// Float64 — converting a chunk at a time from the tensor's own memory (no Float64 copy of the tensor).
+        /// Writes a tensor as the layout has it — dtype (int32), rank (int32), shape (int64 each), then its values: Float32
+        /// ones as they are (4 bytes each), every other dtype widened to Float64 — a chunk at a time from the tensor's own
+        /// memory (no copy of the tensor).
         /// </summary>
         public static void WriteTensor(BinaryWriter w, Tensor t)
         {
@@ -34,66 +35,60 @@ namespace MLNetRiemannian.Training
             if (source.device_type != DeviceType.CPU) source = source.cpu();
             if (!source.is_contiguous()) source = source.contiguous();
             if (source.dtype is not (ScalarType.Float32 or ScalarType.Float64)) source = source.to_type(ScalarType.Float64);
+            int size = source.dtype == ScalarType.Float32 ? sizeof(float) : sizeof(double);
             var stream = w.BaseStream;
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkValues * sizeof(double));
-            try
+            long count = source.numel();
+            for (long start = 0; start < count; start += ChunkValues)
             {
-                var wide = MemoryMarshal.Cast<byte, double>(buffer.AsSpan(0, ChunkValues * sizeof(double)));
-                long count = source.numel();
-                for (long start = 0; start < count; start += ChunkValues)
-                {
-                    int n = (int)Math.Min(ChunkValues, count - start);
-                    if (source.dtype == ScalarType.Float64) Doubles(source, start, n).CopyTo(wide);
-                    else
-                    {
-                        var narrow = Floats(source, start, n);
-                        for (int i = 0; i < n; i++) wide[i] = narrow[i];
-                    }
-                    stream.Write(buffer, 0, n * sizeof(double));
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
+                int n = (int)Math.Min(ChunkValues, count - start);
+                stream.Write(Slice(source, start, n, size));
             }
         }
 
         /// <summary>
-        /// Reads a tensor written by <see cref="WriteTensor"/>, a chunk at a time into a tensor of its dtype; refuses a shape
-        /// the rest of the stream cannot hold before allocating. The tensor is detached from any dispose scope.
+        /// Reads a tensor written by <see cref="WriteTensor"/> (or, with <paramref name="wide"/>, by versions before 4,
+        /// which widened every value to Float64), a chunk at a time into a tensor of its dtype; refuses a shape the rest of
+        /// the stream cannot hold before allocating. The tensor is detached from any dispose scope.
         /// </summary>
-        public static Tensor ReadTensor(BinaryReader r)
+        public static Tensor ReadTensor(BinaryReader r, bool wide = false)
         {
             var dtype = (ScalarType)r.ReadInt32();
             var shape = Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadInt64()).ToArray();
+            int size = dtype == ScalarType.Float32 && !wide ? sizeof(float) : sizeof(double);
             // A payload that passes the checksum can still be hand-made: refuse sizes it cannot hold before allocating.
-            long available = (r.BaseStream.Length - r.BaseStream.Position) / sizeof(double);
+            long available = (r.BaseStream.Length - r.BaseStream.Position) / size;
             long count = 1;
             foreach (long s in shape)
                 if (s < 0 || (s > 0 && count > available / s)) throw new InvalidDataException($"A tensor in the checkpoint has an impossible shape [{string.Join(", ", shape)}].");
                 else count *= s;
             if (count > available) throw new InvalidDataException($"A tensor in the checkpoint has an impossible shape [{string.Join(", ", shape)}].");
-            var target = dtype is ScalarType.Float32 or ScalarType.Float64 ? dtype : ScalarType.Float64;
+            var target = dtype == ScalarType.Float32 ? ScalarType.Float32 : ScalarType.Float64;
             var result = empty(shape, target).DetachFromDisposeScope();
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkValues * sizeof(double));
-            try
+            if (dtype == ScalarType.Float32 && wide)
             {
-                for (long start = 0; start < count; start += ChunkValues)
+                // Versions before 4: Float32 values stored widened, narrowed a chunk at a time.
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkValues * sizeof(double));
+                try
                 {
-                    int n = (int)Math.Min(ChunkValues, count - start);
-                    r.BaseStream.ReadExactly(buffer, 0, n * sizeof(double));
-                    var wide = MemoryMarshal.Cast<byte, double>(buffer.AsSpan(0, n * sizeof(double)));
-                    if (target == ScalarType.Float64) wide.CopyTo(Doubles(result, start, n));
-                    else
+                    for (long start = 0; start < count; start += ChunkValues)
                     {
+                        int n = (int)Math.Min(ChunkValues, count - start);
+                        r.BaseStream.ReadExactly(buffer, 0, n * sizeof(double));
+                        var values = MemoryMarshal.Cast<byte, double>(buffer.AsSpan(0, n * sizeof(double)));
                         var narrow = Floats(result, start, n);
-                        for (int i = 0; i < n; i++) narrow[i] = (float)wide[i];
+                        for (int i = 0; i < n; i++) narrow[i] = (float)values[i];
                     }
                 }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+                return result;
             }
-            finally
+            for (long start = 0; start < count; start += ChunkValues)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                int n = (int)Math.Min(ChunkValues, count - start);
+                r.BaseStream.ReadExactly(Slice(result, start, n, size));
             }
             if (target == dtype) return result;
             using (result) return result.to_type(dtype).DetachFromDisposeScope();

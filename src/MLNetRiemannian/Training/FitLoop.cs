@@ -151,12 +151,14 @@ namespace MLNetRiemannian.Training
                             while (settings.OnEvaluation is { } evaluate && evaluations < perEpoch && steps + 1 >= ((evaluations + 1) * stepsPerEpoch + perEpoch - 1) / perEpoch)
                             {
                                 clock.Stop();
+                                _optimizer.BringUpToDate();
                                 evaluate(epoch - 1 + (double)++evaluations / perEpoch, clock.Elapsed.TotalSeconds);
                                 clock.Start();
                             }
                         }
                     }
                     lastStep = steps;
+                    _optimizer.BringUpToDate();
                     if (reason == TrainingStopReason.StopRequested) break;
                     double? validationMetric = validation is { } v ? Evaluate(v.X, v.Y) : null;
                     double seconds = clock.Elapsed.TotalSeconds;
@@ -244,22 +246,42 @@ namespace MLNetRiemannian.Training
         // RMSE averages over every output coordinate; accuracy over rows.
         private long Outputs(Tensor y) => _metric is TrainingMetric.RootMeanSquaredError && y.dim() == 2 ? y.shape[1] : 1;
 
+        /// <summary>Copies the parameters into <paramref name="saved"/>, reusing its tensors when they fit (no new memory per snapshot).</summary>
         private void Snapshot(List<Tensor> saved)
         {
+            _optimizer.BringUpToDate();
+            var parameters = _network.Atoms.SelectMany(a => new[] { a.Weight, a.Bias }).ToList();
+            if (saved.Count == parameters.Count && saved.Zip(parameters).All(p => p.First.dtype == p.Second.dtype && p.First.shape.SequenceEqual(p.Second.shape)))
+            {
+                using var noGrad = no_grad();
+                using var scope = NewDisposeScope();
+                for (int i = 0; i < parameters.Count; i++)
+                {
+                    // A column-sparse layer's untouched columns still hold their initial values, in the copy as in the layer.
+                    if (i % 2 == 0 && _optimizer.ChangedColumns(_network.Atoms[i / 2]) is { } changed)
+                        saved[i].index_copy_(1, changed, parameters[i].index_select(1, changed));
+                    else saved[i].copy_(parameters[i]);
+                }
+                return;
+            }
             foreach (var t in saved) t.Dispose();
             saved.Clear();
-            saved.AddRange(_network.Atoms.SelectMany(a => new[] { a.Weight.clone().DetachFromDisposeScope(), a.Bias.clone().DetachFromDisposeScope() }));
+            saved.AddRange(parameters.Select(p => p.clone().DetachFromDisposeScope()));
         }
 
+        /// <summary>
+        /// Writes the checkpoint from the live parameters, loop state and optimizer state, streamed (no copy of them: the
+        /// memory beside the model while writing stays one chunk, whatever the model's size).
+        /// </summary>
         private void SaveCheckpoint(string path, Settings settings, Generator generator, TrainingState state)
         {
-            var parameters = new List<Tensor>();
-            Snapshot(parameters);
+            _optimizer.BringUpToDate();
             using var generatorState = generator.get_state();
-            using var checkpoint = new Checkpoint
+            // Not disposed: every tensor it names belongs to the network, the loop or the optimizer.
+            var checkpoint = new Checkpoint
             {
-                Fingerprint = settings.Fingerprint, Parameters = parameters, State = state.Clone(), Optimizer = _optimizer.ExportState(),
-                GeneratorState = generatorState.data<byte>().ToArray(),
+                Fingerprint = settings.Fingerprint, Parameters = _network.Atoms.SelectMany(a => new[] { a.Weight, a.Bias }).ToList(), State = state,
+                Optimizer = _optimizer.CurrentState(), GeneratorState = generatorState.data<byte>().ToArray(),
             };
             checkpoint.Save(path);
         }

@@ -87,10 +87,18 @@ namespace MLNetRiemannian.Tests.Trainers
             var model = Trainer(ml, epochs: 3, path, every: 2).Fit(Digits(ml)).Model;
 
             CollectionAssert.AreEqual(new[] { "run.ckpt" }, Directory.GetFiles(Folder).Select(Path.GetFileName).ToArray());
+            // A write killed half-way leaves its temporary file; the next completed write of the same checkpoint removes it
+            // (another checkpoint's leftovers are not its to remove).
+            string killed = Path.Combine(Folder, ".run.ckpt.0123456789abcdef0123456789abcdef.tmp"), other = Path.Combine(Folder, ".other.ckpt.0123.tmp");
+            File.WriteAllBytes(killed, new byte[] { 1, 2, 3 });
+            File.WriteAllBytes(other, new byte[] { 1, 2, 3 });
+            Trainer(ml, epochs: 4, path, every: 2).Fit(Digits(ml));
+            CollectionAssert.AreEquivalent(new[] { "run.ckpt", ".other.ckpt.0123.tmp" }, Directory.GetFiles(Folder).Select(Path.GetFileName).ToArray());
+            File.Delete(other);
             using var scope = NewDisposeScope();
             using var checkpoint = Checkpoint.Load(path);
-            Assert.AreEqual(2, checkpoint.State.Epoch, "every 2 epochs: the last checkpoint of 3 epochs is epoch 2's");
-            Assert.AreEqual(2, checkpoint.State.History.Count);
+            Assert.AreEqual(4, checkpoint.State.Epoch, "the 4-epoch run resumed from epoch 2's checkpoint and wrote epoch 4's");
+            Assert.AreEqual(4, checkpoint.State.History.Count);
             Assert.AreEqual(model.History[1].TrainingLoss, checkpoint.State.History[1].Loss, 0);
         }
 
@@ -159,7 +167,7 @@ namespace MLNetRiemannian.Tests.Trainers
             });
 
         /// <summary>Cancels <paramref name="stop"/> when epoch <paramref name="epoch"/> has been reported (after its checkpoint is due).</summary>
-        private sealed class StopAfter(int epoch, System.Threading.CancellationTokenSource stop) : IProgress<EpochSummary>
+        internal sealed class StopAfter(int epoch, System.Threading.CancellationTokenSource stop) : IProgress<EpochSummary>
         {
             public void Report(EpochSummary value)
             {

@@ -35,5 +35,21 @@ namespace MLNetRiemannian.Tests.Trainers
             StringAssert.Contains(warning, "feature column 'Features'");
             StringAssert.Contains(warning, "fewer hashing bits");
         }
+
+        [TestMethod]
+        public void TheColumnSparseStepPlansTheColumnsItsRowsUseAndIsNotWarnedAbout()
+        {
+            // The same plan with the column-sparse first layer: a step touches at most (64 + 16 curvature rows) × 3 = 240
+            // columns of 16 weights, plus the 17 + 16 other parameters; each epoch ends by bringing the touched columns
+            // (at most the 4,755 non-zeros) up to date.
+            var cost = PlannedCost.Of(new[] { 3 << 20, 16, 1 }, 1_585, 64, 41, 3, columnSparse: true, curvatureRows: 16);
+            Assert.AreEqual(240L, cost.ColumnsPerStep);
+            Assert.AreEqual(240.0 * 16 + 33, cost.UpdatesPerStep, 1e-9);
+            Assert.AreEqual(4_755.0 * 16, cost.CatchUpsPerEpoch, 1e-9);
+            Assert.AreEqual(((240.0 * 16 + 33) * 25 + 4_755.0 * 16) / 4_755.0, cost.UpdatesPerNonZero, 1e-9);
+            Assert.IsTrue(cost.UpdatesPerNonZeroAndUnit < 3, $"{cost.UpdatesPerNonZeroAndUnit}");
+            Assert.IsNull(cost.Warning("Features"));
+            StringAssert.Contains(cost.Describe(), "41 epochs × 25 steps, each updating at most 240 of the first layer's 3,145,728 input columns");
+        }
     }
 }

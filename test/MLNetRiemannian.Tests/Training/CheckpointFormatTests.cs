@@ -37,6 +37,16 @@ namespace MLNetRiemannian.Tests.Training
         }
 
         [TestMethod]
+        public void Float32TensorsOfVersionsBefore4AreReadFromTheirWidenedValues()
+        {
+            // Version 4 stores Float32 values as they are (4 bytes); the versions before widened them to 8.
+            using var checkpoint = LoadVersion2(new[] { Weight, Bias }, steps: 5, rate: 0.2, parameterType: ScalarType.Float32);
+            Assert.AreEqual(ScalarType.Float32, checkpoint.Parameters[0].dtype);
+            CollectionAssert.AreEqual(Weight.Select(x => (float)x).ToArray(), checkpoint.Parameters[0].data<float>().ToArray());
+            CollectionAssert.AreEqual(Bias.Select(x => (float)x).ToArray(), checkpoint.Parameters[1].data<float>().ToArray());
+        }
+
+        [TestMethod]
         public void AVersion2HeavyBallStateReadsAsMomentumAlone()
         {
             using var checkpoint = LoadVersion2(new[] { Weight, Bias }, steps: 5, rate: 0.2);
@@ -125,7 +135,7 @@ namespace MLNetRiemannian.Tests.Training
         };
 
         /// <summary>A version 2 checkpoint of one 3→2 layer holding <paramref name="state"/> as its positional list.</summary>
-        private static Checkpoint LoadVersion2(double[][] state, long steps, double rate)
+        private static Checkpoint LoadVersion2(double[][] state, long steps, double rate, ScalarType parameterType = ScalarType.Float64)
         {
             var payload = new MemoryStream();
             using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
@@ -133,11 +143,12 @@ namespace MLNetRiemannian.Tests.Training
                 w.Write(0); // fingerprint entries
                 w.Write(1); w.Write(steps); w.Write(rate); // epoch, total steps, η
                 w.Write(double.NaN); w.Write(0); w.Write(0); w.Write(false); // best, since best, best epoch, early stopped
-                w.Write(2); Tensor(w, Weight, 2, 3); Tensor(w, Bias, 2); // parameters
+                // Parameters; versions before 4 stored every dtype's values widened to Float64.
+                w.Write(2); Tensor(w, Weight, parameterType, 2, 3); Tensor(w, Bias, parameterType, 2);
                 w.Write(0); w.Write(0); // last good, best parameters
                 long[][] shapes = { new long[] { 2, 3 }, new long[] { 2 }, new long[] { 2 }, new long[] { 4 } };
                 w.Write(state.Length);
-                for (int i = 0; i < state.Length; i++) { w.Write(true); Tensor(w, state[i], shapes[i]); }
+                for (int i = 0; i < state.Length; i++) { w.Write(true); Tensor(w, state[i], ScalarType.Float64, shapes[i]); }
                 w.Write(steps);
                 w.Write(3); w.Write(new byte[] { 1, 2, 3 }); // generator state
                 w.Write(0); // history
@@ -159,9 +170,9 @@ namespace MLNetRiemannian.Tests.Training
             }
         }
 
-        private static void Tensor(BinaryWriter w, double[] values, params long[] shape)
+        private static void Tensor(BinaryWriter w, double[] values, ScalarType dtype, params long[] shape)
         {
-            w.Write((int)ScalarType.Float64);
+            w.Write((int)dtype);
             w.Write(shape.Length);
             foreach (long s in shape) w.Write(s);
             foreach (double x in values) w.Write(x);

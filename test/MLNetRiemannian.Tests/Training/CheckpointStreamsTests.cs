@@ -32,7 +32,9 @@ namespace MLNetRiemannian.Tests.Training
             using (var w = new BinaryWriter(plain, System.Text.Encoding.UTF8, leaveOpen: true))
             {
                 w.Write((int)dtype); w.Write(2); w.Write(3L); w.Write(66_667L);
-                foreach (double x in t.to_type(ScalarType.Float64).data<double>()) w.Write(x);
+                // Float32 values as they are; every other dtype widened to Float64.
+                if (dtype == ScalarType.Float32) foreach (float x in t.data<float>()) w.Write(x);
+                else foreach (double x in t.to_type(ScalarType.Float64).data<double>()) w.Write(x);
             }
             CollectionAssert.AreEqual(plain.ToArray(), streamed.ToArray());
 
