@@ -99,6 +99,9 @@ namespace MLNetRiemannian.Optimization
             Interop.GlibcAllocator.Configure();
         }
 
+        /// <summary>The per-sample loss the optimizer minimizes (the fit loop measures held-out rows with it too).</summary>
+        internal Loss Loss => _loss;
+
         /// <summary>The settings the optimizer was made with.</summary>
         internal OptimizerPlan Plan { get; }
 

@@ -28,7 +28,8 @@ namespace MLNetRiemannian.Training
     /// (<see cref="OptimizerState"/>): its step counter and η, then per layer the four parts of
     /// <see cref="LayerOptimizerState"/> in their fixed order, each present or not. η stays in the header too (the
     /// versions before 3 hold it only there); 4, Float32 tensors stored as Float32 (half the bytes of a Float32 model's
-    /// checkpoint: 1.23 GB became 0.62 GB for a 50 M-weight first layer).
+    /// checkpoint: 1.23 GB became 0.62 GB for a 50 M-weight first layer), and the best epoch's validation loss after the
+    /// early-stopping state (<see cref="TrainingState.BestLoss"/>).
     /// The curvature samples are not saved: every epoch draws them anew (<see cref="FitLoop"/>).
     /// </remarks>
     internal sealed class Checkpoint : IDisposable
@@ -105,7 +106,7 @@ namespace MLNetRiemannian.Training
                 w.Write(Fingerprint.Count);
                 foreach (var (name, value) in Fingerprint) { w.Write(name); w.Write(value); }
                 w.Write(State.Epoch); w.Write(State.TotalSteps); w.Write(Optimizer.LearningRate);
-                w.Write(State.Best); w.Write(State.SinceBest); w.Write(State.BestEpoch); w.Write(State.EarlyStopped);
+                w.Write(State.Best); w.Write(State.SinceBest); w.Write(State.BestEpoch); w.Write(State.EarlyStopped); w.Write(State.BestLoss);
                 WriteTensors(w, Parameters);
                 WriteTensors(w, State.LastGood);
                 WriteTensors(w, State.BestParameters);
@@ -187,6 +188,7 @@ namespace MLNetRiemannian.Training
             var fingerprint = Enumerable.Range(0, p.ReadInt32()).Select(_ => (p.ReadString(), p.ReadString())).ToList();
             int epoch = p.ReadInt32(); long steps = p.ReadInt64(); double rate = p.ReadDouble();
             double best = p.ReadDouble(); int sinceBest = p.ReadInt32(); int bestEpoch = p.ReadInt32(); bool stopped = p.ReadBoolean();
+            double bestLoss = version >= 4 ? p.ReadDouble() : double.NaN;
             var parameters = ReadTensors(p, wide);
             var lastGood = ReadTensors(p, wide);
             var bestParameters = ReadTensors(p, wide);
@@ -210,7 +212,7 @@ namespace MLNetRiemannian.Training
                 var events = new NumericalEvents { NonFiniteSteps = p.ReadInt32(), JitterRetries = p.ReadInt32(), DoublePrecisionFallbacks = p.ReadInt32() };
                 return new FitLoop.EpochResult(e, loss, train, hasValidation ? validation : null, seconds, rate, events, null) { ZeroWeightBatches = p.ReadInt32() };
             }).ToList();
-            var state = new TrainingState { Epoch = epoch, TotalSteps = steps, Best = best, SinceBest = sinceBest, BestEpoch = bestEpoch, EarlyStopped = stopped };
+            var state = new TrainingState { Epoch = epoch, TotalSteps = steps, Best = best, BestLoss = bestLoss, SinceBest = sinceBest, BestEpoch = bestEpoch, EarlyStopped = stopped };
             state.LastGood.AddRange(lastGood);
             state.BestParameters.AddRange(bestParameters);
             state.History.AddRange(history);

@@ -21,6 +21,12 @@ namespace MLNetRiemannian.Training
         /// <summary>The best validation metric so far; NaN before the first.</summary>
         public double Best { get; set; } = double.NaN;
 
+        /// <summary>
+        /// The mean loss on the validation rows at the <see cref="Best"/> epoch (NaN before the first, and in checkpoints
+        /// before version 4): an epoch whose metric ties the best one is better when its loss is lower.
+        /// </summary>
+        public double BestLoss { get; set; } = double.NaN;
+
         /// <summary>Epochs since <see cref="Best"/> improved.</summary>
         public int SinceBest { get; set; }
 
@@ -42,7 +48,7 @@ namespace MLNetRiemannian.Training
         /// <summary>A copy whose tensors are outside every dispose scope.</summary>
         public TrainingState Clone()
         {
-            var copy = new TrainingState { Epoch = Epoch, TotalSteps = TotalSteps, Best = Best, SinceBest = SinceBest, BestEpoch = BestEpoch, EarlyStopped = EarlyStopped };
+            var copy = new TrainingState { Epoch = Epoch, TotalSteps = TotalSteps, Best = Best, BestLoss = BestLoss, SinceBest = SinceBest, BestEpoch = BestEpoch, EarlyStopped = EarlyStopped };
             copy.LastGood.AddRange(LastGood.Select(t => t.clone().DetachFromDisposeScope()));
             copy.BestParameters.AddRange(BestParameters.Select(t => t.clone().DetachFromDisposeScope()));
             copy.History.AddRange(History);

@@ -88,6 +88,31 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
+        public void WhenTheValidationAccuracyTiesTheEpochOfLowerValidationLossIsKept()
+        {
+            // c31's clicks: 15 % positives, so for many epochs every validation row is predicted negative and the
+            // validation accuracy stays at the majority rate. The loss still falls; the epoch kept is the one where it is
+            // lowest, not the first of the tie (which returned an almost untrained model).
+            var ml = new MLContext(1);
+            var messages = Messages(ml);
+            var raw = ml.Data.LoadFromTextFile<Click>(SampleData.DataPath("field-cases/c31_clicks.csv"), separatorChar: ',', hasHeader: true);
+            var data = ml.Transforms.Categorical.OneHotHashEncoding("UserId", numberOfBits: 12)
+                .Append(ml.Transforms.Categorical.OneHotHashEncoding("AdId", numberOfBits: 12))
+                .Append(ml.Transforms.Categorical.OneHotHashEncoding("Site", numberOfBits: 12))
+                .Append(ml.Transforms.Concatenate("Features", "UserId", "AdId", "Site")).Fit(raw).Transform(raw);
+            var model = ml.BinaryClassification.Trainers.RiemannianMlp(new RiemannianMlpBinaryTrainer.Options
+            {
+                LabelColumnName = "Clicked", HiddenLayerSizes = new[] { 8 }, NumberOfEpochs = 30, ValidationSetFraction = 0.2, EarlyStoppingPatience = 5, Seed = 1,
+            }).Fit(data).Model;
+            var accuracies = model.History.Select(e => e.ValidationMetric!.Value).ToArray();
+            TestContext.WriteLine($"validation accuracy by epoch: {string.Join(", ", accuracies.Select(a => a.ToString("F4")))}; kept epoch {model.Outcome?.KeptEpoch}");
+            int kept = model.Outcome!.KeptEpoch!.Value;
+            Assert.AreEqual(accuracies.Max(), accuracies[kept - 1], "the kept epoch has the best validation accuracy");
+            Assert.IsTrue(accuracies.Take(kept).Distinct().Count() == 1 && kept > 1,
+                $"a tie on accuracy up to the kept epoch {kept}, broken by the loss (accuracies {string.Join(", ", accuracies)})");
+        }
+
+        [TestMethod]
         public void ResumingAColumnSparseFitAfterEpochTwoIsBitIdenticalToAnUninterruptedRun()
         {
             var ml = new MLContext(1);
