@@ -164,11 +164,10 @@ namespace MLNetRiemannian.Optimization
         /// <summary>
         /// <see cref="Apply"/> for a step made by <see cref="MassOnColumns"/>: <paramref name="directionWeight"/> is u's
         /// <c>[out, k]</c> on those columns (zero on every other), and only they and the bias are read and written. The
-        /// other columns are the caller's to bring up to date (<see cref="ColumnSparseLayer"/>). Returns the rate and the
-        /// weight decay's factor, with which every other column moves at this step: <c>w ← decay·w − rate·m</c>.
+        /// other columns are the caller's to bring up to date (<see cref="ColumnSparseLayer"/>). Returns the rate, with which
+        /// every other column moves at this step: <c>w ← w − rate·m</c>. No weight decay (it would move every column).
         /// </summary>
-        public (double Rate, double Decay) ApplyOnColumns(Dense atom, LayerOptimizerState state, Tensor columns, Tensor directionWeight, Tensor directionBias, long step,
-            double learningRate, double scheduleFactor)
+        public double ApplyOnColumns(Dense atom, LayerOptimizerState state, Tensor columns, Tensor directionWeight, Tensor directionBias, long step, double scheduleFactor)
         {
             var (rows, moments, index) = _pending[atom];
             _pending.Remove(atom);
@@ -176,20 +175,22 @@ namespace MLNetRiemannian.Optimization
                 throw new InvalidOperationException($"The {atom.InputSize}→{atom.OutputSize} layer's mass was made on all its columns: apply its step with Apply.");
             state.SecondMomentRows!.copy_(rows);
             state.SecondMomentColumns!.index_copy_(0, index, moments);
-            double rate = AppliedRate(step, scheduleFactor), decay = Decay(learningRate, scheduleFactor);
+            if (WeightDecay > 0)
+                throw new InvalidOperationException("The column-sparse step cannot apply a weight decay: it would move every column at every step.");
+            double rate = AppliedRate(step, scheduleFactor);
             if (ColumnSparseLayer.InMemory(atom.Weight, state.MomentumWeight!, directionWeight) && directionWeight.is_contiguous())
             {
                 // One managed pass over the columns in place: no gather, no scatter.
-                ColumnPasses.AverageAndStep(atom.Weight, state.MomentumWeight!, FusedPasses.Elements<long>(columns.contiguous()), directionWeight, Momentum, rate, decay);
+                ColumnPasses.AverageAndStep(atom.Weight, state.MomentumWeight!, FusedPasses.Elements<long>(columns.contiguous()), directionWeight, Momentum, rate);
                 Average(atom.Bias, state.MomentumBias!, directionBias, rate);
-                return (rate, decay);
+                return rate;
             }
             var (weight, average) = (atom.Weight.index_select(1, columns), state.MomentumWeight!.index_select(1, columns));
-            Average(weight, average, directionWeight, rate, decay);
+            Average(weight, average, directionWeight, rate);
             atom.Weight.index_copy_(1, columns, weight);
             state.MomentumWeight!.index_copy_(1, columns, average);
             Average(atom.Bias, state.MomentumBias!, directionBias, rate);
-            return (rate, decay);
+            return rate;
         }
 
         /// <summary>

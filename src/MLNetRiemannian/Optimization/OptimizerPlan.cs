@@ -55,7 +55,8 @@ namespace MLNetRiemannian.Optimization
         /// <summary>
         /// When true, the first layer (the network's first module, fed the raw input) takes the column-sparse step
         /// (<see cref="ColumnSparseLayer"/>, docs/method.md section 12): each step touches only the columns its batch and
-        /// curvature rows use, for sparse inputs. It needs the adaptive mass, no L2 term and no diagnostics; false by default.
+        /// curvature rows use, for sparse inputs. It needs the adaptive mass, no L2 term, no weight decay (each moves every
+        /// column at every step, even those no row touches) and no diagnostics; false by default.
         /// </summary>
         public bool ColumnSparseFirstLayer { get; init; }
 
@@ -79,9 +80,9 @@ namespace MLNetRiemannian.Optimization
             if (!(L2Regularization >= 0) || double.IsInfinity(L2Regularization))
                 throw new ArgumentOutOfRangeException(nameof(L2Regularization), L2Regularization, $"Invalid L2 regularization: {L2Regularization}. It must be finite and ≥ 0.");
             // Each of these moves every column at every step, so a skipped column would not be what the dense step makes it.
-            if (ColumnSparseFirstLayer && (!Rule.Adaptive || L2Regularization > 0 || RecordDiagnostics))
+            if (ColumnSparseFirstLayer && (!Rule.Adaptive || L2Regularization > 0 || Rule.WeightDecay > 0 || RecordDiagnostics))
                 throw new ArgumentOutOfRangeException(nameof(ColumnSparseFirstLayer), ColumnSparseFirstLayer,
-                    $"The column-sparse first-layer step needs the adaptive mass, no L2 regularization and no diagnostics (here: {Rule.Name}, L2 {L2Regularization}, diagnostics {RecordDiagnostics}).");
+                    $"The column-sparse first-layer step needs the adaptive mass, no L2 regularization, no weight decay and no diagnostics (here: {Rule.Name}, L2 {L2Regularization}, diagnostics {RecordDiagnostics}).");
         }
 
         /// <summary>For the log: the rule, η, and the schedule over the planned steps.</summary>

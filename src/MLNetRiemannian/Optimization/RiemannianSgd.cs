@@ -204,8 +204,8 @@ namespace MLNetRiemannian.Optimization
             {
                 if (layer.Columns is { } columns)
                 {
-                    var (applied, decay) = ((AdaptiveMassRule)_rule).ApplyOnColumns(layer.Atom, _state[layer.Atom], columns, layer.DirectionWeight, layer.DirectionBias, t, LearningRate, factor);
-                    _sparse!.Record(columns, t, applied, decay);
+                    double applied = ((AdaptiveMassRule)_rule).ApplyOnColumns(layer.Atom, _state[layer.Atom], columns, layer.DirectionWeight, layer.DirectionBias, t, factor);
+                    _sparse!.Record(columns, t, applied);
                     continue;
                 }
                 var (appliedWeight, appliedBias, rate) = _rule.Apply(layer.Atom, _state[layer.Atom], layer.DirectionWeight, layer.DirectionBias, t, LearningRate, factor);

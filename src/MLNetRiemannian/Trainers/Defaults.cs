@@ -220,11 +220,11 @@ namespace MLNetRiemannian.Trainers
         /// The optimizer's settings for <paramref name="options"/> at these sizes over <paramref name="rows"/> training rows:
         /// the options resolved once (η, schedule, rule), so the optimizer, the log and the checkpoint read the same values.
         /// With <paramref name="sparseInput"/> the first layer takes the column-sparse step wherever it is exact (the adaptive
-        /// mass, no L2 term, no diagnostics; decoupled weight decay is fine; docs/method.md section 12).
+        /// mass, no L2 term, no weight decay, no diagnostics; docs/method.md section 12).
         /// </summary>
         public Optimization.OptimizerPlan OptimizerPlan(RiemannianMlpTrainerOptions options, long rows, bool sparseInput = false) => new()
         {
-            ColumnSparseFirstLayer = sparseInput && options.MassKind == MassKind.Adaptive && options.L2Regularization == 0 && !options.RecordDiagnostics,
+            ColumnSparseFirstLayer = sparseInput && options.MassKind == MassKind.Adaptive && options.L2Regularization == 0 && options.WeightDecay == 0 && !options.RecordDiagnostics,
             LearningRate = Defaults.LearningRate(options),
             Schedule = Defaults.Schedule(options),
             PlannedSteps = PlannedSteps(rows),
