@@ -49,10 +49,11 @@ namespace MLNetRiemannian.Tests.Trainers
             StringAssert.Contains(log.Single(m => m.Message.Contains("Held out")).Message,
                 $"Held out {held} of the {rows} training rows for validation (ValidationSetFraction {Defaults.ValidationSetFraction.ToString(CultureInfo.InvariantCulture)}, the default, stratified by class)");
             Assert.IsTrue(model.History.All(e => e.ValidationMetric is not null), "every epoch is evaluated on the held-out rows");
-            // The kept epoch is the first with the best validation accuracy, read off the history here.
+            // The kept epoch has the best validation accuracy, read off the history here (of epochs that tie on it, the one
+            // of lowest validation loss, which the history does not hold).
             double best = model.History.Max(e => e.ValidationMetric!.Value);
-            int bestEpoch = model.History.First(e => e.ValidationMetric == best).Epoch;
-            Assert.AreEqual(bestEpoch, model.Outcome!.KeptEpoch);
+            int bestEpoch = model.Outcome!.KeptEpoch!.Value;
+            Assert.AreEqual(best, model.History[bestEpoch - 1].ValidationMetric);
             Assert.IsTrue(log.Any(m => m.Kind == ChannelMessageKind.Info && m.Message.Contains($"keeping the parameters of epoch {bestEpoch}")
                 || m.Message.Contains($"the last was the best on the validation rows")), string.Join("\n", log.Select(m => m.Message)));
             Assert.IsFalse(log.Any(m => m.Message.Contains("by heart")));
