@@ -35,6 +35,9 @@ namespace MLNetRiemannian.Optimization
         private readonly List<double> _rates = new();
         private long _settled;
         private (Tensor Of, SparseInput Rows)? _pruned;
+        // The step under way (set by Begin): its batch, whose columns are all among the step's, and the step's columns.
+        private InputBatch? _batch;
+        private Tensor? _columns;
 
         /// <param name="atom">The first layer; its columns are the input's slots.</param>
         /// <param name="momentum">β₁, the averaged direction's decay per step.</param>
@@ -50,9 +53,6 @@ namespace MLNetRiemannian.Optimization
 
         /// <summary>The layer whose columns this tracks.</summary>
         public Dense Atom { get; }
-
-        /// <summary>Columns any step has touched so far (the only ones whose state is not zero).</summary>
-        public int TouchedColumns => _touchedColumns.Count;
 
         /// <summary>
         /// The batch as its compacted columns (<see cref="SparseInput"/>); a dense or entry batch becomes one over every
@@ -103,12 +103,6 @@ namespace MLNetRiemannian.Optimization
             var positions = searchsorted(columns, sparse.Columns);
             return new DenseInput(zeros(sparse.Rows, columns.shape[0], dtype: sparse.Dtype).index_copy_(1, positions, sparse.Compact));
         }
-
-        /// <summary>The batch of the step under way (its columns are all among the step's), set by <see cref="Begin"/>.</summary>
-        private InputBatch? _batch;
-
-        /// <summary>The step's columns, set by <see cref="Begin"/>: those of its batch and of the curvature rows it uses.</summary>
-        private Tensor? _columns;
 
         /// <summary>
         /// <see cref="StepColumns"/> of <paramref name="batch"/>: the ones <see cref="Begin"/> found when it is the step's
