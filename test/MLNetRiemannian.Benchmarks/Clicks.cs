@@ -107,6 +107,7 @@ namespace MLNetRiemannian.Benchmarks
                 {
                     LabelColumnName = "Clicked",
                     NumberOfThreads = Environment.GetEnvironmentVariable("CLICKS_THREADS") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null,
+                    HiddenLayerSizes = Environment.GetEnvironmentVariable("CLICKS_HIDDEN") is { } h ? new[] { int.Parse(h, CultureInfo.InvariantCulture) } : null,
                 });
             double seconds, auc = double.NaN;
             if (measure == "trainer")
