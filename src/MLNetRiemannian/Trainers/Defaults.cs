@@ -92,8 +92,8 @@ namespace MLNetRiemannian.Trainers
         /// (null) and give no validation set: each epoch is evaluated on them, training stops early on them and the model
         /// keeps the best epoch. On the five meta-train tables of 1,000+ rows (three seeds,
         /// docs/benchmarks/tables/screening/hold-out-confirm) 20 % held out gave the same accuracy as training on every
-        /// row (−0.05 points on average: attrition +3.1, DNA −1.9, digits −1.2) in a third less fit time; 10 % lost more
-        /// on the one-seed screen (docs/benchmarks/tables/screening/hold-out).
+        /// row (−0.05 points on average: attrition +3.1, DNA −1.9, digits −1.2) in a third less fit time. 10 % did as well on
+        /// those tables with one seed (docs/benchmarks/tables/screening/hold-out) and was not confirmed with three.
         /// </summary>
         public const double ValidationSetFraction = 0.2;
 
