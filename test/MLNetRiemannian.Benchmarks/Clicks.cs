@@ -64,7 +64,7 @@ namespace MLNetRiemannian.Benchmarks
                         else (numbers[1], numbers[3]) = (result[0], result[2]);
                     }
                     results[trainer].Add(numbers);
-                    Console.WriteLine($"run {run + 1} {trainer,-10}: trainer fit {numbers[0]:F3} s, pipeline fit {numbers[1]:F3} s, peak {numbers[2]:F0} MB, hold-out AUC {numbers[3]:F4}");
+                    Console.WriteLine($"run {run + 1} {trainer,-10}: trainer fit {numbers[0]:F3} s, pipeline fit {numbers[1]:F3} s, peak {numbers[2]:F0} MiB, hold-out AUC {numbers[3]:F4}");
                 }
             double Median(string trainer, int k)
             {
@@ -72,7 +72,7 @@ namespace MLNetRiemannian.Benchmarks
                 return values.Length % 2 == 1 ? values[values.Length / 2] : (values[values.Length / 2 - 1] + values[values.Length / 2]) / 2;
             }
             Console.WriteLine();
-            Console.WriteLine("| medians | trainer fit (s) | pipeline fit (s) | peak memory (MB) | hold-out AUC |");
+            Console.WriteLine("| medians | trainer fit (s) | pipeline fit (s) | peak memory (MiB) | hold-out AUC |");
             Console.WriteLine("|---|---|---|---|---|");
             foreach (string trainer in new[] { "riemannian", "sdca" })
                 Console.WriteLine($"| {(trainer == "sdca" ? "SdcaLogisticRegression" : "RiemannianMlp (defaults)")} | {Median(trainer, 0):F3} | {Median(trainer, 1):F3} | {Median(trainer, 2):F0} | {Median(trainer, 3):F4} |");
@@ -107,6 +107,7 @@ namespace MLNetRiemannian.Benchmarks
                 {
                     LabelColumnName = "Clicked",
                     NumberOfThreads = Environment.GetEnvironmentVariable("CLICKS_THREADS") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null,
+                    HiddenLayerSizes = Environment.GetEnvironmentVariable("CLICKS_HIDDEN") is { } h ? new[] { int.Parse(h, CultureInfo.InvariantCulture) } : null,
                 });
             double seconds, auc = double.NaN;
             if (measure == "trainer")

@@ -41,7 +41,7 @@ namespace MLNetRiemannian.Benchmarks
             _data = CompareData.ReadTensors(train);
             var columns = CompareData.Columns(train);
             _network = CompareNetwork.Create(_options, columns.FeatureCount, columns.ClassCount, _generator);
-            var loss = RiemannianMlpNetwork.Loss(PredictionTask.MulticlassClassification);
+            var loss = RiemannianMlpNetwork.Loss(PredictionTask.MulticlassClassification, _options.LabelSmoothing);
             var metric = RiemannianMlpNetwork.Metric(_options, loss);
             var sizes = Defaults.Resolve(_options, new TableShape(_data.Count, columns.FeatureCount, columns.FeatureCount, columns.ClassCount));
             _batchSize = sizes.BatchSize;
@@ -57,7 +57,8 @@ namespace MLNetRiemannian.Benchmarks
         /// </summary>
         public static RiemannianMlpMulticlassTrainer.Options Options(OutputMetricKind outputMetric, int epochs, IEnumerable<CompareOptionSetting> settings)
         {
-            var options = new RiemannianMlpMulticlassTrainer.Options { OutputMetric = outputMetric, NumberOfEpochs = epochs };
+            // Every training row trains, as in this harness (no hold-out, no early stopping), unless --set says otherwise.
+            var options = new RiemannianMlpMulticlassTrainer.Options { OutputMetric = outputMetric, NumberOfEpochs = epochs, ValidationSetFraction = 0 };
             CompareOptionSettings.Apply(options, settings);
             return options;
         }

@@ -66,7 +66,8 @@ namespace MLNetRiemannian.Data
 
         /// <summary>
         /// The mean training loss of the best constant prediction, in the units the network learns in (the standardized
-        /// label for regression: ½ unless the label is constant): the weighted class entropy for classification.
+        /// label for regression: ½ unless the label is constant): the weighted class entropy for classification, that of the
+        /// smoothed class frequencies <c>(1 − α)·p + α/K</c> with label smoothing α (the best constant's smoothed loss).
         /// </summary>
         public double ConstantPredictorLoss { get; private init; }
 
@@ -83,7 +84,8 @@ namespace MLNetRiemannian.Data
         /// <see cref="TrainingData.Labels"/>) and <paramref name="weights"/> <c>[N]</c>.
         /// </summary>
         /// <exception cref="ArgumentException">Every example weight is 0: there is nothing to learn from.</exception>
-        public static TrainingStatistics Compute(FeatureMatrix features, Tensor labels, Tensor? weights, ColumnChecks columns, PredictionTask task)
+        public static TrainingStatistics Compute(FeatureMatrix features, Tensor labels, Tensor? weights, ColumnChecks columns, PredictionTask task,
+            double labelSmoothing = 0)
         {
             using var scope = NewDisposeScope();
             long rows = features.Rows;
@@ -109,6 +111,7 @@ namespace MLNetRiemannian.Data
                     ? stack(new[] { (w * (1 - y)).sum(), (w * y).sum() })
                     : zeros(columns.ClassCount, dtype: ScalarType.Float64).index_add_(0, labels.view(-1), w, 1);
                 var p = frequency / weightSum;
+                if (labelSmoothing > 0) p = p * (1 - labelSmoothing) + labelSmoothing / p.shape[0];
                 constantLoss = -(p * p.clamp_min(1e-300).log()).sum().item<double>();
             }
             return new TrainingStatistics(columns, task)

@@ -27,5 +27,9 @@ namespace MLNetRiemannian.Geometry
         /// generic orthogonal sketch.
         /// </summary>
         internal virtual OutputFactor? SampledGaussNewtonFactor(GaussNewtonMetric metric, int rank, Generator generator) => null;
+
+        /// <summary>A label smoothing α checked to be in [0, 1), for the classification losses' constructors.</summary>
+        private protected static double CheckedSmoothing(double labelSmoothing) => labelSmoothing >= 0 && labelSmoothing < 1 ? labelSmoothing
+            : throw new System.ArgumentOutOfRangeException(nameof(labelSmoothing), labelSmoothing, $"Invalid label smoothing: {labelSmoothing}. It must be in [0, 1).");
     }
 }

@@ -68,13 +68,14 @@ namespace MLNetRiemannian.Geometry
         public abstract Tensor Gram(Tensor factor, InputBatch input);
 
         /// <summary>
-        /// The inner system for a factor <c>R_b = √ω_b · I</c> (docs/method.md section 3): <c>S_i = I_B + ρ_i Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}</c>,
-        /// one <c>[B, B]</c> block shared by every output when <c>ρ</c> is constant, else <c>[out, B, B]</c>.
+        /// The inner system for a factor <c>R_b = √ω_b · I</c> (docs/method.md section 3.4), as its shared part and the
+        /// outputs' scales: <c>S_i = I_B + ρ_i M</c> with <c>M = Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}</c> <c>[B, B]</c> and ρ
+        /// <c>[out]</c> (null for a scalar mass, whose 1/μ is in M: one block for every output).
         /// </summary>
         /// <param name="input">x, <c>[B, in]</c>.</param>
         /// <param name="root">√ω, <c>[B, 1]</c>, of the input's dtype.</param>
         /// <exception cref="ArgumentException">The mass has no Kronecker structure (<see cref="IsExplicit"/>).</exception>
-        public abstract Tensor IdentityFactorSystem(InputBatch input, Tensor root);
+        public abstract (Tensor Shared, Tensor? RowScale) IdentityFactorSystem(InputBatch input, Tensor root);
 
         private static Tensor Reciprocal(float[] values, ScalarType dtype, params long[] shape)
         {
@@ -107,12 +108,8 @@ namespace MLNetRiemannian.Geometry
             return Combine(flat.mm(flat.t()).mul_(Inverse), factor, input.Gram(null));
         }
 
-        public override Tensor IdentityFactorSystem(InputBatch input, Tensor root)
-        {
-            var system = input.Gram(null).mul_(Inverse).mul_(root).mul_(root.t());
-            system.diagonal().add_(1);
-            return system;
-        }
+        public override (Tensor Shared, Tensor? RowScale) IdentityFactorSystem(InputBatch input, Tensor root) =>
+            (input.Gram(null).mul_(Inverse).mul_(root).mul_(root.t()), null);
 
         /// <summary>R flattened to its rows, <c>[B·k, out]</c>.</summary>
         internal static Tensor Flat(Tensor factor) => factor.view(factor.shape[0] * factor.shape[1], factor.shape[2]);
@@ -188,12 +185,10 @@ namespace MLNetRiemannian.Geometry
             return ScalarMassInverse.Combine((flat * RowInverse.to_type(factor.dtype)).mm(flat.t()), factor, input.Gram(ColumnInverse));
         }
 
-        public override Tensor IdentityFactorSystem(InputBatch input, Tensor root)
+        public override (Tensor Shared, Tensor? RowScale) IdentityFactorSystem(InputBatch input, Tensor root)
         {
             var gram = input.Gram(ColumnInverse).mul_(root).mul_(root.t());
-            var blocks = gram.unsqueeze(0) * RowInverse.to_type(gram.dtype).view(-1, 1, 1);
-            blocks.diagonal(0, -2, -1).add_(1);
-            return blocks;
+            return (gram, RowInverse.to_type(gram.dtype));
         }
 
         public override void Dispose()
@@ -234,7 +229,7 @@ namespace MLNetRiemannian.Geometry
             return (k * inverse).mm(k.t());
         }
 
-        public override Tensor IdentityFactorSystem(InputBatch input, Tensor root) =>
+        public override (Tensor Shared, Tensor? RowScale) IdentityFactorSystem(InputBatch input, Tensor root) =>
             throw new ArgumentException("A general diagonal mass has no block structure; use WoodburyStep.Direction.", nameof(input));
 
         public override void Dispose()

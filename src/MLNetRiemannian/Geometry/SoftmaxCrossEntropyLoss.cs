@@ -3,17 +3,30 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Geometry
 {
     /// <summary>
-    /// Cross-entropy of softmax(ŷ) against a class index (targets: Int64 <c>[B]</c>). Its Hessian in the logits is
-    /// <c>diag(p) − p pᵀ</c>, singular along the all-ones direction.
+    /// Cross-entropy of softmax(ŷ) against a class index (targets: Int64 <c>[B]</c>), or, with label smoothing α, against
+    /// <c>q = (1 − α)·e_y + α/K</c> for K classes: <c>l = logsumexp(ŷ) − qᵀŷ</c>, <c>∂l/∂ŷ = p − q</c>. Its Hessian in the
+    /// logits is <c>diag(p) − p pᵀ</c> whatever α (it does not depend on the target), singular along the all-ones direction.
     /// </summary>
     public sealed class SoftmaxCrossEntropyLoss : Loss
     {
+        /// <summary>The plain cross-entropy (no label smoothing).</summary>
+        public SoftmaxCrossEntropyLoss() { }
+
+        /// <summary>The cross-entropy against labels smoothed by <paramref name="labelSmoothing"/> α in [0, 1).</summary>
+        /// <exception cref="System.ArgumentOutOfRangeException">α is outside [0, 1).</exception>
+        public SoftmaxCrossEntropyLoss(double labelSmoothing) => LabelSmoothing = CheckedSmoothing(labelSmoothing);
+
+        /// <summary>α: the share of each label spread evenly over the classes.</summary>
+        public double LabelSmoothing { get; }
+
         /// <inheritdoc/>
         public override Tensor Value(Tensor output, Tensor target)
         {
             using var scope = NewDisposeScope();
             var picked = output.gather(1, target.unsqueeze(1)).squeeze(1);
-            return (logsumexp(output, 1, false) - picked).MoveToOuterDisposeScope();
+            var value = logsumexp(output, 1, false) - picked * (1 - LabelSmoothing);
+            if (LabelSmoothing > 0) value.add_(output.mean(new long[] { 1 }), -LabelSmoothing);
+            return value.MoveToOuterDisposeScope();
         }
 
         /// <inheritdoc/>
@@ -21,7 +34,8 @@ namespace MLNetRiemannian.Geometry
         {
             using var scope = NewDisposeScope();
             var p = nn.functional.softmax(output, 1);
-            return p.scatter_add_(1, target.unsqueeze(1), full(target.shape[0], 1, -1.0, p.dtype)).MoveToOuterDisposeScope();
+            if (LabelSmoothing > 0) p.sub_(LabelSmoothing / output.shape[1]);
+            return p.scatter_add_(1, target.unsqueeze(1), full(target.shape[0], 1, LabelSmoothing - 1, p.dtype)).MoveToOuterDisposeScope();
         }
 
         /// <summary>

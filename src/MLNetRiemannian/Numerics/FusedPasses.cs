@@ -103,26 +103,28 @@ namespace MLNetRiemannian.Numerics
         }
 
         /// <summary>
-        /// <c>m ← m + (1 − β)(u − m)</c> (the average of the directions), then <c>w ← w − rate·m</c>: one pass over w, m and u,
-        /// all of one shape and type.
+        /// <c>m ← m + (1 − β)(u − m)</c> (the average of the directions), then <c>w ← decay·w − rate·m</c> (decay 1: no
+        /// decoupled weight decay): one pass over w, m and u, all of one shape and type.
         /// </summary>
-        public static void AverageAndStep(Tensor parameter, Tensor average, Tensor direction, double momentum, double rate)
+        public static void AverageAndStep(Tensor parameter, Tensor average, Tensor direction, double momentum, double rate, double decay = 1)
         {
-            if (parameter.dtype == ScalarType.Float32) AverageAndStep<float>(parameter, average, direction, momentum, rate);
-            else AverageAndStep<double>(parameter, average, direction, momentum, rate);
+            if (parameter.dtype == ScalarType.Float32) AverageAndStep<float>(parameter, average, direction, momentum, rate, decay);
+            else AverageAndStep<double>(parameter, average, direction, momentum, rate, decay);
         }
 
-        private static void AverageAndStep<T>(Tensor parameter, Tensor average, Tensor direction, double momentum, double rate) where T : unmanaged, IFloatingPointIeee754<T>
+        private static void AverageAndStep<T>(Tensor parameter, Tensor average, Tensor direction, double momentum, double rate, double decay)
+            where T : unmanaged, IFloatingPointIeee754<T>
         {
             const int Chunk = 4096;
             Span<T> w = Elements<T>(parameter), m = Elements<T>(average);
             ReadOnlySpan<T> u = Elements<T>(direction);
-            T weight = T.CreateTruncating(1 - momentum), step = T.CreateTruncating(-rate);
+            T weight = T.CreateTruncating(1 - momentum), step = T.CreateTruncating(-rate), keep = T.CreateTruncating(decay);
             for (int start = 0; start < w.Length; start += Chunk)
             {
                 int n = Math.Min(Chunk, w.Length - start);
                 Span<T> wc = w.Slice(start, n), mc = m.Slice(start, n);
                 TensorPrimitives.Lerp(mc, u.Slice(start, n), weight, mc);
+                if (decay != 1) TensorPrimitives.Multiply(wc, keep, wc);   // the chunk is in the L1 cache for the next line
                 TensorPrimitives.FusedMultiplyAdd(mc, step, wc, wc);
             }
         }

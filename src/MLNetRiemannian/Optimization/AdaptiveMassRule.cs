@@ -156,7 +156,7 @@ namespace MLNetRiemannian.Optimization
             state.SecondMomentRows!.copy_(rows);
             state.SecondMomentColumns!.copy_(columns);
             double rate = AppliedRate(step, scheduleFactor);
-            Average(atom.Weight, state.MomentumWeight!, directionWeight, rate);
+            Average(atom.Weight, state.MomentumWeight!, directionWeight, rate, Decay(learningRate, scheduleFactor));
             Average(atom.Bias, state.MomentumBias!, directionBias, rate);
             return (state.MomentumWeight!, state.MomentumBias!, rate);
         }
@@ -164,7 +164,8 @@ namespace MLNetRiemannian.Optimization
         /// <summary>
         /// <see cref="Apply"/> for a step made by <see cref="MassOnColumns"/>: <paramref name="directionWeight"/> is u's
         /// <c>[out, k]</c> on those columns (zero on every other), and only they and the bias are read and written. The
-        /// other columns are the caller's to bring up to date (<see cref="ColumnSparseLayer"/>). Returns the rate.
+        /// other columns are the caller's to bring up to date (<see cref="ColumnSparseLayer"/>). Returns the rate, with which
+        /// every other column moves at this step: <c>w ← w − rate·m</c>. No weight decay (it would move every column).
         /// </summary>
         public double ApplyOnColumns(Dense atom, LayerOptimizerState state, Tensor columns, Tensor directionWeight, Tensor directionBias, long step, double scheduleFactor)
         {
@@ -174,6 +175,8 @@ namespace MLNetRiemannian.Optimization
                 throw new InvalidOperationException($"The {atom.InputSize}→{atom.OutputSize} layer's mass was made on all its columns: apply its step with Apply.");
             state.SecondMomentRows!.copy_(rows);
             state.SecondMomentColumns!.index_copy_(0, index, moments);
+            if (WeightDecay > 0)
+                throw new InvalidOperationException("The column-sparse step cannot apply a weight decay: it would move every column at every step.");
             double rate = AppliedRate(step, scheduleFactor);
             if (ColumnSparseLayer.InMemory(atom.Weight, state.MomentumWeight!, directionWeight) && directionWeight.is_contiguous())
             {
@@ -190,16 +193,20 @@ namespace MLNetRiemannian.Optimization
             return rate;
         }
 
-        /// <summary><c>m ← β₁m + (1 − β₁)u</c>, <c>w ← w − rate·m</c>, in one fused pass where it applies.</summary>
-        private void Average(Tensor parameter, Tensor average, Tensor direction, double rate)
+        /// <summary>
+        /// <c>m ← β₁m + (1 − β₁)u</c>, <c>w ← decay·w − rate·m</c> (decay 1 for biases and without weight decay), in one
+        /// fused pass where it applies.
+        /// </summary>
+        private void Average(Tensor parameter, Tensor average, Tensor direction, double rate, double decay = 1)
         {
             if (FusedPasses.Applies(parameter, average, direction))
             {
                 // One pass over w, m and u instead of two torch passes over m and w.
-                FusedPasses.AverageAndStep(parameter, average, direction, Momentum, rate);
+                FusedPasses.AverageAndStep(parameter, average, direction, Momentum, rate, decay);
                 return;
             }
             average.lerp_(direction, 1 - Momentum);
+            if (decay != 1) parameter.mul_(decay);
             parameter.add_(average, -rate);
         }
 

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace MLNetRiemannian.Optimization
 {
     /// <summary>
-    /// The first layer's column-sparse step for sparse inputs (docs/method.md section 11): each step reads and writes only
+    /// The first layer's column-sparse step for sparse inputs (docs/method.md section 12): each step reads and writes only
     /// the columns its batch and its curvature rows touch, and the columns it leaves alone are brought up to date lazily,
     /// exactly as the skipped steps would have moved them.
     /// </summary>
@@ -16,13 +16,12 @@ namespace MLNetRiemannian.Optimization
     /// With the adaptive mass and no L2 term, a column j that no row of the batch or of the curvature rows touches has a
     /// zero gradient and a zero direction (<c>u = D⁻¹(g − Kᵀv)</c>, and column j of <c>Kᵀv</c> is <c>Σ_b x_bj(…)</c>).
     /// So each skipped step i only decays its averaged direction and second moment and moves its weights along the
-    /// averaged direction: <c>m ← β₁m</c>, <c>c ← β₂c</c>, <c>w ← a_i w − r_i m</c> with <c>r_i</c> the rule's rate of step i
-    /// and <c>a_i</c> its decoupled weight decay's factor (1 without), both recorded as the step is taken
-    /// (<see cref="Record"/>). Over steps <c>s+1 … t</c> from its last update s that is <c>w ← A(s)·w − B(s)·m</c>,
-    /// <c>m ← β₁^{t−s} m</c>, <c>c ← β₂^{t−s} c</c> with <c>A(s) = Π_{i=s+1}^{t} a_i</c> and
-    /// <c>B(s) = Σ_{i=s+1}^{t} β₁^{i−s} r_i A(i)</c>, computed for every s at once by the recurrences
-    /// <c>A(t) = 1, A(s) = a_{s+1} A(s+1)</c> and <c>B(t) = 0, B(s) = β₁(r_{s+1} A(s+1) + B(s+1))</c> (the schedule's
-    /// factors summed ahead). Columns are brought up to date
+    /// averaged direction: <c>m ← β₁m</c>, <c>c ← β₂c</c>, <c>w ← w − r_i m</c> with <c>r_i</c> the rule's rate of step i,
+    /// recorded as the step is taken (<see cref="Record"/>). Over steps <c>s+1 … t</c> from its last update s that is
+    /// <c>w ← w − B(s)·m</c>, <c>m ← β₁^{t−s} m</c>, <c>c ← β₂^{t−s} c</c> with <c>B(s) = Σ_{i=s+1}^{t} β₁^{i−s} r_i</c>,
+    /// computed for every s at once by the recurrence <c>B(t) = 0, B(s) = β₁(r_{s+1} + B(s+1))</c> (the schedule's factors
+    /// summed ahead). An L2 term or a decoupled weight decay would move every column at every step, so the step is not
+    /// used with them (<see cref="OptimizerPlan.ColumnSparseFirstLayer"/>). Columns are brought up to date
     /// before a step reads them (<see cref="CatchUp"/>) and all together whenever the parameters are read outside a step
     /// (<see cref="CatchUpAll"/>: evaluation, snapshots, checkpoints, the model). In exact arithmetic the result is the
     /// dense step's; in floating point it differs by rounding only (one product where the dense run rounds each step).
@@ -33,9 +32,12 @@ namespace MLNetRiemannian.Optimization
         private readonly bool[] _touched;
         private readonly List<int> _touchedColumns = new();
         private readonly double _momentum, _secondMomentDecay;
-        private readonly List<(double Rate, double Decay)> _steps = new();
+        private readonly List<double> _rates = new();
         private long _settled;
         private (Tensor Of, SparseInput Rows)? _pruned;
+        // The step under way (set by Begin): its batch, whose columns are all among the step's, and the step's columns.
+        private InputBatch? _batch;
+        private Tensor? _columns;
 
         /// <param name="atom">The first layer; its columns are the input's slots.</param>
         /// <param name="momentum">β₁, the averaged direction's decay per step.</param>
@@ -51,9 +53,6 @@ namespace MLNetRiemannian.Optimization
 
         /// <summary>The layer whose columns this tracks.</summary>
         public Dense Atom { get; }
-
-        /// <summary>Columns any step has touched so far (the only ones whose state is not zero).</summary>
-        public int TouchedColumns => _touchedColumns.Count;
 
         /// <summary>
         /// The batch as its compacted columns (<see cref="SparseInput"/>); a dense or entry batch becomes one over every
@@ -104,12 +103,6 @@ namespace MLNetRiemannian.Optimization
             var positions = searchsorted(columns, sparse.Columns);
             return new DenseInput(zeros(sparse.Rows, columns.shape[0], dtype: sparse.Dtype).index_copy_(1, positions, sparse.Compact));
         }
-
-        /// <summary>The batch of the step under way (its columns are all among the step's), set by <see cref="Begin"/>.</summary>
-        private InputBatch? _batch;
-
-        /// <summary>The step's columns, set by <see cref="Begin"/>: those of its batch and of the curvature rows it uses.</summary>
-        private Tensor? _columns;
 
         /// <summary>
         /// <see cref="StepColumns"/> of <paramref name="batch"/>: the ones <see cref="Begin"/> found when it is the step's
@@ -167,7 +160,7 @@ namespace MLNetRiemannian.Optimization
                 if (_last[j] < step) due.Add(j);
             Apply(due, step, state);
             // Every column is now at least at this step: the steps before it are no longer needed.
-            _steps.RemoveRange(0, checked((int)(step - _settled)));
+            _rates.RemoveRange(0, checked((int)(step - _settled)));
             _settled = step;
         }
 
@@ -176,13 +169,13 @@ namespace MLNetRiemannian.Optimization
 
         /// <summary>
         /// Records that step <paramref name="step"/> (the one after the last recorded) updated <paramref name="columns"/>
-        /// and moved every other column by <c>w ← decay·w − rate·m</c>.
+        /// and moved every other column by <c>w ← w − rate·m</c>.
         /// </summary>
-        public void Record(Tensor columns, long step, double rate, double decay)
+        public void Record(Tensor columns, long step, double rate)
         {
-            if (step != _settled + _steps.Count + 1)
-                throw new InvalidOperationException($"Step {step} recorded after step {_settled + _steps.Count}: the column-sparse layer records every step in order.");
-            _steps.Add((rate, decay));
+            if (step != _settled + _rates.Count + 1)
+                throw new InvalidOperationException($"Step {step} recorded after step {_settled + _rates.Count}: the column-sparse layer records every step in order.");
+            _rates.Add(rate);
             foreach (long j in columns.data<long>()) _last[j] = checked((int)step);
         }
 
@@ -207,7 +200,7 @@ namespace MLNetRiemannian.Optimization
                 }
                 foreach (long j in due) _last[j] = checked((int)step);
             }
-            _steps.RemoveRange(0, checked((int)(step - _settled)));
+            _rates.RemoveRange(0, checked((int)(step - _settled)));
             _settled = step;
         }
 
@@ -220,7 +213,7 @@ namespace MLNetRiemannian.Optimization
         {
             using var scope = NewDisposeScope();
             Array.Fill(_last, checked((int)step));
-            _steps.Clear();
+            _rates.Clear();
             _settled = step;
             Array.Clear(_touched);
             _touchedColumns.Clear();
@@ -243,26 +236,19 @@ namespace MLNetRiemannian.Optimization
             using var scope = NewDisposeScope();
             long earliest = step;
             foreach (long j in due) earliest = Math.Min(earliest, _last[j]);
-            if (earliest < _settled || step > _settled + _steps.Count)
-                throw new InvalidOperationException($"Columns last at step {earliest} brought to step {step}, but the steps recorded are {_settled + 1} to {_settled + _steps.Count}.");
-            // A(s), B(s) for s = earliest … step, backward: A(step) = 1, B(step) = 0,
-            // A(s) = a_{s+1} A(s+1), B(s) = β₁ (r_{s+1} A(s+1) + B(s+1)).
+            if (earliest < _settled || step > _settled + _rates.Count)
+                throw new InvalidOperationException($"Columns last at step {earliest} brought to step {step}, but the steps recorded are {_settled + 1} to {_settled + _rates.Count}.");
+            // B(s) for s = earliest … step, backward: B(step) = 0, B(s) = β₁ (r_{s+1} + B(s+1)).
             int span = checked((int)(step - earliest));
-            var (products, sums) = (new double[span + 1], new double[span + 1]);
-            products[span] = 1;
+            var sums = new double[span + 1];
             for (int k = span - 1; k >= 0; k--)
-            {
-                var (rate, decay) = _steps[checked((int)(earliest + k - _settled))]; // step earliest + k + 1
-                products[k] = decay * products[k + 1];
-                sums[k] = _momentum * (rate * products[k + 1] + sums[k + 1]);
-            }
+                sums[k] = _momentum * (_rates[checked((int)(earliest + k - _settled))] + sums[k + 1]); // r of step earliest + k + 1
             var powers = new (double Direction, double Moment)[span + 1];
             for (int k = 0; k <= span; k++) powers[k] = (Math.Pow(_momentum, span - k), Math.Pow(_secondMomentDecay, span - k));
-            var (keep, moveBy, directionDecay, momentDecay) = (new double[due.Count], new double[due.Count], new double[due.Count], new double[due.Count]);
+            var (moveBy, directionDecay, momentDecay) = (new double[due.Count], new double[due.Count], new double[due.Count]);
             for (int n = 0; n < due.Count; n++)
             {
                 int s = _last[due[n]];
-                keep[n] = products[s - earliest];
                 moveBy[n] = sums[s - earliest];
                 (directionDecay[n], momentDecay[n]) = powers[s - earliest];
                 _last[due[n]] = checked((int)step);
@@ -272,14 +258,13 @@ namespace MLNetRiemannian.Optimization
             if (InMemory(weight, m, c))
             {
                 var list = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(due);
-                ColumnPasses.CatchUp(weight, m, list, keep, moveBy, directionDecay);
+                ColumnPasses.CatchUp(weight, m, list, moveBy, directionDecay);
                 ColumnPasses.Scale(c, list, momentDecay);
                 return;
             }
             var dtype = weight.dtype;
             var index = tensor(due.ToArray());
             var (w, mj, cj) = (weight.index_select(1, index), m.index_select(1, index), c.index_select(0, index));
-            if (keep.Any(a => a != 1)) w.mul_(tensor(keep).to_type(dtype));
             w.sub_(mj * tensor(moveBy).to_type(dtype));
             mj.mul_(tensor(directionDecay).to_type(dtype));
             cj.mul_(tensor(momentDecay).to_type(dtype));

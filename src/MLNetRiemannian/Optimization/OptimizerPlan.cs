@@ -54,8 +54,9 @@ namespace MLNetRiemannian.Optimization
 
         /// <summary>
         /// When true, the first layer (the network's first module, fed the raw input) takes the column-sparse step
-        /// (<see cref="ColumnSparseLayer"/>, docs/method.md section 11): each step touches only the columns its batch and
-        /// curvature rows use, for sparse inputs. It needs the adaptive mass, no L2 term and no diagnostics; false by default.
+        /// (<see cref="ColumnSparseLayer"/>, docs/method.md section 12): each step touches only the columns its batch and
+        /// curvature rows use, for sparse inputs. It needs the adaptive mass, no L2 term, no weight decay (each moves every
+        /// column at every step, even those no row touches) and no diagnostics; false by default.
         /// </summary>
         public bool ColumnSparseFirstLayer { get; init; }
 
@@ -79,9 +80,9 @@ namespace MLNetRiemannian.Optimization
             if (!(L2Regularization >= 0) || double.IsInfinity(L2Regularization))
                 throw new ArgumentOutOfRangeException(nameof(L2Regularization), L2Regularization, $"Invalid L2 regularization: {L2Regularization}. It must be finite and ≥ 0.");
             // Each of these moves every column at every step, so a skipped column would not be what the dense step makes it.
-            if (ColumnSparseFirstLayer && (!Rule.Adaptive || L2Regularization > 0 || RecordDiagnostics))
+            if (ColumnSparseFirstLayer && (!Rule.Adaptive || L2Regularization > 0 || Rule.WeightDecay > 0 || RecordDiagnostics))
                 throw new ArgumentOutOfRangeException(nameof(ColumnSparseFirstLayer), ColumnSparseFirstLayer,
-                    $"The column-sparse first-layer step needs the adaptive mass, no L2 regularization and no diagnostics (here: {Rule.Name}, L2 {L2Regularization}, diagnostics {RecordDiagnostics}).");
+                    $"The column-sparse first-layer step needs the adaptive mass, no L2 regularization, no weight decay and no diagnostics (here: {Rule.Name}, L2 {L2Regularization}, diagnostics {RecordDiagnostics}).");
         }
 
         /// <summary>For the log: the rule, η, and the schedule over the planned steps.</summary>
@@ -101,10 +102,17 @@ namespace MLNetRiemannian.Optimization
         /// <summary>The adaptive Kronecker mass with averaged directions.</summary>
         public static UpdateRulePlan AdaptiveMass(double momentum, double secondMomentDecay) => new(true, momentum, secondMomentDecay);
 
+        /// <summary>
+        /// Decoupled weight decay λ ≥ 0: each step, after the direction, every weight shrinks by <c>η·s_t·λ·w</c>
+        /// (<see cref="UpdateRule.Decay"/>); neither the gradient nor the mass sees it. 0 by default.
+        /// </summary>
+        public double WeightDecay { get; init; }
+
         /// <summary>A name for logs, with the rule's constants.</summary>
-        public string Name => Adaptive
+        public string Name => (Adaptive
             ? FormattableString.Invariant($"adaptive Kronecker mass, β₁ {Momentum}, β₂ {SecondMomentDecay}")
-            : FormattableString.Invariant($"fixed mass, heavy-ball momentum {Momentum}");
+            : FormattableString.Invariant($"fixed mass, heavy-ball momentum {Momentum}"))
+            + (WeightDecay > 0 ? FormattableString.Invariant($", weight decay {WeightDecay}") : "");
 
         /// <summary>Throws naming the constant out of range.</summary>
         public void Validate()
@@ -113,9 +121,13 @@ namespace MLNetRiemannian.Optimization
                 throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, $"Invalid momentum: {Momentum}. It must be in [0, 1).");
             if (Adaptive && !(SecondMomentDecay > 0 && SecondMomentDecay < 1))
                 throw new ArgumentOutOfRangeException(nameof(SecondMomentDecay), SecondMomentDecay, $"Invalid second-moment decay: {SecondMomentDecay}. It must be in (0, 1).");
+            if (!(WeightDecay >= 0) || double.IsInfinity(WeightDecay))
+                throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, $"Invalid weight decay: {WeightDecay}. It must be finite and ≥ 0.");
         }
 
         /// <summary>A new rule of this kind.</summary>
-        public UpdateRule Create() => Adaptive ? new AdaptiveMassRule(Momentum, SecondMomentDecay) : new HeavyBallRule(Momentum);
+        public UpdateRule Create() => Adaptive
+            ? new AdaptiveMassRule(Momentum, SecondMomentDecay) { WeightDecay = WeightDecay }
+            : new HeavyBallRule(Momentum) { WeightDecay = WeightDecay };
     }
 }

@@ -205,7 +205,7 @@ namespace MLNetRiemannian.Optimization
                 if (layer.Columns is { } columns)
                 {
                     double applied = ((AdaptiveMassRule)_rule).ApplyOnColumns(layer.Atom, _state[layer.Atom], columns, layer.DirectionWeight, layer.DirectionBias, t, factor);
-                    _sparse!.Record(columns, t, applied, decay: 1);
+                    _sparse!.Record(columns, t, applied);
                     continue;
                 }
                 var (appliedWeight, appliedBias, rate) = _rule.Apply(layer.Atom, _state[layer.Atom], layer.DirectionWeight, layer.DirectionBias, t, LearningRate, factor);
@@ -236,7 +236,7 @@ namespace MLNetRiemannian.Optimization
             _kept is { } kept && kept.Age < Plan.CurvatureRefreshSteps ? kept.Layers[^1].Input : null; // last layer first: the first layer is last
 
         /// <summary>
-        /// Brings every column of a column-sparse first layer up to the end of the last step (docs/method.md section 11),
+        /// Brings every column of a column-sparse first layer up to the end of the last step (docs/method.md section 12),
         /// so the parameters and the optimizer's state are what the dense step would hold: before the parameters are read
         /// outside a step (evaluation, snapshots, checkpoints, the model). Nothing to do for other networks.
         /// </summary>

@@ -56,6 +56,16 @@ namespace MLNetRiemannian.Optimization
 
         /// <summary>Forgets what <see cref="Mass"/> computed and <see cref="Apply"/> did not commit (a refused or abandoned step).</summary>
         public virtual void Forget() { }
+
+        /// <summary>Decoupled weight decay λ ≥ 0 (AdamW's; docs/method.md section 11); 0 by default.</summary>
+        public double WeightDecay { get; init; }
+
+        /// <summary>
+        /// The weight's factor for this step's decoupled decay, <c>1 − η·s_t·λ</c> (η·s_t the scheduled rate, without the
+        /// momentum's bias correction): <see cref="Apply"/> scales the weight (not the bias) by it before moving it along
+        /// the direction, so the decay enters neither the gradient g nor the mass D. 1 when λ is 0.
+        /// </summary>
+        protected double Decay(double learningRate, double scheduleFactor) => 1 - learningRate * scheduleFactor * WeightDecay;
     }
 
     /// <summary>
@@ -92,6 +102,7 @@ namespace MLNetRiemannian.Optimization
                 uBias = vBias.mul_(Momentum).add_(uBias);
             }
             double rate = learningRate * scheduleFactor;
+            if (WeightDecay > 0) atom.Weight.mul_(Decay(learningRate, scheduleFactor));
             atom.Weight.add_(uWeight, -rate);
             atom.Bias.add_(uBias, -rate);
             return (uWeight, uBias, rate);

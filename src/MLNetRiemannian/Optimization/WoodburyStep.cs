@@ -93,8 +93,9 @@ namespace MLNetRiemannian.Optimization
         /// <summary>
         /// <see cref="Direction"/> for a layer whose factor is <c>R_b = √ω_b · I</c>: the output layer under the identity
         /// output metric. Then <c>S</c> is block diagonal over the outputs, <c>S_i = I_B + ρ_i · Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}</c>
-        /// (<c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c>; a scalar mass has one block for all), so one <c>B × B</c> Cholesky
-        /// factorization (or <c>d</c> of them, batched) replaces the <c>B·d × B·d</c> one.
+        /// (<c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c>; a scalar mass has one block for all). The blocks share <c>M = Ω^{1/2} X̃ diag(γ)
+        /// X̃ᵀ Ω^{1/2} = QΛQᵀ</c>, so one eigendecomposition of a <c>B × B</c> matrix solves them all,
+        /// <c>S_i⁻¹ = Q (I + ρ_i Λ)⁻¹ Qᵀ</c>, in place of the <c>B·d × B·d</c> factorization.
         /// </summary>
         /// <param name="atom">The layer.</param>
         /// <param name="mass">The step's <c>D⁻¹</c> for the layer: scalar or Kronecker.</param>
@@ -103,7 +104,7 @@ namespace MLNetRiemannian.Optimization
         /// <param name="gradientWeight">∂ℓ/∂W, <c>[out, in]</c>.</param>
         /// <param name="gradientBias">∂ℓ/∂b, <c>[out]</c>.</param>
         /// <param name="precision">Precision of the inner system.</param>
-        /// <param name="events">Counts jitter retries and Float64 fallbacks of the inner Cholesky factorization.</param>
+        /// <param name="events">Unused: the blocks need no Cholesky factorization, so no jitter or fallback (kept for the call's symmetry with <see cref="Direction"/>).</param>
         /// <param name="reportCondition">When given, receives the condition number of S (exact here, from the blocks' eigenvalues).</param>
         /// <param name="into">As for <see cref="Direction"/>.</param>
         public static (Tensor Weight, Tensor Bias) DirectionForIdentityFactor(
@@ -119,23 +120,35 @@ namespace MLNetRiemannian.Optimization
             var g = (gradientWeight.to_type(solveType), gradientBias.to_type(solveType));
             // (K D⁻¹ g)_{b,i} = √ω_b T_{b,i}, [B, d].
             var rhs = mass.InputProduct(x, g.Item1, g.Item2).mul_(root);
-            // S_i = I + ρ_i Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2}: one block for all outputs (a scalar mass) or one per output.
-            var system = mass.IdentityFactorSystem(x, root);
-            var cholesky = RobustCholesky.Factor(system, $"inner system of the {atom.InputSize}→{atom.OutputSize} layer", events);
-            reportCondition?.Invoke(Condition(system));
-            var v = system.dim() == 2
-                ? cholesky_solve(rhs.to_type(cholesky.dtype), cholesky, upper: false).to_type(solveType)
-                : cholesky_solve(rhs.t().unsqueeze(2).to_type(cholesky.dtype), cholesky, upper: false).squeeze(2).t().to_type(solveType);
+            // S_i = I + ρ_i M, M = Ω^{1/2} X̃ diag(γ) X̃ᵀ Ω^{1/2} = Q Λ Qᵀ, so S_i⁻¹ = Q (I + ρ_i Λ)⁻¹ Qᵀ: one eigendecomposition
+            // of the shared B × B matrix solves every output's block (no factorization per block, and no jitter: I + ρ_i Λ ≥ I).
+            var (shared, rowScale) = mass.IdentityFactorSystem(x, root);
+            var (eigenvalues, eigenvectors) = Eigen(shared, $"inner system of the {atom.InputSize}→{atom.OutputSize} layer");
+            // M is positive semi-definite; rounding can leave its smallest eigenvalues a little below 0.
+            eigenvalues.clamp_min_(0);
+            var denominators = rowScale is null ? eigenvalues.add(1).unsqueeze(1) : eigenvalues.unsqueeze(1).mul(rowScale.unsqueeze(0)).add_(1);
+            if (reportCondition is not null)
+                reportCondition((denominators.max() / denominators.min()).to_type(ScalarType.Float64).item<double>());
+            var v = eigenvectors.mm(eigenvectors.t().mm(rhs).div_(denominators));
 
             // u = D⁻¹ (g − Kᵀ v), Kᵀ v = Pᵀ X̃ with P_b = √ω_b v_b.
             return Finish(mass, x, g, v.mul_(root), (gradientWeight, gradientBias), into);
         }
 
-        /// <summary>λ_max / λ_min over one symmetric matrix or a batch of them (the blocks of a block-diagonal one).</summary>
-        private static double Condition(Tensor blocks)
+        /// <summary>
+        /// The eigenvalues (ascending) and eigenvectors of a symmetric matrix; a non-finite one is a refused step
+        /// (<see cref="NonFiniteStepException"/> naming <paramref name="what"/>).
+        /// </summary>
+        private static (Tensor Values, Tensor Vectors) Eigen(Tensor symmetric, string what)
         {
-            var eigenvalues = linalg.eigvalsh(blocks.to_type(ScalarType.Float64));
-            return (eigenvalues.max() / eigenvalues.min()).item<double>();
+            try
+            {
+                return linalg.eigh(symmetric);
+            }
+            catch (Exception e) when (e is not NonFiniteStepException && !symmetric.isfinite().all().item<bool>())
+            {
+                throw new NonFiniteStepException(what);
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ namespace MLNetRiemannian.Trainers
 {
     /// <summary>
     /// What a fit will cost, said before it starts in terms a user can act on: the parameter updates of all its steps.
-    /// A dense step updates every parameter; the column-sparse first-layer step (sparse inputs, docs/method.md section 11)
+    /// A dense step updates every parameter; the column-sparse first-layer step (sparse inputs, docs/method.md section 12)
     /// updates only the first layer's columns its batch and curvature rows touch, plus the other layers, and brings every
     /// touched column up to date at each epoch's end and snapshot. Set against the training rows' non-zeros — what one
     /// pass of a linear trainer over the data touches — it shows a plan far beyond what the rows justify: a wide first

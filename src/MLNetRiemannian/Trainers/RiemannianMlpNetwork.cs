@@ -38,11 +38,11 @@ namespace MLNetRiemannian.Trainers
             return Create(sizes, options.Activation, masses, generator);
         }
 
-        /// <summary>Softmax cross-entropy, sigmoid cross-entropy or squared error.</summary>
-        public static Loss Loss(PredictionTask task) => task switch
+        /// <summary>Softmax cross-entropy, sigmoid cross-entropy (both with label smoothing α, 0 for none) or squared error.</summary>
+        public static Loss Loss(PredictionTask task, double labelSmoothing = 0) => task switch
         {
-            PredictionTask.MulticlassClassification => new SoftmaxCrossEntropyLoss(),
-            PredictionTask.BinaryClassification => new SigmoidCrossEntropyLoss(),
+            PredictionTask.MulticlassClassification => new SoftmaxCrossEntropyLoss(labelSmoothing),
+            PredictionTask.BinaryClassification => new SigmoidCrossEntropyLoss(labelSmoothing),
             _ => new SquaredErrorLoss(),
         };
 

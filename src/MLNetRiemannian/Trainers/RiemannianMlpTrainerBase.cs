@@ -143,13 +143,9 @@ namespace MLNetRiemannian.Trainers
                 if (OneClassModel.OnlyBinaryClass(data, columns, _task) is { } onlyClass)
                     return OneClassModel.Create(Host, _options.Activation, MetricDescription(), sizes, onlyClass, data.Count, columns, ch);
 
-                var (trainX, trainY, trainW, validation) = SplitValidation(data, validationData, columns, generator);
-                if (validationData is null && validation is { } heldOut)
-                    ch.Info(MessageSensitivity.None,
-                        $"Held out {heldOut.X.Rows} of the {data.Count} training rows for validation (ValidationSetFraction " +
-                        $"{_options.ValidationSetFraction.ToString(CultureInfo.InvariantCulture)}{(_task == PredictionTask.Regression ? "" : ", stratified by class")}): " +
-                        "each epoch is evaluated on them" +
-                        (_options.EarlyStoppingPatience > 0 ? $", training stops after {_options.EarlyStoppingPatience} epochs without a better one, and the model keeps the best." : "."));
+                double heldOutFraction = Defaults.HeldOutFraction(_options, data.Count, validationData is not null);
+                var (trainX, trainY, trainW, validation) = SplitValidation(data, validationData, heldOutFraction, columns, generator);
+                LogHoldOut(validationData is not null, validation?.X.Rows ?? 0, data.Count, heldOutFraction, ch);
                 using var ownedX = ReferenceEquals(trainX, data.Features) ? null : trainX;
                 using var ownedValidation = validation?.X;
                 // The model's input scaling, learned from the training rows (a warm start keeps the initial model's), applied
@@ -165,7 +161,7 @@ namespace MLNetRiemannian.Trainers
                         ? $"Input scaling: each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}' centred on its median and scaled by its interquartile range, then smoothly clipped to ±{inputScaling.ClipBound} (kept in the model)."
                         : $"Input scaling: each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}' divided by its largest magnitude (no centering: the features stay sparse), then smoothly clipped to ±{inputScaling.ClipBound} (kept in the model).");
                 }
-                var statistics = TrainingStatistics.Compute(trainX, trainY, trainW, columns, _task);
+                var statistics = TrainingStatistics.Compute(trainX, trainY, trainW, columns, _task, _options.LabelSmoothing);
                 WarnIfUnnormalized(statistics, columns, ch);
                 // ω = w / Σw does not change when every weight is divided by the largest, and Σw can no longer overflow.
                 if (trainW is not null) trainW = trainW / statistics.WeightMax;
@@ -181,7 +177,7 @@ namespace MLNetRiemannian.Trainers
                 double lossUnit = standardization is { } su ? su.Scale * su.Scale : 1, metricUnit = standardization?.Scale ?? 1;
                 using var network = RiemannianMlpNetwork.Create(_options, sizes, generator);
                 if (initial is not null) WarmStart.CopyWeights(network, initial);
-                var loss = RiemannianMlpNetwork.Loss(_task);
+                var loss = RiemannianMlpNetwork.Loss(_task, _options.LabelSmoothing);
                 var trainingSizes = Defaults.Resolve(_options, new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs));
                 var (batchSize, curvatureBatchSize, outputRank, epochs, refreshSteps) = trainingSizes;
                 var outputMetric = RiemannianMlpNetwork.Metric(_options, loss);
@@ -256,7 +252,13 @@ namespace MLNetRiemannian.Trainers
                     ch.Info(MessageSensitivity.None,
                         (outcome.Reason == TrainingStopReason.StopRequested ? $"Training stopped by StopToken in epoch {outcome.Epoch} after {outcome.Step} steps; "
                             : $"Training stopped early after epoch {outcome.Epoch} ({_options.EarlyStoppingPatience} epochs without a better validation {metric.Name}); ") +
-                        (outcome.KeptEpoch is { } k ? $"keeping the parameters of epoch {k}." : "keeping the parameters of the moment of the stop."));
+                        (outcome.KeptEpoch is { } k ? $"keeping the parameters of epoch {k}" : "keeping the parameters of the moment of the stop") +
+                        (outcome.KeptEpoch is { } kv && results.Find(r => r.Epoch == kv).ValidationMetric is { } best ? $" (validation {metric.Name} {best * metricUnit:G5})." : "."));
+                else if (outcome.Reason == TrainingStopReason.Completed && validation is not null && _options.EarlyStoppingPatience > 0 && outcome.KeptEpoch is { } kept && results.Count > 0)
+                    ch.Info(MessageSensitivity.None, kept == outcome.Epoch
+                        ? $"Training ran its {epochs} epochs; the last was the best on the validation rows and is kept."
+                        : $"Training ran its {epochs} epochs; keeping the parameters of epoch {kept}, the best on the validation rows" +
+                          (results.Find(r => r.Epoch == kept).ValidationMetric is { } bestKept ? $" (validation {metric.Name} {bestKept * metricUnit:G5})." : "."));
 
                 // The optimizer's state (as large as the parameters) is released before the model's copy of them is made.
                 optimizer.Dispose();
@@ -378,9 +380,29 @@ namespace MLNetRiemannian.Trainers
                 : $"Features cached dense: {f.Rows} rows × {f.Width} slots, {f.StorageBytes} bytes.");
         }
 
+        /// <summary>Says in the Info log what was held out for validation, or why nothing was.</summary>
+        private void LogHoldOut(bool validationSetGiven, long held, long rows, double fraction, IChannel ch)
+        {
+            if (validationSetGiven) return;
+            string patience = _options.EarlyStoppingPatience > 0
+                ? $", training stops after {_options.EarlyStoppingPatience} epochs without a better one, and the model keeps the best epoch."
+                : " (EarlyStoppingPatience 0: no early stopping, the last epoch is kept).";
+            if (held > 0)
+                ch.Info(MessageSensitivity.None,
+                    $"Held out {held} of the {rows} training rows for validation (ValidationSetFraction " +
+                    $"{fraction.ToString(CultureInfo.InvariantCulture)}{(_options.ValidationSetFraction is null ? ", the default" : "")}" +
+                    $"{(_task == PredictionTask.Regression ? "" : ", stratified by class")}): each epoch is evaluated on them" + patience);
+            else if (_options.ValidationSetFraction is null)
+                ch.Info(MessageSensitivity.None,
+                    $"Nothing held out for validation: {rows} training rows are fewer than the {Defaults.MinimumRowsForHoldOut} the default hold-out needs, " +
+                    "so every row trains for the planned epochs and the last epoch is kept (set ValidationSetFraction or a ValidationSet to validate anyway).");
+            else
+                ch.Info(MessageSensitivity.None, "Nothing held out for validation (ValidationSetFraction 0): every row trains for the planned epochs and the last epoch is kept.");
+        }
+
         /// <summary>The training rows and, when validating, the validation rows; matrices other than <paramref name="data"/>'s are the caller's to dispose.</summary>
         private (FeatureMatrix X, Tensor Y, Tensor? W, (FeatureMatrix X, Tensor Y)? Validation) SplitValidation(
-            TrainingData data, IDataView? validationData, ColumnChecks columns, Generator generator)
+            TrainingData data, IDataView? validationData, double fraction, ColumnChecks columns, Generator generator)
         {
             if (validationData is not null)
             {
@@ -391,12 +413,12 @@ namespace MLNetRiemannian.Trainers
                 var valid = TrainingData.Read(validationData, validColumns, _task);
                 return (data.Features, data.Labels, data.Weights, (valid.Features, valid.Labels));
             }
-            if (_options.ValidationSetFraction <= 0)
+            if (fraction <= 0)
                 return (data.Features, data.Labels, data.Weights, null);
-            long held = (long)Math.Round(data.Count * _options.ValidationSetFraction);
+            long held = (long)Math.Round(data.Count * fraction);
             if (held < 1 || held >= data.Count)
                 throw new ArgumentOutOfRangeException(nameof(_options.ValidationSetFraction),
-                    $"ValidationSetFraction {_options.ValidationSetFraction} of {data.Count} rows leaves {held} validation rows; use a larger fraction or a ValidationSet.");
+                    $"ValidationSetFraction {fraction} of {data.Count} rows leaves {held} validation rows; use a larger fraction or a ValidationSet.");
             // Stratified for classification: the validation rows hold each class in its share of the training rows.
             var order = HoldOut.Order(data.Count, _task == PredictionTask.Regression ? null : data.Labels, generator);
             var validIndex = order.narrow(0, 0, held);

@@ -63,7 +63,8 @@ namespace MLNetRiemannian.Trainers
         /// <summary>
         /// A per-feature scaling with smooth clipping, learned from the training rows and kept in the model
         /// (<see cref="InputScalingKind.Robust"/>), so skewed columns and outliers reach the first layer tamed. Default
-        /// <see cref="InputScalingKind.None"/> until the table suite (docs/benchmarks/tables) has measured it. A warm start
+        /// <see cref="InputScalingKind.None"/>: on the table suite's meta-train tables it gained 0.5 points on average but lost up to 5
+        /// on some (docs/benchmarks/tables/screening/input-scaling). A warm start
         /// keeps the initial model's scaling.
         /// </summary>
         public InputScalingKind InputScaling = InputScalingKind.None;
@@ -142,8 +143,15 @@ namespace MLNetRiemannian.Trainers
         /// </summary>
         public int? NumberOfEpochs;
 
-        /// <summary>L2 penalty λ on the weights (not the biases). Default 0.</summary>
+        /// <summary>L2 penalty λ on the weights (not the biases), added to the gradient as <c>λ·W</c>. Default 0. See also <see cref="WeightDecay"/>.</summary>
         public double L2Regularization;
+
+        /// <summary>
+        /// Label smoothing α in [0, 1) for classification: the loss is the cross-entropy against <c>(1 − α)·y + α/K</c>
+        /// (K classes; K = 2 for binary) instead of the one-hot label y (docs/method.md section 11). Ignored for regression.
+        /// The reported training loss is the smoothed one. Default 0.
+        /// </summary>
+        public double LabelSmoothing = Defaults.LabelSmoothing;
 
         /// <summary>
         /// Seed for initialization, shuffling and the validation split. Default: the MLContext's seed, else 0. The same
@@ -161,13 +169,27 @@ namespace MLNetRiemannian.Trainers
 
         /// <summary>
         /// When no <see cref="ValidationSet"/> is given, the fraction of training rows held out for validation, in [0, 0.5]
-        /// (stratified by class for classification). Default 0. Named as ML.NET's ImageClassificationTrainer names it
+        /// (stratified by class for classification): each epoch is evaluated on them, training stops early on them
+        /// (<see cref="EarlyStoppingPatience"/>) and the model keeps the best epoch's parameters. 0 trains on every row,
+        /// with nothing held out. Default null: 0.2 when the table has at least 1,000 rows, none below that (too few rows to
+        /// spare: measured in docs/benchmarks/tables/screening/hold-out; the log says so). Named as ML.NET's ImageClassificationTrainer names it
         /// (<c>ValidationFraction</c> before MLNetRiemannian 0.1).
         /// </summary>
-        public double ValidationSetFraction;
+        public double? ValidationSetFraction;
 
-        /// <summary>With validation: stop after this many epochs without improvement and keep the best epoch's parameters (<see cref="RiemannianMlpModelParameters.Outcome"/> says so); 0 never stops early. Default 5.</summary>
+        /// <summary>
+        /// With validation: stop after this many epochs without improvement and keep the best epoch's parameters
+        /// (<see cref="RiemannianMlpModelParameters.Outcome"/> says so); 0 never stops early and keeps the last epoch. Default 5.
+        /// </summary>
         public int EarlyStoppingPatience = Defaults.EarlyStoppingPatience;
+
+        /// <summary>
+        /// Decoupled weight decay λ ≥ 0 (AdamW's): after each step's direction is computed, every weight (not the biases)
+        /// shrinks by <c>w ← w − η·s_t·λ·w</c>, with η the learning rate and s_t the schedule's factor. It enters neither
+        /// the gradient nor the mass (unlike <see cref="L2Regularization"/>, whose <c>λw</c> the metric preconditions;
+        /// docs/method.md section 11). Default 0.
+        /// </summary>
+        public double WeightDecay = Defaults.WeightDecay;
 
         /// <summary>Precision of the Woodbury inner solve. Default <see cref="Numerics.SolvePrecision.Single"/>.</summary>
         public SolvePrecision SolvePrecision = SolvePrecision.Single;

@@ -39,10 +39,10 @@ namespace MLNetRiemannian.Tests.Optimization
             return SparseInput.FromEntries(tensor(entries.Select(e => e.Batch).ToArray()), table.Columns.index_select(0, index), table.Values.index_select(0, index), rowsOfBatch.Length, Width);
         }
 
-        private static OptimizerPlan Plan(bool columnSparse, long plannedSteps, int refresh = 4) => new()
+        private static OptimizerPlan Plan(bool columnSparse, long plannedSteps, int refresh = 4, double weightDecay = 0) => new()
         {
             LearningRate = 0.16, Schedule = LearningRateSchedule.Cosine(0.05), PlannedSteps = plannedSteps,
-            Rule = UpdateRulePlan.AdaptiveMass(0.9, 0.999), CurvatureRows = 8, CurvatureRefreshSteps = refresh, ColumnSparseFirstLayer = columnSparse,
+            Rule = UpdateRulePlan.AdaptiveMass(0.9, 0.999) with { WeightDecay = weightDecay }, CurvatureRows = 8, CurvatureRefreshSteps = refresh, ColumnSparseFirstLayer = columnSparse,
         };
 
         private static Sequential Network(bool hidden = true) => hidden
@@ -65,13 +65,14 @@ namespace MLNetRiemannian.Tests.Optimization
             const int epochs = 3, steps = (Rows + Batch - 1) / Batch;
             bool hidden = variant != "no hidden layer";
             int refresh = variant == "refresh" ? 1 : 4;
+            double decay = variant == "weight decay" ? 0.5 : 0;
             OutputMetric Metric() => variant == "gauss-newton" ? new GaussNewtonMetric(new SoftmaxCrossEntropyLoss(), 0.1) : new IdentityMetric();
             // Example weights in [0, 2); every row of the second batch of each epoch weighs 0.
             var weights = variant == "weights" ? rand(Rows, generator: new Generator(5)) * 2 : null;
             using var sparseNetwork = Network(hidden);
             using var denseNetwork = Network(hidden);
-            using var sparse = new RiemannianSgd(sparseNetwork, new SoftmaxCrossEntropyLoss(), Metric(), Plan(true, epochs * steps, refresh));
-            using var dense = new RiemannianSgd(denseNetwork, new SoftmaxCrossEntropyLoss(), Metric(), Plan(false, epochs * steps, refresh));
+            using var sparse = new RiemannianSgd(sparseNetwork, new SoftmaxCrossEntropyLoss(), Metric(), Plan(true, epochs * steps, refresh, decay));
+            using var dense = new RiemannianSgd(denseNetwork, new SoftmaxCrossEntropyLoss(), Metric(), Plan(false, epochs * steps, refresh, decay));
             Assert.IsTrue(sparse.ColumnSparse);
             Assert.IsFalse(dense.ColumnSparse);
             var random = new Random(11);
@@ -143,6 +144,9 @@ namespace MLNetRiemannian.Tests.Optimization
             var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => plan.Validate());
             StringAssert.Contains(e.Message, "column-sparse");
             StringAssert.Contains(e.Message, "L2 0.01");
+            // A weight decay moves every column at every step, untouched or not.
+            var decay = Plan(true, 10, weightDecay: 0.01);
+            StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => decay.Validate()).Message, "no weight decay");
             var heavyBall = Plan(true, 10) with { Rule = UpdateRulePlan.HeavyBall(0.9) };
             Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => heavyBall.Validate());
         }

@@ -149,6 +149,8 @@ namespace MLNetRiemannian.Tests.Trainers
             Refused(Trainer(ml, 2, path, momentum: 0.5), data, "Momentum differs, 0.9 in the checkpoint but 0.5 now");
             Refused(Trainer(ml, 2, path, seed: 2), data, "the seed differs, 1 in the checkpoint but 2 now");
             Refused(Trainer(ml, 2, path, outputRank: 3), data, "OutputRank differs, 0 in the checkpoint but 3 now");
+            Refused(Trainer(ml, 2, path, weightDecay: 0.01), data, "WeightDecay differs, 0 in the checkpoint but 0.01 now");
+            Refused(Trainer(ml, 2, path, labelSmoothing: 0.1), data, "LabelSmoothing differs, 0 in the checkpoint but 0.1 now");
             Refused(Trainer(ml, 2, path), ml.Data.TakeRows(data, 1000), "the training row count differs, 1438 in the checkpoint but 800 now");
             // Other rows of the same count (here the same rows in another order) are told apart by the rows themselves.
             Refused(Trainer(ml, 2, path), ml.Data.ShuffleRows(data, seed: 5), "the training features (SHA-256 of their values, in order) differs");
@@ -156,12 +158,12 @@ namespace MLNetRiemannian.Tests.Trainers
 
         private static RiemannianMlpMulticlassTrainer Trainer(MLContext ml, int epochs, string path, int every = 1, int hidden = 16,
             double? learningRate = null, double momentum = 0.9, int seed = 1, int outputRank = 0,
-            System.Threading.CancellationToken stop = default, IProgress<EpochSummary>? progress = null) =>
+            System.Threading.CancellationToken stop = default, IProgress<EpochSummary>? progress = null, double weightDecay = 0, double labelSmoothing = 0) =>
             ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
             {
                 HiddenLayerSizes = new[] { hidden }, NumberOfEpochs = epochs, LearningRate = learningRate, Momentum = momentum, Seed = seed,
                 ValidationSetFraction = 0.2, EarlyStoppingPatience = 3, CheckpointPath = path, CheckpointEveryEpochs = every,
-                OutputRank = outputRank, StopToken = stop, Progress = progress,
+                OutputRank = outputRank, StopToken = stop, Progress = progress, WeightDecay = weightDecay, LabelSmoothing = labelSmoothing,
             });
 
         /// <summary>Cancels <paramref name="stop"/> when epoch <paramref name="epoch"/> has been reported (after its checkpoint is due).</summary>

@@ -64,7 +64,9 @@ namespace MLNetRiemannian.Tests.Trainers
         [DataRow(16_384, 255)]
         [DataRow(50_176, 83)]       // 6,000 lines through FeaturizeText
         [DataRow(131_073, 31)]      // two 16-bit hashed columns (c21): 2^22 / 131,074 = 31.9
-        [DataRow(1 << 20, 16)]      // floored at the narrowest default
+        [DataRow(1 << 20, 8)]       // 2^22 / (2^20 + 1) = 3.99: floored at the narrowest default
+        [DataRow(3 << 20, 8)]       // three 20-bit hashed ids (c31)
+        [DataRow(262_143, 16)]      // 2^22 / 262,144 = 16
         public void TheDefaultHiddenLayerNarrowsForWideInputs(int slots, int width)
         {
             CollectionAssert.AreEqual(new[] { width }, Defaults.HiddenLayerSizes(slots));

@@ -188,6 +188,7 @@ namespace MLNetRiemannian.Tests.Trainers
             NumberOfEpochs = epochs,
             BatchSize = BatchSize,
             ValidationSet = validation,
+            ValidationSetFraction = 0, // without a validation set, every row trains (the stop's steps are counted over them)
             EarlyStoppingPatience = 0,
             Seed = 3,
             // The identity metric (the default), through the custom hook, which runs once or more per step on the training thread.

@@ -204,7 +204,7 @@ namespace MLNetRiemannian.Tests.Trainers
         {
             var examples = Examples("c11_mostly_zero_weights.csv");
             var ml = new MLContext(seed: 1);
-            var model = FitBinary(ml, examples, new RiemannianMlpBinaryTrainer.Options { HiddenLayerSizes = new[] { 16 }, NumberOfEpochs = 10 });
+            var model = FitBinary(ml, examples, new RiemannianMlpBinaryTrainer.Options { HiddenLayerSizes = new[] { 16 }, NumberOfEpochs = 10, ValidationSetFraction = 0 });
             var weighted = examples.Where(e => e.Weight > 0).ToList();
             double auc = ml.BinaryClassification.Evaluate(model.Transform(Featurize(ml, ml.Data.LoadFromEnumerable(weighted)))).AreaUnderRocCurve;
             TestContext.WriteLine($"default batches: AUC {auc:F4} on the {weighted.Count} weighted rows, {model.Model.History.Sum(e => e.ZeroWeightBatches)} skipped batches");
@@ -214,7 +214,7 @@ namespace MLNetRiemannian.Tests.Trainers
             // In file order with batches of 8 the skipped batches are known in advance: those of eight rows of weight 0.
             const int batch = 8;
             int expected = Enumerable.Range(0, (examples.Count + batch - 1) / batch).Count(b => examples.Skip(b * batch).Take(batch).All(e => e.Weight == 0));
-            var ordered = FitBinary(ml, examples, new RiemannianMlpBinaryTrainer.Options { HiddenLayerSizes = new[] { 16 }, NumberOfEpochs = 10, BatchSize = batch, Shuffle = false }).Model;
+            var ordered = FitBinary(ml, examples, new RiemannianMlpBinaryTrainer.Options { HiddenLayerSizes = new[] { 16 }, NumberOfEpochs = 10, BatchSize = batch, Shuffle = false, ValidationSetFraction = 0 }).Model;
             TestContext.WriteLine($"batches of {batch} in file order: {expected} of {examples.Count / batch} weigh 0");
             Assert.IsTrue(expected > 0);
             Assert.IsTrue(ordered.History.All(e => e.ZeroWeightBatches == expected), string.Join(", ", ordered.History.Select(e => e.ZeroWeightBatches)));
@@ -227,7 +227,7 @@ namespace MLNetRiemannian.Tests.Trainers
             var examples = Examples("c11_mostly_zero_weights.csv");
             foreach (var e in examples) e.Weight = 0;
             var ml = new MLContext(seed: 1);
-            var thrown = Assert.ThrowsExactly<ArgumentException>(() => FitBinary(ml, examples, new RiemannianMlpBinaryTrainer.Options { NumberOfEpochs = 1 }));
+            var thrown = Assert.ThrowsExactly<ArgumentException>(() => FitBinary(ml, examples, new RiemannianMlpBinaryTrainer.Options { NumberOfEpochs = 1, ValidationSetFraction = 0 }));
             StringAssert.Contains(thrown.Message, "Example weight column 'Weight' is 0 in every one of the 1280 training rows");
         }
 

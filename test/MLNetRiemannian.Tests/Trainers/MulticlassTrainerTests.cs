@@ -60,7 +60,8 @@ namespace MLNetRiemannian.Tests.Trainers
         {
             var ml = new MLContext(seed: 1);
             var data = ml.Data.TrainTestSplit(SampleData.Digits(ml), testFraction: 0.25, seed: 2);
-            var binary = ml.BinaryClassification.Trainers.RiemannianMlp(new RiemannianMlpBinaryTrainer.Options { HiddenLayerSizes = new[] { 16 }, NumberOfEpochs = 4 });
+            var binary = ml.BinaryClassification.Trainers.RiemannianMlp(new RiemannianMlpBinaryTrainer.Options { HiddenLayerSizes = new[] { 16 }, NumberOfEpochs = 4, ValidationSetFraction = 0 });
+            // (every row trains: 4 epochs on the 1,348 rows are what the 0.9 floor was set for; the default would hold 20 % out)
             var ova = Featurize(ml).Append(ml.MulticlassClassification.Trainers.OneVersusAll(binary)).Fit(data.TrainSet);
             double ovaAccuracy = ml.MulticlassClassification.Evaluate(ova.Transform(data.TestSet)).MicroAccuracy;
             Assert.IsTrue(ovaAccuracy >= 0.9, $"one-versus-all accuracy {ovaAccuracy:F4}");

@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
@@ -37,17 +39,58 @@ namespace MLNetRiemannian.Tests.Trainers
             Assert.IsFalse(log.Any(m => m.Message.Contains("by heart")));
         }
 
-        private static (List<(ChannelMessageKind Kind, string Message)> Log, MLNetRiemannian.Model.RiemannianMlpModelParameters Model) Fit(double validationFraction, int patience)
+        [TestMethod]
+        public void ByDefaultATableOfEnoughRowsHoldsOutAStratifiedFifthAndKeepsTheBestEpoch()
+        {
+            // The smallest table the default holds rows out of.
+            int rows = (int)Defaults.MinimumRowsForHoldOut;
+            var (log, model) = Fit(validationFraction: null, patience: Defaults.EarlyStoppingPatience, rows: rows, epochs: 15);
+            long held = (long)Math.Round(rows * Defaults.ValidationSetFraction);
+            StringAssert.Contains(log.Single(m => m.Message.Contains("Held out")).Message,
+                $"Held out {held} of the {rows} training rows for validation (ValidationSetFraction {Defaults.ValidationSetFraction.ToString(CultureInfo.InvariantCulture)}, the default, stratified by class)");
+            Assert.IsTrue(model.History.All(e => e.ValidationMetric is not null), "every epoch is evaluated on the held-out rows");
+            // The kept epoch has the best validation accuracy, read off the history here (of epochs that tie on it, the one
+            // of lowest validation loss, which the history does not hold).
+            double best = model.History.Max(e => e.ValidationMetric!.Value);
+            int bestEpoch = model.Outcome!.KeptEpoch!.Value;
+            Assert.AreEqual(best, model.History[bestEpoch - 1].ValidationMetric);
+            Assert.IsTrue(log.Any(m => m.Kind == ChannelMessageKind.Info && m.Message.Contains($"keeping the parameters of epoch {bestEpoch}")
+                || m.Message.Contains($"the last was the best on the validation rows")), string.Join("\n", log.Select(m => m.Message)));
+            Assert.IsFalse(log.Any(m => m.Message.Contains("by heart")));
+        }
+
+        [TestMethod]
+        public void ByDefaultATableOfTooFewRowsTrainsOnEveryRowAndSaysSo()
+        {
+            int rows = (int)Defaults.MinimumRowsForHoldOut - 1;
+            var (log, model) = Fit(validationFraction: null, patience: Defaults.EarlyStoppingPatience, rows: rows, epochs: 3);
+            StringAssert.Contains(log.Single(m => m.Message.Contains("Nothing held out")).Message,
+                $"Nothing held out for validation: {rows} training rows are fewer than the {Defaults.MinimumRowsForHoldOut} the default hold-out needs");
+            Assert.IsTrue(model.History.All(e => e.ValidationMetric is null));
+            Assert.AreEqual(3, model.History.Count);
+            Assert.AreEqual(3, model.Outcome!.KeptEpoch);
+        }
+
+        [TestMethod]
+        public void AValidationSetFractionOfZeroTrainsOnEveryRowAndSaysSo()
+        {
+            var (log, model) = Fit(validationFraction: 0, patience: 5, epochs: 2);
+            StringAssert.Contains(log.Single(m => m.Message.Contains("Nothing held out")).Message, "(ValidationSetFraction 0): every row trains");
+            Assert.IsTrue(model.History.All(e => e.ValidationMetric is null));
+        }
+
+        private static (List<(ChannelMessageKind Kind, string Message)> Log, MLNetRiemannian.Model.RiemannianMlpModelParameters Model) Fit(double? validationFraction, int patience,
+            int rows = 200, int epochs = 40)
         {
             var ml = new MLContext(seed: 1);
             var log = new List<(ChannelMessageKind, string)>();
             ml.Log += (_, e) => { if (e.Source.StartsWith("RiemannianMlp")) lock (log) log.Add((e.Kind, e.RawMessage)); };
-            var raw = ml.Data.TakeRows(SampleData.Digits(ml), 200);
+            var raw = ml.Data.TakeRows(SampleData.Digits(ml), rows);
             var data = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.Concatenate("Features", "Pixels"))
                 .Append(ml.Transforms.NormalizeMinMax("Features")).Fit(raw).Transform(raw);
             var model = ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
             {
-                HiddenLayerSizes = new[] { 64 }, NumberOfEpochs = 40, Seed = 1, ValidationSetFraction = validationFraction, EarlyStoppingPatience = patience,
+                HiddenLayerSizes = new[] { 64 }, NumberOfEpochs = epochs, Seed = 1, ValidationSetFraction = validationFraction, EarlyStoppingPatience = patience,
             }).Fit(data).Model;
             return (log, model);
         }
