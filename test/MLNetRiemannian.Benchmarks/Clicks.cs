@@ -37,6 +37,9 @@ namespace MLNetRiemannian.Benchmarks
             string checkpointChild = StepTiming.Option(args, "--checkpoint-child", "");
             if (checkpointChild.Length > 0) return CheckpointChild(file, checkpointChild == "yes");
             if (args.Contains("--checkpoint-memory")) return CheckpointMemory(file);
+            string resumeChild = StepTiming.Option(args, "--resume-child", "");
+            if (resumeChild.Length > 0) return ResumeChild(file, resumeChild, StepTiming.Option(args, "--checkpoint", ""));
+            if (args.Contains("--resume-memory")) return ResumeMemory(file);
             int runs = int.Parse(StepTiming.Option(args, "--runs", "3"), CultureInfo.InvariantCulture);
             var results = new Dictionary<string, List<double[]>> { ["riemannian"] = new(), ["sdca"] = new() };
             Console.WriteLine($"c31 clicks ({file}), ids hashed at {bits} bits each, {runs} runs interleaved, each fit in its own process; load before: {Load()}");
@@ -238,6 +241,67 @@ namespace MLNetRiemannian.Benchmarks
 
             private static long Status(string field) =>
                 long.Parse(System.IO.File.ReadLines("/proc/self/status").First(l => l.StartsWith(field))[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        }
+
+        /// <summary>
+        /// <c>--resume-memory</c>: c31 at 20 bits with default options, NumberOfEpochs 6 and CheckpointPath: a fresh process
+        /// fits it whole; another fits it and stops after epoch 3 (a StopToken); a third resumes from that checkpoint. Each
+        /// prints its peak resident memory, so the resume's cost beside a fresh fit shows.
+        /// </summary>
+        private static int ResumeMemory(string file)
+        {
+            string checkpoint = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"clicks-resume-{Environment.ProcessId}.ckpt");
+            try
+            {
+                foreach (string mode in new[] { "whole", "stop", "resume" })
+                {
+                    var start = ChildProcess.StartInfo(new[] { "clicks", "--data", file, "--resume-child", mode, "--checkpoint", mode == "whole" ? checkpoint + ".whole" : checkpoint }, redirectOutput: true);
+                    using var child = Process.Start(start)!;
+                    string output = child.StandardOutput.ReadToEnd(), errors = child.StandardError.ReadToEnd();
+                    child.WaitForExit();
+                    var line = output.Split('\n').LastOrDefault(l => l.StartsWith("result "));
+                    if (child.ExitCode != 0 || line is null)
+                    {
+                        Console.Error.WriteLine($"{mode} failed (exit {child.ExitCode}):\n{output}\n{errors}");
+                        return 1;
+                    }
+                    var numbers = line["result ".Length..].Split(' ').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                    Console.WriteLine($"{mode,-6}: fit {numbers[0]:F2} s, peak resident {numbers[1]:F0} MiB, checkpoint {numbers[2] / 1048576:F0} MiB");
+                }
+                Console.WriteLine($"load {Load()}");
+                return 0;
+            }
+            finally
+            {
+                foreach (string path in new[] { checkpoint, checkpoint + ".whole" }) if (System.IO.File.Exists(path)) System.IO.File.Delete(path);
+            }
+        }
+
+        private static int ResumeChild(string file, string mode, string checkpoint)
+        {
+            var ml = new MLContext(1);
+            var split = ml.Data.TrainTestSplit(ml.Data.LoadFromTextFile<Click>(file, separatorChar: ',', hasHeader: true), testFraction: 0.2, seed: 1);
+            var data = ml.Transforms.Categorical.OneHotHashEncoding("UserId", numberOfBits: 20)
+                .Append(ml.Transforms.Categorical.OneHotHashEncoding("AdId", numberOfBits: 20))
+                .Append(ml.Transforms.Categorical.OneHotHashEncoding("Site", numberOfBits: 20))
+                .Append(ml.Transforms.Concatenate("Features", "UserId", "AdId", "Site")).Fit(split.TrainSet).Transform(split.TrainSet);
+            using var stop = new System.Threading.CancellationTokenSource();
+            var clock = Stopwatch.StartNew();
+            ml.BinaryClassification.Trainers.RiemannianMlp(new MLNetRiemannian.Trainers.RiemannianMlpBinaryTrainer.Options
+            {
+                LabelColumnName = "Clicked", NumberOfEpochs = 6, CheckpointPath = checkpoint, StopToken = stop.Token,
+                Progress = mode == "stop" ? new StopAfterEpoch(3, stop) : null,
+            }).Fit(data);
+            Console.WriteLine(FormattableString.Invariant($"result {clock.Elapsed.TotalSeconds:R} {LargeDataMemory.PeakResidentBytes() / 1048576.0:R} {new System.IO.FileInfo(checkpoint).Length}"));
+            return 0;
+        }
+
+        private sealed class StopAfterEpoch(int epoch, System.Threading.CancellationTokenSource stop) : IProgress<MLNetRiemannian.Model.EpochSummary>
+        {
+            public void Report(MLNetRiemannian.Model.EpochSummary value)
+            {
+                if (value.Epoch == epoch) stop.Cancel();
+            }
         }
 
         private static string Load() => System.IO.File.ReadAllText("/proc/loadavg").Split(' ')[0];

@@ -253,12 +253,15 @@ namespace MLNetRiemannian.Trainers
                         (outcome.Reason == TrainingStopReason.StopRequested ? $"Training stopped by StopToken in epoch {outcome.Epoch} after {outcome.Step} steps; "
                             : $"Training stopped early after epoch {outcome.Epoch} ({_options.EarlyStoppingPatience} epochs without a better validation {metric.Name}); ") +
                         (outcome.KeptEpoch is { } k ? $"keeping the parameters of epoch {k}" : "keeping the parameters of the moment of the stop") +
-                        (outcome.KeptEpoch is { } kv && results.Find(r => r.Epoch == kv).ValidationMetric is { } best ? $" (validation {metric.Name} {best * metricUnit:G5})." : "."));
+                        (outcome.KeptEpoch is { } kv && results.Find(r => r.Epoch == kv).ValidationMetric is { } best ? $" (validation {metric.Name} {best * metricUnit:G5}{Tie(best)})." : "."));
                 else if (outcome.Reason == TrainingStopReason.Completed && validation is not null && _options.EarlyStoppingPatience > 0 && outcome.KeptEpoch is { } kept && results.Count > 0)
                     ch.Info(MessageSensitivity.None, kept == outcome.Epoch
                         ? $"Training ran its {epochs} epochs; the last was the best on the validation rows and is kept."
                         : $"Training ran its {epochs} epochs; keeping the parameters of epoch {kept}, the best on the validation rows" +
-                          (results.Find(r => r.Epoch == kept).ValidationMetric is { } bestKept ? $" (validation {metric.Name} {bestKept * metricUnit:G5})." : "."));
+                          (results.Find(r => r.Epoch == kept).ValidationMetric is { } bestKept ? $" (validation {metric.Name} {bestKept * metricUnit:G5}{Tie(bestKept)})." : "."));
+                // Epochs that tie on the validation metric are told apart by the validation loss (FitLoop); say so when it happened.
+                string Tie(double value) => results.Count(r => r.ValidationMetric == value) > 1
+                    ? $"; {results.Count(r => r.ValidationMetric == value)} epochs had it, and of those this one had the lowest validation loss" : "";
 
                 // The optimizer's state (as large as the parameters) is released before the model's copy of them is made.
                 optimizer.Dispose();

@@ -263,9 +263,34 @@ namespace MLNetRiemannian.Training
 
         public void Dispose()
         {
+            ReleaseParametersAndOptimizer();
+            if (!_stateTaken) State.Dispose();
+        }
+
+        /// <summary>
+        /// Hands <see cref="State"/> to the caller, who then owns it (a resume continues with it instead of a copy: the
+        /// last-good and best parameters are as large as the model); this checkpoint no longer disposes it.
+        /// </summary>
+        public TrainingState TakeState()
+        {
+            if (_stateTaken) throw new InvalidOperationException("The checkpoint's training state was already taken.");
+            _stateTaken = true;
+            return State;
+        }
+
+        /// <summary>
+        /// Releases <see cref="Parameters"/> and <see cref="Optimizer"/> once a resume has copied them into the network and
+        /// the optimizer, so that a resume does not hold the model twice while it trains. Idempotent.
+        /// </summary>
+        public void ReleaseParametersAndOptimizer()
+        {
+            if (_released) return;
+            _released = true;
             foreach (var t in Parameters) t.Dispose();
-            State.Dispose();
+            Parameters.Clear();
             Optimizer.Dispose();
         }
+
+        private bool _stateTaken, _released;
     }
 }

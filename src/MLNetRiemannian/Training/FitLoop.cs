@@ -100,18 +100,22 @@ namespace MLNetRiemannian.Training
             var state = new TrainingState();
             try
             {
-                Snapshot(state.LastGood);
                 if (settings.Resume is { } resume)
                 {
-                    // Everything the next step depends on, as the uninterrupted run held it at the end of that epoch.
+                    // Everything the next step depends on, as the uninterrupted run held it at the end of that epoch. The
+                    // checkpoint's parameters and optimizer state go as soon as they are copied, and its loop state (with
+                    // the last-good and best parameters) is taken as it is, so a resume holds the model no more often than
+                    // the run it continues.
                     Restore(resume.Parameters);
-                    state.Dispose();
-                    state = resume.State.Clone();
                     _optimizer.ImportState(resume.Optimizer);
+                    resume.ReleaseParametersAndOptimizer();
+                    state.Dispose();
+                    state = resume.TakeState();
                     using (var generatorState = tensor(resume.GeneratorState, ScalarType.Byte)) generator.set_state(generatorState);
                     lastEpoch = state.Epoch;
                     if (state.EarlyStopped) reason = TrainingStopReason.EarlyStopping;
                 }
+                if (state.LastGood.Count == 0) Snapshot(state.LastGood);
                 int firstEpoch = state.Epoch + 1;
                 var history = state.History;
                 for (int epoch = firstEpoch; epoch <= settings.Epochs && reason == TrainingStopReason.Completed; epoch++)

@@ -110,6 +110,7 @@ namespace MLNetRiemannian.Tests.Trainers
             Assert.AreEqual(accuracies.Max(), accuracies[kept - 1], "the kept epoch has the best validation accuracy");
             Assert.IsTrue(accuracies.Take(kept).Distinct().Count() == 1 && kept > 1,
                 $"a tie on accuracy up to the kept epoch {kept}, broken by the loss (accuracies {string.Join(", ", accuracies)})");
+            StringAssert.Contains(messages.Single(m => m.Contains($"parameters of epoch {kept}")), "of those this one had the lowest validation loss");
         }
 
         [TestMethod]
