@@ -94,7 +94,7 @@ namespace MLNetRiemannian.Benchmarks
             {
                 var root = full(l.Input.Rows, 1 / Math.Sqrt(l.Input.Rows));
                 Action solve = l.Atom == output
-                    ? () => WoodburyStep.DirectionForIdentityFactor(l.Atom, l.Mass, l.Input, root, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events)
+                    ? () => WoodburyStep.DirectionForIdentityFactor(l.Atom, l.Mass, l.Input, root, l.GradientWeight, l.GradientBias, SolvePrecision.Single)
                     : () => WoodburyStep.Direction(l.Atom, l.Mass, l.Input, l.Factor, l.GradientWeight, l.GradientBias, SolvePrecision.Single, optimizer.Events);
                 return ($"{l.Atom.InputSize}→{l.Atom.OutputSize}", Median(count, solve, out _, out _));
             }).ToArray();

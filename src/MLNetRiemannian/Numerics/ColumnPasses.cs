@@ -12,6 +12,10 @@ namespace MLNetRiemannian.Numerics
     /// </summary>
     internal static class ColumnPasses
     {
+        /// <summary>Whether the passes apply: <see cref="FusedPasses.Applies"/>, and each tensor under 2 GiB (a span's reach).</summary>
+        public static bool Applies(params Tensor[] tensors) =>
+            FusedPasses.Applies(tensors) && Array.TrueForAll(tensors, t => t.numel() * t.ElementSize < int.MaxValue);
+
         /// <summary>
         /// Brings columns up to date (<c>ColumnSparseLayer</c>): for each listed column j and every row i,
         /// <c>w[i,j] ← w[i,j] − moveBy[n]·m[i,j]</c>, then <c>m[i,j] ← decay[n]·m[i,j]</c>, n the column's place in

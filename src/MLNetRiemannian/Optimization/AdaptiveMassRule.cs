@@ -178,7 +178,7 @@ namespace MLNetRiemannian.Optimization
             if (WeightDecay > 0)
                 throw new InvalidOperationException("The column-sparse step cannot apply a weight decay: it would move every column at every step.");
             double rate = AppliedRate(step, scheduleFactor);
-            if (ColumnSparseLayer.InMemory(atom.Weight, state.MomentumWeight!, directionWeight) && directionWeight.is_contiguous())
+            if (ColumnPasses.Applies(atom.Weight, state.MomentumWeight!, directionWeight))
             {
                 // One managed pass over the columns in place: no gather, no scatter.
                 ColumnPasses.AverageAndStep(atom.Weight, state.MomentumWeight!, FusedPasses.Elements<long>(columns.contiguous()), directionWeight, Momentum, rate);

@@ -31,6 +31,7 @@ namespace MLNetRiemannian.Optimization
         private readonly int[] _last;
         private readonly bool[] _touched;
         private readonly List<int> _touchedColumns = new();
+        private readonly AdaptiveMassRule _rule;
         private readonly double _momentum, _secondMomentDecay;
         private readonly List<double> _rates = new();
         private long _settled;
@@ -40,13 +41,13 @@ namespace MLNetRiemannian.Optimization
         private Tensor? _columns;
 
         /// <param name="atom">The first layer; its columns are the input's slots.</param>
-        /// <param name="momentum">β₁, the averaged direction's decay per step.</param>
-        /// <param name="secondMomentDecay">β₂, the column second moments' decay per step.</param>
-        public ColumnSparseLayer(Dense atom, double momentum, double secondMomentDecay)
+        /// <param name="rule">The adaptive mass: its β₁ and β₂ decay the averaged direction and the column moments per step.</param>
+        public ColumnSparseLayer(Dense atom, AdaptiveMassRule rule)
         {
             Atom = atom;
-            _momentum = momentum;
-            _secondMomentDecay = secondMomentDecay;
+            _rule = rule;
+            _momentum = rule.Momentum;
+            _secondMomentDecay = rule.SecondMomentDecay;
             _last = new int[atom.InputSize];
             _touched = new bool[atom.InputSize];
         }
@@ -168,10 +169,24 @@ namespace MLNetRiemannian.Optimization
         public Tensor TouchedColumnIndex() => tensor(_touchedColumns.Select(j => (long)j).ToArray());
 
         /// <summary>
+        /// The step's <c>D⁻¹</c> on <paramref name="columns"/> (<see cref="AdaptiveMassRule.MassOnColumns"/>) from the
+        /// gradient over them, <c>[out, k]</c> and <c>[out]</c>.
+        /// </summary>
+        public MassInverse Mass(LayerOptimizerState state, Tensor columns, Tensor gradientWeight, Tensor gradientBias, long step, double learningRate) =>
+            _rule.MassOnColumns(Atom, state, columns, gradientWeight, gradientBias, step, learningRate);
+
+        /// <summary>
+        /// Takes step <paramref name="step"/> on <paramref name="columns"/> from the direction over them
+        /// (<see cref="AdaptiveMassRule.ApplyOnColumns"/>) and records how it moved every other column.
+        /// </summary>
+        public void Apply(LayerOptimizerState state, Tensor columns, Tensor directionWeight, Tensor directionBias, long step, double scheduleFactor) =>
+            Record(columns, step, _rule.ApplyOnColumns(Atom, state, columns, directionWeight, directionBias, step, scheduleFactor));
+
+        /// <summary>
         /// Records that step <paramref name="step"/> (the one after the last recorded) updated <paramref name="columns"/>
         /// and moved every other column by <c>w ← w − rate·m</c>.
         /// </summary>
-        public void Record(Tensor columns, long step, double rate)
+        private void Record(Tensor columns, long step, double rate)
         {
             if (step != _settled + _rates.Count + 1)
                 throw new InvalidOperationException($"Step {step} recorded after step {_settled + _rates.Count}: the column-sparse layer records every step in order.");
@@ -192,7 +207,7 @@ namespace MLNetRiemannian.Optimization
             {
                 var c = state.SecondMomentColumns!;
                 var factors = due.Select(j => Math.Pow(_secondMomentDecay, step - _last[j])).ToArray();
-                if (InMemory(c)) ColumnPasses.Scale(c, due, factors);
+                if (ColumnPasses.Applies(c)) ColumnPasses.Scale(c, due, factors);
                 else
                 {
                     var index = tensor(due);
@@ -226,10 +241,6 @@ namespace MLNetRiemannian.Optimization
             }
         }
 
-        /// <summary>Whether the managed passes apply (<see cref="ColumnPasses"/>): contiguous CPU tensors of one float type, each under 2 GiB.</summary>
-        internal static bool InMemory(params Tensor[] tensors) =>
-            FusedPasses.Applies(tensors) && tensors.All(t => t.numel() * t.ElementSize < int.MaxValue);
-
         private void Apply(List<long> due, long step, LayerOptimizerState state)
         {
             if (due.Count == 0) return;
@@ -255,7 +266,7 @@ namespace MLNetRiemannian.Optimization
             }
             var weight = Atom.Weight;
             var (m, c) = (state.MomentumWeight!, state.SecondMomentColumns!);
-            if (InMemory(weight, m, c))
+            if (ColumnPasses.Applies(weight, m, c))
             {
                 var list = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(due);
                 ColumnPasses.CatchUp(weight, m, list, moveBy, directionDecay);

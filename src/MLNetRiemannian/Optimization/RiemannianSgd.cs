@@ -80,7 +80,7 @@ namespace MLNetRiemannian.Optimization
             {
                 if (!ReferenceEquals(FirstModule(network), atoms[0]))
                     throw new ArgumentException("The column-sparse first-layer step needs the network's first module to be its first dense layer (it is fed the raw input).", nameof(plan));
-                _sparse = new ColumnSparseLayer(atoms[0], adaptive.Momentum, adaptive.SecondMomentDecay);
+                _sparse = new ColumnSparseLayer(atoms[0], adaptive);
             }
             // Every parameter-sized tensor a step writes lives in flat buffers made here, once per fit (a network of mixed
             // dtypes or devices steps through fresh tensors instead). A column-sparse first layer has none: its step's
@@ -204,8 +204,7 @@ namespace MLNetRiemannian.Optimization
             {
                 if (layer.Columns is { } columns)
                 {
-                    double applied = ((AdaptiveMassRule)_rule).ApplyOnColumns(layer.Atom, _state[layer.Atom], columns, layer.DirectionWeight, layer.DirectionBias, t, factor);
-                    _sparse!.Record(columns, t, applied);
+                    _sparse!.Apply(_state[layer.Atom], columns, layer.DirectionWeight, layer.DirectionBias, t, factor);
                     continue;
                 }
                 var (appliedWeight, appliedBias, rate) = _rule.Apply(layer.Atom, _state[layer.Atom], layer.DirectionWeight, layer.DirectionBias, t, LearningRate, factor);
@@ -318,11 +317,7 @@ namespace MLNetRiemannian.Optimization
                 var mass = _rule.Mass(atom, _state[atom], gradientWeight, gradientBias, Steps + 1, LearningRate);
                 Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: mass");
                 Action<double>? report = diagnostics is null ? null : c => diagnostics.AddCondition(atom, c);
-                // The output layer under the identity metric receives the metric's factor untouched: R_b = √ω_b·I.
-                var (uWeight, uBias) = samples.IdentityFactor && !mass.IsExplicit
-                    ? WoodburyStep.DirectionForIdentityFactor(atom, mass, samples.Input, curvature.Root, gradientWeight, gradientBias, Precision, Events, report, _direction?.Of(atom))
-                    : WoodburyStep.Direction(atom, mass, samples.Input, samples.Factor, gradientWeight, gradientBias, Precision, Events, report, _direction?.Of(atom));
-                Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: Woodbury solve");
+                var (uWeight, uBias) = Direction(atom, mass, samples, samples.Input, curvature.Root, gradientWeight, gradientBias, report, _direction?.Of(atom));
                 layers.Add(new LayerStep(atom, mass, gradientWeight, gradientBias, uWeight, uBias, samples.Input, samples.Factor));
             }
             return (loss, output, layers);
@@ -340,13 +335,25 @@ namespace MLNetRiemannian.Optimization
             var (input, curvatureInput) = (sparse.Over(columns, batch), sparse.Over(columns, samples.Input));
             var (gradientWeight, gradientBias) = (input.TransposedTimes(delta), delta.sum(dim: 0));
             Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: gradient");
-            var mass = ((AdaptiveMassRule)_rule).MassOnColumns(atom, _state[atom], columns, gradientWeight, gradientBias, Steps + 1, LearningRate);
+            var mass = sparse.Mass(_state[atom], columns, gradientWeight, gradientBias, Steps + 1, LearningRate);
             Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: mass");
-            var (uWeight, uBias) = samples.IdentityFactor
-                ? WoodburyStep.DirectionForIdentityFactor(atom, mass, curvatureInput, root, gradientWeight, gradientBias, Precision, Events)
-                : WoodburyStep.Direction(atom, mass, curvatureInput, samples.Factor, gradientWeight, gradientBias, Precision, Events);
-            Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: Woodbury solve");
+            var (uWeight, uBias) = Direction(atom, mass, samples, curvatureInput, root, gradientWeight, gradientBias, report: null, into: null);
             return new LayerStep(atom, mass, gradientWeight, gradientBias, uWeight, uBias, curvatureInput, samples.Factor, columns);
+        }
+
+        /// <summary>
+        /// <c>u = G⁻¹g</c> for one layer (<see cref="WoodburyStep"/>) from its curvature samples, whose inputs are
+        /// <paramref name="input"/> (the samples' own, or over a column-sparse step's columns).
+        /// </summary>
+        private (Tensor Weight, Tensor Bias) Direction(Dense atom, MassInverse mass, CurvatureSamples.Layer samples, InputBatch input, Tensor root,
+            Tensor gradientWeight, Tensor gradientBias, Action<double>? report, (Tensor Weight, Tensor Bias)? into)
+        {
+            // The output layer under the identity metric receives the metric's factor untouched: R_b = √ω_b·I.
+            var direction = samples.IdentityFactor && !mass.IsExplicit
+                ? WoodburyStep.DirectionForIdentityFactor(atom, mass, input, root, gradientWeight, gradientBias, Precision, report, into)
+                : WoodburyStep.Direction(atom, mass, input, samples.Factor, gradientWeight, gradientBias, Precision, Events, report, into);
+            Probe?.Invoke($"{atom.InputSize}→{atom.OutputSize}: Woodbury solve");
+            return direction;
         }
 
         /// <summary>

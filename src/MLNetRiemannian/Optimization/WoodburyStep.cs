@@ -104,11 +104,10 @@ namespace MLNetRiemannian.Optimization
         /// <param name="gradientWeight">∂ℓ/∂W, <c>[out, in]</c>.</param>
         /// <param name="gradientBias">∂ℓ/∂b, <c>[out]</c>.</param>
         /// <param name="precision">Precision of the inner system.</param>
-        /// <param name="events">Unused: the blocks need no Cholesky factorization, so no jitter or fallback (kept for the call's symmetry with <see cref="Direction"/>).</param>
         /// <param name="reportCondition">When given, receives the condition number of S (exact here, from the blocks' eigenvalues).</param>
         /// <param name="into">As for <see cref="Direction"/>.</param>
         public static (Tensor Weight, Tensor Bias) DirectionForIdentityFactor(
-            Dense atom, MassInverse mass, InputBatch input, Tensor scale, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision, NumericalEvents events,
+            Dense atom, MassInverse mass, InputBatch input, Tensor scale, Tensor gradientWeight, Tensor gradientBias, SolvePrecision precision,
             Action<double>? reportCondition = null, (Tensor Weight, Tensor Bias)? into = null)
         {
             using var scope = NewDisposeScope();

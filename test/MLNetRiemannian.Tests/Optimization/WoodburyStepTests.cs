@@ -208,7 +208,7 @@ namespace MLNetRiemannian.Tests.Optimization
             double blockCondition = 0, fullCondition = 0;
 
             var (blockWeight, blockBias) = WoodburyStep.DirectionForIdentityFactor(layer, layer.MassInverse, new DenseInput(input), root, gradientWeight, gradientBias, SolvePrecision.Double,
-                new NumericalEvents(), c => blockCondition = c);
+                c => blockCondition = c);
             var identityFactor = eye(outputs, dtype: ScalarType.Float64).expand(batch, outputs, outputs) * root.view(-1, 1, 1);
             var (fullWeight, fullBias) = WoodburyStep.Direction(layer, layer.MassInverse, new DenseInput(input), identityFactor, gradientWeight, gradientBias, SolvePrecision.Double,
                 new NumericalEvents(), c => fullCondition = c);
