@@ -134,10 +134,30 @@ namespace MLNetRiemannian.Benchmarks
                 adamKnown.ForgetAfter(adamBaseline);
             }
 
-            var flops = new GemmFlops(layers, batch, curvature, layers[^1]);
+            var flops = new GemmFlops(layers, batch, curvature, layers[^1], GemmRate(batch, layers));
             Print($"## batch {batch}: cost model of a step between refreshes (mean over {betweenSteps} steps, each part measured inside the step)", between, betweenSteps, flops);
             Print($"## batch {batch}: cost model of a refresh step (mean over {refreshSteps} steps)", refreshing, refreshSteps, flops);
             Print($"## batch {batch}: cost model of TorchSharp's Adam step (mean over {steps} steps)", adamCost, steps, flops);
+        }
+
+        /// <summary>
+        /// GFLOP/s of the forward pass's first product, <c>[B, in] · [in, out]</c>, on this process's threads: the median of
+        /// 50 timed products after 5 untimed ones. The rate the GEMM floor of a step is computed at.
+        /// </summary>
+        private static double GemmRate(int batch, int[] layers)
+        {
+            using var scope = NewDisposeScope();
+            var (a, b) = (rand(batch, layers[0]), rand(layers[0], layers[1]));
+            var times = new List<double>();
+            for (int i = 0; i < 55; i++)
+            {
+                using var inner = NewDisposeScope();
+                long start = Stopwatch.GetTimestamp();
+                a.mm(b);
+                if (i >= 5) times.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            }
+            times.Sort();
+            return 2.0 * batch * layers[0] * layers[1] / times[times.Count / 2] / 1e9;
         }
 
         private static void Add(Dictionary<string, StepCost.Delta> parts, string part, StepCost.Delta delta) =>
@@ -159,6 +179,9 @@ namespace MLNetRiemannian.Benchmarks
                 Console.WriteLine(Row(name, d, count, f));
             }
             Console.WriteLine(Row("**whole step**", total, count, totalFlops));
+            double floor = totalFlops / (flops.RateGflops * 1e9) * 1e3;
+            Console.WriteLine($"GEMM floor: {totalFlops / 1e6:F1} MFLOP at {flops.RateGflops:F0} GFLOP/s (measured in this process on the forward's first product) = {floor:F3} ms; " +
+                              $"the whole step is **{total.Milliseconds / count / floor:F2}×** its GEMM floor");
         }
 
         private static string Row(string name, StepCost.Delta d, int count, double flops) =>
@@ -166,7 +189,7 @@ namespace MLNetRiemannian.Benchmarks
             $"{d.NativeBytes / 1024.0 / count:F0} | {d.ManagedBytes / 1024.0 / count:F1} | {(double)d.MinorFaults / count:F0} | {flops / 1e6:F1} |";
 
         /// <summary>The GEMM floating-point operations of each part, from the layer sizes (2 per multiply-add).</summary>
-        private sealed record GemmFlops(int[] Layers, long Batch, long Curvature, long Outputs)
+        private sealed record GemmFlops(int[] Layers, long Batch, long Curvature, long Outputs, double RateGflops)
         {
             public double Of(string part)
             {

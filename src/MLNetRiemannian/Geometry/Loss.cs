@@ -17,6 +17,12 @@ namespace MLNetRiemannian.Geometry
         public abstract Tensor Gradient(Tensor output, Tensor target);
 
         /// <summary>
+        /// <see cref="Value"/> and <see cref="Gradient"/> together, <c>([B], [B, d])</c>: the step needs both of the same
+        /// output, and a loss can share their work.
+        /// </summary>
+        internal virtual (Tensor Values, Tensor Gradient) ValueAndGradient(Tensor output, Tensor target) => (Value(output, target), Gradient(output, target));
+
+        /// <summary>
         /// <c>L_b</c> <c>[B, r, d]</c> with <c>L_bᵀ L_b = ∂²l/∂ŷ² + ε·I</c>, computed in closed form (no Cholesky).
         /// </summary>
         public abstract Tensor GaussNewtonFactor(Tensor output, Tensor target, double epsilon);

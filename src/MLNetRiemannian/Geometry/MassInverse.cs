@@ -77,6 +77,32 @@ namespace MLNetRiemannian.Geometry
         /// <exception cref="ArgumentException">The mass has no Kronecker structure (<see cref="IsExplicit"/>).</exception>
         public abstract (Tensor Shared, Tensor? RowScale) IdentityFactorSystem(InputBatch input, Tensor root);
 
+        /// <summary>
+        /// Writes the Woodbury direction <c>D⁻¹(g − Kᵀ S⁻¹ K D⁻¹ g)</c> for the factor <paramref name="factor"/> into
+        /// (<paramref name="weight"/>, <paramref name="bias"/>) by the managed path of <see cref="KroneckerWoodbury"/> and
+        /// returns true, where this mass and the tensors allow it; false (nothing written) sends the caller to the general path.
+        /// </summary>
+        /// <param name="input">x, <c>[B, in]</c>.</param>
+        /// <param name="factor">R, <c>[B, k, out]</c>, contiguous.</param>
+        /// <param name="gradientWeight">g_W, <c>[out, in]</c>.</param>
+        /// <param name="gradientBias">g_b, <c>[out]</c>.</param>
+        /// <param name="weight">u_W, <c>[out, in]</c>, of the gradient's type.</param>
+        /// <param name="bias">u_b, <c>[out]</c>.</param>
+        public virtual bool TryDirection(InputBatch input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, Tensor weight, Tensor bias) => false;
+
+        /// <summary>
+        /// Writes the direction <c>D⁻¹(g − Kᵀv)</c> for a factor <c>R_b = √ω_b · I</c> into (<paramref name="weight"/>,
+        /// <paramref name="bias"/>) by a managed solve of the small blocks (<see cref="KroneckerBlockSolve"/>) and returns
+        /// true, where this mass and the tensors allow it; false (nothing written) sends the caller to the torch solve.
+        /// </summary>
+        /// <param name="input">x, <c>[B, in]</c>.</param>
+        /// <param name="root">√ω, <c>[B]</c>.</param>
+        /// <param name="gradientWeight">g_W, <c>[out, in]</c>.</param>
+        /// <param name="gradientBias">g_b, <c>[out]</c>.</param>
+        /// <param name="weight">u_W, <c>[out, in]</c>, of the gradient's type.</param>
+        /// <param name="bias">u_b, <c>[out]</c>.</param>
+        public virtual bool TryIdentityFactorDirection(InputBatch input, Tensor root, Tensor gradientWeight, Tensor gradientBias, Tensor weight, Tensor bias) => false;
+
         private static Tensor Reciprocal(float[] values, ScalarType dtype, params long[] shape)
         {
             using var scope = NewDisposeScope();
@@ -189,6 +215,24 @@ namespace MLNetRiemannian.Geometry
         {
             var gram = input.Gram(ColumnInverse).mul_(root).mul_(root.t());
             return (gram, RowInverse.to_type(gram.dtype));
+        }
+
+        public override bool TryDirection(InputBatch input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, Tensor weight, Tensor bias) =>
+            OnDenseInput(input, gradientWeight.dtype, (x, rows, columns) =>
+                KroneckerWoodbury.Applies(x, factor, gradientWeight, gradientBias, rows, columns, weight, bias)
+                && KroneckerWoodbury.TryDirection(x, factor, gradientWeight, gradientBias, rows, columns, weight, bias));
+
+        public override bool TryIdentityFactorDirection(InputBatch input, Tensor root, Tensor gradientWeight, Tensor gradientBias, Tensor weight, Tensor bias) =>
+            OnDenseInput(input, gradientWeight.dtype, (x, rows, columns) =>
+                KroneckerBlockSolve.Applies(x, root, gradientWeight, gradientBias, rows, columns, weight, bias)
+                && KroneckerBlockSolve.TryDirection(x, root, gradientWeight, gradientBias, rows, columns, weight, bias));
+
+        /// <summary>A managed solve given X <c>[B, in]</c>, ρ and γ in <paramref name="dtype"/>; false for a sparse input.</summary>
+        private bool OnDenseInput(InputBatch input, ScalarType dtype, Func<Tensor, Tensor, Tensor, bool> solve)
+        {
+            if (input.DenseValues is not { } x) return false;
+            using var scope = NewDisposeScope();
+            return solve(x, RowInverse.to_type(dtype), ColumnInverse.to_type(dtype));
         }
 
         public override void Dispose()

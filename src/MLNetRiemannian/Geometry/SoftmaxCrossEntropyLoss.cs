@@ -1,3 +1,4 @@
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -36,6 +37,18 @@ namespace MLNetRiemannian.Geometry
             var p = nn.functional.softmax(output, 1);
             if (LabelSmoothing > 0) p.sub_(LabelSmoothing / output.shape[1]);
             return p.scatter_add_(1, target.unsqueeze(1), full(target.shape[0], 1, LabelSmoothing - 1, p.dtype)).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// Both in one managed pass over a contiguous CPU output (Float32 or Float64) and Int64 targets, each row's
+        /// log-sum-exp taken once in Float64 (<see cref="SoftmaxCrossEntropyPass"/>); torch operations otherwise.
+        /// </summary>
+        internal override (Tensor Values, Tensor Gradient) ValueAndGradient(Tensor output, Tensor target)
+        {
+            if (!SoftmaxCrossEntropyPass.Applies(output, target)) return base.ValueAndGradient(output, target);
+            var (values, gradient) = (empty(output.shape[0], dtype: output.dtype), empty_like(output));
+            SoftmaxCrossEntropyPass.Run(output, target, LabelSmoothing, values, gradient);
+            return (values, gradient);
         }
 
         /// <summary>

@@ -19,6 +19,9 @@ namespace MLNetRiemannian.Numerics
         /// <summary>The element type of the stored values.</summary>
         public abstract ScalarType Dtype { get; }
 
+        /// <summary>X as one <c>[B, in]</c> tensor when the batch is stored dense; null for a sparse batch.</summary>
+        public virtual Tensor? DenseValues => null;
+
         /// <summary><c>X Wᵀ + b</c>, <c>[B, out]</c>, for W <c>[out, in]</c> and b <c>[out]</c>: the dense layer's forward pass.</summary>
         public abstract Tensor Linear(Tensor weight, Tensor bias);
 
@@ -81,6 +84,8 @@ namespace MLNetRiemannian.Numerics
         public override long Width => Values.shape[1];
 
         public override ScalarType Dtype => Values.dtype;
+
+        public override Tensor? DenseValues => Values;
 
         public override Tensor Linear(Tensor weight, Tensor bias) => nn.functional.linear(Values, weight, bias);
 

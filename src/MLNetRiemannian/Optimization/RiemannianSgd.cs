@@ -268,9 +268,11 @@ namespace MLNetRiemannian.Optimization
             var w = weights is null ? null : ExampleWeights(weights, output);
             var omega = w is null ? null : w / w.sum();
 
-            var loss = omega is null ? _loss.Value(output, target).mean() : BatchLoss(output, target, omega);
+            var (values, gradient) = _loss.ValueAndGradient(output, target);
+            var loss = omega is null ? values.mean() : (values * omega).sum();
             if (!double.IsFinite(loss.to_type(ScalarType.Float64).item<double>())) throw new NonFiniteStepException("loss");
-            var gradient = omega is null ? _loss.Gradient(output, target) * (1.0 / output.shape[0]) : _loss.Gradient(output, target) * omega.unsqueeze(1);
+            if (omega is null) gradient.mul_(1.0 / output.shape[0]);
+            else gradient.mul_(omega.unsqueeze(1));
             Probe?.Invoke("loss and its gradient");
 
             IReadOnlyList<AtomPullback> gradients;

@@ -46,6 +46,14 @@ namespace MLNetRiemannian.Optimization
         {
             using var scope = NewDisposeScope();
             var layerType = gradientWeight.dtype;
+            // The mass's managed path, where it has one, does the same arithmetic in the layer's type; diagnostics (S's
+            // condition number) and a Float64 solve for a Float32 layer take the general path.
+            if (reportCondition is null && (precision == SolvePrecision.Single || layerType == ScalarType.Float64) && factor.dtype == layerType)
+            {
+                var u = into ?? (empty_like(gradientWeight), empty_like(gradientBias));
+                if (mass.TryDirection(input, factor.contiguous(), gradientWeight, gradientBias, u.Weight, u.Bias))
+                    return into is null ? (u.Weight.MoveToOuterDisposeScope(), u.Bias.MoveToOuterDisposeScope()) : u;
+            }
             var solveType = precision == SolvePrecision.Double ? ScalarType.Float64 : layerType;
             long batch = factor.shape[0], rows = factor.shape[1], outputs = factor.shape[2], n = batch * rows;
 
@@ -112,6 +120,14 @@ namespace MLNetRiemannian.Optimization
         {
             using var scope = NewDisposeScope();
             var layerType = gradientWeight.dtype;
+            // The managed block solve forms the blocks in Float64 and the products in the layer's type: it serves the
+            // layer's own precision, or Float64 for a Float64 layer; without diagnostics (they want S's condition number).
+            if (reportCondition is null && (precision == SolvePrecision.Single || layerType == ScalarType.Float64))
+            {
+                var u = into ?? (empty_like(gradientWeight), empty_like(gradientBias));
+                if (mass.TryIdentityFactorDirection(input, scale.to_type(layerType), gradientWeight, gradientBias, u.Weight, u.Bias))
+                    return into is null ? (u.Weight.MoveToOuterDisposeScope(), u.Bias.MoveToOuterDisposeScope()) : u;
+            }
             var solveType = precision == SolvePrecision.Double ? ScalarType.Float64 : layerType;
             var x = input.ToType(solveType);
             var root = scale.to_type(solveType).unsqueeze(1);
