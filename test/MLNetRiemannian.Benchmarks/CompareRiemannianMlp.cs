@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.ML;
 using MLNetRiemannian.Data;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Interop;
 using MLNetRiemannian.Model;
 using MLNetRiemannian.Optimization;
 using MLNetRiemannian.Training;
@@ -71,6 +73,10 @@ namespace MLNetRiemannian.Benchmarks
         public List<FitLoop.EpochResult> Train(int epochs, int measurementsPerEpoch, Action<double, double>? measure)
         {
             double before = 0; // the seconds of the epochs completed
+            // On the thread count the trainer chooses for this network (Defaults.Threads), as Fit runs it.
+            var atoms = _network.Atoms;
+            int[] layerSizes = atoms.Select(a => (int)a.Weight.shape[0]).Prepend((int)atoms[0].Weight.shape[1]).ToArray();
+            using var threads = TorchThreads.Enter(Defaults.Threads(_options, layerSizes), () => { });
             return new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_data.Features, _data.Labels, _data.Weights, null,
                 new FitLoop.Settings(epochs, _batchSize, _options.Shuffle, EarlyStoppingPatience: 0)
                 {

@@ -66,15 +66,18 @@ namespace MLNetRiemannian.Interop
             return new TorchThreads(count, waited ? clock.Elapsed : TimeSpan.Zero);
         }
 
-        /// <summary>Leaves the scope; the last fit out restores the process's count and lets waiting fits in.</summary>
+        /// <summary>Leaves the scope: restores the process's count on this fit's thread; the last fit out lets waiting fits in.</summary>
         public void Dispose()
         {
             if (_disposed) return;
             _disposed = true;
             lock (Gate)
             {
-                if (--_active > 0) return;
+                // OpenMP keeps a count per thread, so every fit puts its own thread back, not only the last one out: a thread
+                // that waits on tasks (Task.WaitAll) may have run one of the fits inline, and must not keep its count after.
+                // The fits still running keep theirs: their threads' counts are already set.
                 if (get_num_threads() != _beforeFirst) set_num_threads(_beforeFirst);
+                if (--_active > 0) return;
                 Monitor.PulseAll(Gate);
             }
         }

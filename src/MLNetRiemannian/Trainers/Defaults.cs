@@ -84,6 +84,27 @@ namespace MLNetRiemannian.Trainers
         public static int[] HiddenLayerSizes(int slots) =>
             new[] { (int)Math.Clamp(FirstLayerWeightBudget / (slots + 1L), MinimumHiddenLayerSize, HiddenLayerSize) };
 
+        /// <summary>
+        /// Networks of at most this many parameters train on one libtorch thread when the options leave
+        /// <see cref="RiemannianMlpTrainerOptions.NumberOfThreads"/> open. Their step is a few hundred small operations (a
+        /// 64-256-10 network at batch 64 multiplies about 1.2 M weights by rows per step), too small for a second thread to
+        /// share, while OpenMP's hand-over between threads costs at every one of them and far more when another process
+        /// wants the cores: on 2 shared cores (load 9) the default step (<c>step --mass adaptive</c>) took 1.2 ms on one
+        /// thread and 2.2 ms on two for 34-256-1 at batch 64, 1.5 and 7.7 ms for 64-256-10, 4.9 and 15.2 ms for 16-256-26
+        /// at batch 128, and 9.0 and 9.3 ms for 784-256-10 at batch 256 (Fashion-MNIST's 203,530 parameters, above the
+        /// bound, keep the process's count). 65,536 holds every dense table of the suite's default networks (up to
+        /// 180-256-3's 47,107) and none of the image or text ones.
+        /// </summary>
+        public const long SingleThreadParameters = 1L << 16;
+
+        /// <summary>
+        /// libtorch's thread count for a fit of a network of <paramref name="sizes"/>: the options' <c>NumberOfThreads</c>
+        /// when set, else one thread for a network of at most <see cref="SingleThreadParameters"/> parameters, else null (the
+        /// process's count).
+        /// </summary>
+        public static int? Threads(RiemannianMlpTrainerOptions options, int[] sizes) =>
+            options.NumberOfThreads ?? (ModelSizeCheck.Parameters(sizes) <= SingleThreadParameters ? 1 : null);
+
         /// <summary>ε added to the Gauss-Newton output metric's diagonal.</summary>
         public const double GaussNewtonEpsilon = 0.1;
 

@@ -120,7 +120,12 @@ namespace MLNetRiemannian.Trainers
         {
             using var ch = Host.Start("Training");
             Interop.LibTorch.EnsureLoaded();
-            var threads = Interop.TorchThreads.Enter(_options.NumberOfThreads, () => Host.CheckAlive());
+            int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
+            var hidden = _options.HiddenLayerSizes ?? Defaults.HiddenLayerSizes(columns.FeatureCount);
+            var sizes = initial is not null ? WarmStart.Sizes(initial, _options, _task, columns)
+                : new[] { columns.FeatureCount }.Concat(hidden).Append(outputs).ToArray();
+            int? threadCount = Defaults.Threads(_options, sizes);
+            var threads = Interop.TorchThreads.Enter(threadCount, () => Host.CheckAlive());
             if (threads.Waited > TimeSpan.Zero)
                 ch.Info(MessageSensitivity.None,
                     $"Waited {threads.Waited.TotalSeconds:F2} s for other fits in this process to finish: libtorch's thread count is process-wide, " +
@@ -131,10 +136,6 @@ namespace MLNetRiemannian.Trainers
                 CheckpointChecks.Folder(_options.CheckpointPath);
                 int seed = _options.Seed ?? ((IHostEnvironmentInternal)Host).Seed ?? 0;
                 var generator = new Generator((ulong)seed);
-                int outputs = _task == PredictionTask.MulticlassClassification ? columns.ClassCount : 1;
-                var hidden = _options.HiddenLayerSizes ?? Defaults.HiddenLayerSizes(columns.FeatureCount);
-                var sizes = initial is not null ? WarmStart.Sizes(initial, _options, _task, columns)
-                    : new[] { columns.FeatureCount }.Concat(hidden).Append(outputs).ToArray();
                 ModelSizeCheck.Check(sizes, _options.NumberOfEpochs ?? Defaults.MaximumEpochs);
                 using var data = TrainingData.Read(trainData, columns, _task);
                 LogFeatureMemory(data, ch);
@@ -189,6 +190,7 @@ namespace MLNetRiemannian.Trainers
                     $"{(validation is { } v ? $", {v.X.Rows} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +
                     $"{(curvatureBatchSize is > 0 && curvatureBatchSize < batchSize ? $" (metric on {curvatureBatchSize} of them)" : "")}" +
                     $"{(plan.CurvatureRefreshSteps > 1 ? $", curvature rows refreshed every {plan.CurvatureRefreshSteps} steps" : "")}; {plan}" +
+                    $"{(_options.NumberOfThreads is null && threadCount == 1 ? ", on 1 libtorch thread (a network this small has too little work per step to share)" : "")}" +
                     $"{(_options.MassKind == MassKind.Fixed ? $", μ = {_options.Mass}" : "")}, output metric {_options.OutputMetric} " +
                     (outputRank > 0 ? $"with a sampled factor of rank {outputRank} of {outputs}" : "with its exact factor") +
                     $"{(standardization is { } ls ? $"; label '{columns.LabelColumn}' standardized with mean {ls.Mean:G6} and scale {ls.Scale:G6}" : "")}.");

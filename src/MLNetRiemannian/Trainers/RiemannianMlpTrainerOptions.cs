@@ -195,8 +195,10 @@ namespace MLNetRiemannian.Trainers
         public SolvePrecision SolvePrecision = SolvePrecision.Single;
 
         /// <summary>
-        /// Threads for libtorch while training. Default null: the process's count (libtorch's own choice unless the app
-        /// set one). libtorch's count is process-wide, so concurrent fits in one process that ask for different counts
+        /// Threads for libtorch while training. Default null: one thread for a network of at most 65,536 parameters (every
+        /// dense table's default network up to about 250 features: its step is too small to share, and a second thread costs
+        /// more than it gives, most of all when other processes want the cores; docs/method.md section 11.5), else the
+        /// process's count (libtorch's own choice unless the app set one). libtorch's count is process-wide, so concurrent fits in one process that ask for different counts
         /// take turns (the later one waits, and its log says so); fits with the same count run together. Each gives the
         /// model it gives alone. The process's count is restored when the last fit ends.
         /// </summary>

@@ -82,7 +82,48 @@ namespace MLNetRiemannian.Tests.Interop
             Assert.AreEqual(3, checks);
         }
 
-        private static RiemannianMlpModelParameters Fit(int? threads, out List<string> log)
+        [TestMethod]
+        public void ASmallNetworkTrainsOnOneThreadAndALargeOneOnTheProcesssCount()
+        {
+            int before = get_num_threads();
+            // On one core there is nothing to tell apart.
+            if (before == 1) set_num_threads(2);
+            try
+            {
+                int process = get_num_threads();
+                // 64-256-10: 19,210 parameters, at most Defaults.SingleThreadParameters; 64-1024-10: 76,810, above it.
+                Assert.AreEqual(1, ThreadsDuringFit(256, null, out var log), "a small network, NumberOfThreads left open");
+                Assert.IsTrue(log.Any(l => l.Contains("on 1 libtorch thread")), "the log says so:\n" + string.Join("\n", log));
+                Assert.AreEqual(process, ThreadsDuringFit(1024, null, out log), "a larger network keeps the process's count");
+                Assert.IsFalse(log.Any(l => l.Contains("libtorch thread")));
+                Assert.AreEqual(process, ThreadsDuringFit(256, process, out log), "NumberOfThreads set wins");
+                Assert.AreEqual(process, get_num_threads(), "the process's count after the fits");
+            }
+            finally
+            {
+                set_num_threads(before);
+            }
+        }
+
+        // libtorch's thread count seen from inside a one-epoch fit (its progress callback runs on the fitting thread).
+        private static int ThreadsDuringFit(int hidden, int? threads, out List<string> log)
+        {
+            int seen = 0;
+            Fit(new RiemannianMlpMulticlassTrainer.Options
+            {
+                HiddenLayerSizes = new[] { hidden }, NumberOfEpochs = 1, BatchSize = 256, Seed = 1, NumberOfThreads = threads,
+                Progress = new Trainers.MulticlassTrainerTests.SynchronousProgress(_ => seen = get_num_threads()),
+            }, out log);
+            return seen;
+        }
+
+        private static RiemannianMlpModelParameters Fit(int? threads, out List<string> log) => Fit(new RiemannianMlpMulticlassTrainer.Options
+        {
+            HiddenLayerSizes = new[] { 256 }, NumberOfEpochs = 2, BatchSize = 256, Seed = 1, NumberOfThreads = threads,
+        }, out log);
+
+        // The digits, featurized, fitted with these options; the log's lines above Trace.
+        private static RiemannianMlpModelParameters Fit(RiemannianMlpMulticlassTrainer.Options options, out List<string> log)
         {
             var ml = new MLContext(seed: 1);
             var lines = new List<string>();
@@ -90,10 +131,7 @@ namespace MLNetRiemannian.Tests.Interop
             var raw = SampleData.Digits(ml);
             var data = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.Concatenate("Features", "Pixels"))
                 .Append(ml.Transforms.NormalizeMinMax("Features")).Fit(raw).Transform(raw);
-            var model = ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
-            {
-                HiddenLayerSizes = new[] { 256 }, NumberOfEpochs = 2, BatchSize = 256, Seed = 1, NumberOfThreads = threads,
-            }).Fit(data).Model;
+            var model = ml.MulticlassClassification.Trainers.RiemannianMlp(options).Fit(data).Model;
             log = lines;
             return model;
         }

@@ -104,6 +104,21 @@ namespace MLNetRiemannian.Tests.Trainers
             Assert.AreEqual(Defaults.MaximumEpochs, Resolve(120, rows: 480).Epochs);
         }
 
+        [TestMethod]
+        public void SmallNetworksTrainOnOneThreadUnlessTheOptionsSayOtherwise()
+        {
+            var open = new RiemannianMlpMulticlassTrainer.Options();
+            // 180-256-3 (DNA, the largest dense table of the suite): 181·256 + 257·3 = 47,107 parameters.
+            Assert.AreEqual(1, Defaults.Threads(open, new[] { 180, 256, 3 }));
+            // 255-256-1: 256·256 + 257 = 65,793 parameters, just above 2¹⁶ = 65,536; 254-256-1 holds 65,537 and 253-256-1 65,281.
+            Assert.IsNull(Defaults.Threads(open, new[] { 255, 256, 1 }));
+            Assert.IsNull(Defaults.Threads(open, new[] { 254, 256, 1 }));
+            Assert.AreEqual(1, Defaults.Threads(open, new[] { 253, 256, 1 }));
+            Assert.IsNull(Defaults.Threads(open, new[] { 784, 256, 10 }), "Fashion-MNIST keeps the process's count");
+            Assert.AreEqual(2, Defaults.Threads(new RiemannianMlpMulticlassTrainer.Options { NumberOfThreads = 2 }, new[] { 34, 256, 1 }));
+            Assert.AreEqual(3, Defaults.Threads(new RiemannianMlpMulticlassTrainer.Options { NumberOfThreads = 3 }, new[] { 784, 256, 10 }));
+        }
+
         private static (int, int) Pair(TrainingSizes sizes) => (sizes.CurvatureRows, sizes.OutputRank);
     }
 }
