@@ -1,5 +1,6 @@
 using System;
 using MLNetRiemannian.Geometry;
+using MLNetRiemannian.Numerics;
 
 namespace MLNetRiemannian.Benchmarks
 {
@@ -18,5 +19,8 @@ namespace MLNetRiemannian.Benchmarks
         /// (e.g. 1.25) and the cumulative seconds of training so far, with every clock of the trainer stopped.
         /// </summary>
         void Train(int epochs, int measurementsPerEpoch, Action<double, double> measure);
+
+        /// <summary>Maps rows to score as the trained model would before its first layer (its input scaling); none by default.</summary>
+        void ScaleInput(FeatureMatrix features) { }
     }
 }

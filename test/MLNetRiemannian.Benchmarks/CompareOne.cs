@@ -73,6 +73,7 @@ namespace MLNetRiemannian.Benchmarks
             double setupSeconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine($"  {trainer}, seed {seed}: {setupSeconds:F2} s before the first step (reading the rows into tensors, building the network and optimizer)");
             using var test = CompareData.ReadTensors(data.Test);
+            network.ScaleInput(test.Features);
             var testFeatures = test.Features.ToDense();
             network.Train(epochs, MeasurementsPerEpoch,
                 (epoch, trainingSeconds) => record(epoch, setupSeconds + trainingSeconds, CompareNetwork.Accuracy(network.Network, testFeatures, test.Labels)));

@@ -6,6 +6,7 @@ using MLNetRiemannian.Data;
 using MLNetRiemannian.Geometry;
 using MLNetRiemannian.Interop;
 using MLNetRiemannian.Model;
+using MLNetRiemannian.Numerics;
 using MLNetRiemannian.Optimization;
 using MLNetRiemannian.Training;
 using MLNetRiemannian.Trainers;
@@ -16,8 +17,8 @@ namespace MLNetRiemannian.Benchmarks
     /// <summary>
     /// RiemannianMlp as its multiclass trainer runs it (RiemannianMlpTrainerBase.Train): the default
     /// <see cref="RiemannianMlpMulticlassTrainer.Options"/> with the output metric, the epochs, the seed and the
-    /// <c>--set</c> settings chosen, the data
-    /// read by <see cref="TrainingData"/>, the network of <see cref="CompareNetwork"/>, <see cref="RiemannianSgd"/> and
+    /// <c>--set</c> settings chosen, the data read by <see cref="TrainingData"/> and scaled as the options say
+    /// (<see cref="InputScalingFit"/>, the test rows too), the network of <see cref="CompareNetwork"/>, <see cref="RiemannianSgd"/> and
     /// the same <see cref="FitLoop"/>, without validation or early stopping. Built from these internal pieces so that
     /// the accuracy is measured in the fit loop's evaluation hook (<see cref="FitLoop.Settings.OnEvaluation"/>), which
     /// runs with the epoch's clock stopped; the benchmark's harness check compares it with the public trainer.
@@ -30,6 +31,7 @@ namespace MLNetRiemannian.Benchmarks
         private readonly Sequential _network;
         private readonly RiemannianSgd _optimizer;
         private readonly int _batchSize;
+        private readonly InputScaling? _scaling;
 
         /// <summary>
         /// Reads <paramref name="train"/> and builds the network and optimizer, as Fit does before its first epoch, with
@@ -41,6 +43,9 @@ namespace MLNetRiemannian.Benchmarks
             _options = Options(outputMetric, epochs, settings);
             _generator = new Generator((ulong)seed);
             _data = CompareData.ReadTensors(train);
+            // The input scaling the trainer learns from its training rows (every row trains here) and applies in place.
+            _scaling = _options.InputScaling == InputScalingKind.Robust ? InputScalingFit.Fit(_data.Features, seed) : null;
+            ScaleInput(_data.Features);
             var columns = CompareData.Columns(train);
             _network = CompareNetwork.Create(_options, columns.FeatureCount, columns.ClassCount, _generator);
             var loss = RiemannianMlpNetwork.Loss(PredictionTask.MulticlassClassification, _options.LabelSmoothing);
@@ -52,6 +57,15 @@ namespace MLNetRiemannian.Benchmarks
 
         /// <inheritdoc/>
         public RiemannianModule Network => _network;
+
+        /// <inheritdoc/>
+        public void ScaleInput(FeatureMatrix features)
+        {
+            if (_scaling is null) return;
+            using var center = tensor(_scaling.Center.ToArray());
+            using var factor = tensor(_scaling.Scale.ToArray());
+            features.ScaleInPlace(center, factor, _scaling.ClipBound);
+        }
 
         /// <summary>
         /// The default options with <paramref name="outputMetric"/>, NumberOfEpochs = <paramref name="epochs"/> and

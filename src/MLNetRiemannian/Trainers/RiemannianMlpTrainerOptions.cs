@@ -63,11 +63,11 @@ namespace MLNetRiemannian.Trainers
         /// <summary>
         /// A per-feature scaling with smooth clipping, learned from the training rows and kept in the model
         /// (<see cref="InputScalingKind.Robust"/>), so skewed columns and outliers reach the first layer tamed. Default
-        /// <see cref="InputScalingKind.None"/>: on the table suite's meta-train tables it gained 0.5 points on average but lost up to 5
-        /// on some (docs/benchmarks/tables/screening/input-scaling). A warm start
-        /// keeps the initial model's scaling.
+        /// <see cref="InputScalingKind.Robust"/>, measured on the table suite (docs/method.md section 11.4);
+        /// <see cref="InputScalingKind.None"/> feeds the features as the pipeline gives them. A warm start keeps the initial
+        /// model's scaling, and needs <see cref="InputScalingKind.None"/> to continue a model trained without one.
         /// </summary>
-        public InputScalingKind InputScaling = InputScalingKind.None;
+        public InputScalingKind InputScaling = Defaults.InputScaling;
 
         /// <summary>
         /// μ, the scalar mass of every layer with <see cref="Trainers.MassKind.Fixed"/> (docs/method.md section 4). Larger is

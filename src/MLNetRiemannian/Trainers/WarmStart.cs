@@ -56,7 +56,7 @@ namespace MLNetRiemannian.Trainers
         {
             Require(initial.InputScaling is not null || options.InputScaling == InputScalingKind.None,
                 $"Option InputScaling is {options.InputScaling}, but the initial model was trained on its features as given (no input scaling); " +
-                "leave InputScaling at None to continue it, or train a new model.");
+                "set InputScaling = None (the default is Robust) to continue it, or train a new model.");
             return initial.InputScaling;
         }
 

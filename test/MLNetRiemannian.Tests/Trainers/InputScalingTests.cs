@@ -129,6 +129,26 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
+        public void TheDefaultsScaleTheInputAndAWarmStartOfAnUnscaledModelSaysHowToContinueIt()
+        {
+            // The default chosen on the table suite's meta-train tables (docs/method.md section 11.4).
+            Assert.AreEqual(InputScalingKind.Robust, new RiemannianMlpMulticlassTrainer.Options().InputScaling);
+            Assert.AreEqual(InputScalingKind.Robust, new RiemannianMlpBinaryTrainer.Options().InputScaling);
+            Assert.AreEqual(InputScalingKind.Robust, new RiemannianMlpRegressionTrainer.Options().InputScaling);
+            var ml = new MLContext(seed: 1);
+            var (data, _) = SkewedTable(ml, 200, seed: 4);
+            var model = ml.Regression.Trainers.RiemannianMlp(hiddenLayerSizes: new[] { 8 }, numberOfEpochs: 2).Fit(data).Model;
+            Assert.IsNotNull(model.InputScaling, "the catalog's simple overload scales the input by default");
+
+            var plain = ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options
+            {
+                InputScaling = InputScalingKind.None, HiddenLayerSizes = new[] { 8 }, NumberOfEpochs = 2, Seed = 1,
+            }).Fit(data).Model;
+            var e = Assert.ThrowsExactly<ArgumentException>(() => ml.Regression.Trainers.RiemannianMlp(numberOfEpochs: 1).Fit(data, plain));
+            StringAssert.Contains(e.Message, "set InputScaling = None (the default is Robust) to continue it");
+        }
+
+        [TestMethod]
         public void ASparseRowScoresAsTheSameRowDense()
         {
             var ml = new MLContext(seed: 1);
