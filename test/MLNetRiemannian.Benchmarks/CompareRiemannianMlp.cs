@@ -44,7 +44,7 @@ namespace MLNetRiemannian.Benchmarks
             _generator = new Generator((ulong)seed);
             _data = CompareData.ReadTensors(train);
             // The input scaling the trainer learns from its training rows (every row trains here) and applies in place.
-            _scaling = _options.InputScaling == InputScalingKind.Robust ? InputScalingFit.Fit(_data.Features, seed) : null;
+            _scaling = (_options.InputScaling ?? Defaults.InputScaling) == InputScalingKind.Robust ? InputScalingFit.Fit(_data.Features, _data.Weights, seed) : null;
             ScaleInput(_data.Features);
             var columns = CompareData.Columns(train);
             _network = CompareNetwork.Create(_options, columns.FeatureCount, columns.ClassCount, _generator);

@@ -24,12 +24,33 @@ namespace MLNetRiemannian.Data
         /// <summary>The IQR of the standard normal distribution, 2·Φ⁻¹(¾).</summary>
         private const double NormalInterquartileRange = 1.3489795003921634;
 
-        /// <summary>The scaling for <paramref name="features"/>; rows are sampled with a generator of its own drawn from <paramref name="seed"/>.</summary>
-        public static InputScaling Fit(FeatureMatrix features, int seed)
+        /// <summary>
+        /// The scaling for <paramref name="features"/>, from the rows whose example weight is positive (every row without
+        /// <paramref name="weights"/>): a row that does not train does not shape the scaling either. Rows are sampled with
+        /// a generator of its own drawn from <paramref name="seed"/>.
+        /// </summary>
+        /// <param name="features">The training rows.</param>
+        /// <param name="weights">Example weights <c>[N]</c>, or null.</param>
+        /// <param name="seed">The fit's seed.</param>
+        public static InputScaling Fit(FeatureMatrix features, Tensor? weights, int seed)
         {
             using var scope = NewDisposeScope();
-            var (center, scale) = features.Compressed is { } stored ? MaxAbs(stored.Columns, stored.Values, features.Width) : Robust(features.ToDense(), seed);
-            return new InputScaling(center, scale, ClipBound);
+            FeatureMatrix? weighted = null;
+            if (weights is not null && weights.le(0).any().item<bool>())
+            {
+                var index = weights.gt(0).nonzero().squeeze(1);
+                if (index.shape[0] > 0) weighted = features.Select(index);
+            }
+            try
+            {
+                var rows = weighted ?? features;
+                var (center, scale) = rows.Compressed is { } stored ? MaxAbs(stored.Columns, stored.Values, rows.Width) : Robust(rows.ToDense(), seed);
+                return new InputScaling(center, scale, ClipBound);
+            }
+            finally
+            {
+                weighted?.Dispose();
+            }
         }
 
         private static (float[] Center, float[] Scale) Robust(Tensor values, int seed)

@@ -89,7 +89,7 @@ namespace MLNetRiemannian.Trainers
             {
                 (nameof(options.Activation), options.Activation.ToString(), true),
                 (nameof(options.MassKind), options.MassKind.ToString(), true),
-                (nameof(options.InputScaling), options.InputScaling.ToString(), true),
+                (nameof(options.InputScaling), (options.InputScaling ?? Defaults.InputScaling).ToString(), true),
                 (nameof(options.OutputMetric), outputMetric, true),
                 (nameof(options.BatchSize), I(trainingSizes.BatchSize), options.BatchSize is not null),
                 (nameof(options.OutputRank), I(trainingSizes.OutputRank), options.OutputRank is not null),

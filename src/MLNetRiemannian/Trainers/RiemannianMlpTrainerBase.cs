@@ -151,7 +151,8 @@ namespace MLNetRiemannian.Trainers
                 using var ownedValidation = validation?.X;
                 // The model's input scaling, learned from the training rows (a warm start keeps the initial model's), applied
                 // to the cached rows once: the network trains on what it will score.
-                var inputScaling = initial is not null ? WarmStart.InputScaling(initial, _options) : _options.InputScaling == InputScalingKind.Robust ? InputScalingFit.Fit(trainX, seed) : null;
+                var inputScaling = initial is not null ? WarmStart.InputScaling(initial, _options)
+                    : (_options.InputScaling ?? Defaults.InputScaling) == InputScalingKind.Robust ? InputScalingFit.Fit(trainX, trainW, seed) : null;
                 if (inputScaling is not null)
                 {
                     using var center = tensor(inputScaling.Center.ToArray());

@@ -62,12 +62,14 @@ namespace MLNetRiemannian.Trainers
 
         /// <summary>
         /// A per-feature scaling with smooth clipping, learned from the training rows and kept in the model
-        /// (<see cref="InputScalingKind.Robust"/>), so skewed columns and outliers reach the first layer tamed. Default
-        /// <see cref="InputScalingKind.Robust"/>, measured on the table suite (docs/method.md section 11.4);
-        /// <see cref="InputScalingKind.None"/> feeds the features as the pipeline gives them. A warm start keeps the initial
-        /// model's scaling, and needs <see cref="InputScalingKind.None"/> to continue a model trained without one.
+        /// (<see cref="InputScalingKind.Robust"/>), so skewed columns and outliers reach the first layer tamed;
+        /// <see cref="InputScalingKind.None"/> feeds the features as the pipeline gives them. Default null: a new model
+        /// takes <see cref="Defaults.InputScaling"/> (<see cref="InputScalingKind.Robust"/>, measured on the table suite:
+        /// docs/method.md section 11.4), and a warm start continues with the initial model's own scaling, or none for a
+        /// model trained without one (models saved before format version 5 among them). A warm start that asks for
+        /// <see cref="InputScalingKind.Robust"/> on a model without a scaling is refused.
         /// </summary>
-        public InputScalingKind InputScaling = Defaults.InputScaling;
+        public InputScalingKind? InputScaling;
 
         /// <summary>
         /// μ, the scalar mass of every layer with <see cref="Trainers.MassKind.Fixed"/> (docs/method.md section 4). Larger is

@@ -49,14 +49,14 @@ namespace MLNetRiemannian.Trainers
 
         /// <summary>
         /// The input scaling training continues with: the initial model's, whatever the option says when it has one (its
-        /// first layer acts on features scaled so); none when it has none.
+        /// first layer acts on features scaled so); none when it has none and the option is left open (null) or None.
         /// </summary>
         /// <exception cref="ArgumentException">The option asks for a scaling the initial model was trained without.</exception>
         public static InputScaling? InputScaling(RiemannianMlpModelParameters initial, RiemannianMlpTrainerOptions options)
         {
-            Require(initial.InputScaling is not null || options.InputScaling == InputScalingKind.None,
+            Require(initial.InputScaling is not null || options.InputScaling != InputScalingKind.Robust,
                 $"Option InputScaling is {options.InputScaling}, but the initial model was trained on its features as given (no input scaling); " +
-                "set InputScaling = None (the default is Robust) to continue it, or train a new model.");
+                "leave InputScaling unset (or None) to continue it, or train a new model.");
             return initial.InputScaling;
         }
 

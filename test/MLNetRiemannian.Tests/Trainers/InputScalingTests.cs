@@ -29,7 +29,7 @@ namespace MLNetRiemannian.Tests.Trainers
             // deviation instead); slot 2: constant 5 (scale 1).
             var rows = Enumerable.Range(0, 101).Select(i => new[] { i + 1f, i % 10 == 0 && i < 100 ? 1f : 0f, 5f }).ToArray();
             using var matrix = new DenseFeatureMatrix(tensor(rows.SelectMany(r => r).ToArray(), new long[] { 101, 3 }));
-            var scaling = InputScalingFit.Fit(matrix, seed: 1);
+            var scaling = InputScalingFit.Fit(matrix, weights: null, seed: 1);
 
             CollectionAssert.AreEqual(new[] { 51f, 0f, 5f }, scaling.Center.ToArray());
             Assert.AreEqual(1.3489795 / 50, scaling.Scale[0], 1e-7);
@@ -45,7 +45,7 @@ namespace MLNetRiemannian.Tests.Trainers
             using var scope = NewDisposeScope();
             // 3 rows × 4 slots: (0, 2, 0, 0), (−8, 0, 0, 0), (4, 1, 0, 0); slot 2 and 3 never stored.
             using var matrix = new CsrFeatureMatrix(tensor(new long[] { 0, 1, 2, 4 }), tensor(new[] { 1, 0, 0, 1 }), tensor(new[] { 2f, -8f, 4f, 1f }), 4);
-            var scaling = InputScalingFit.Fit(matrix, seed: 1);
+            var scaling = InputScalingFit.Fit(matrix, weights: null, seed: 1);
             CollectionAssert.AreEqual(new[] { 0f, 0f, 0f, 0f }, scaling.Center.ToArray());
             CollectionAssert.AreEqual(new[] { 1 / 8f, 1 / 2f, 1f, 1f }, scaling.Scale.ToArray());
 
@@ -129,12 +129,12 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
-        public void TheDefaultsScaleTheInputAndAWarmStartOfAnUnscaledModelSaysHowToContinueIt()
+        public void TheDefaultsScaleANewModelsInputAndContinueAnUnscaledModelWithoutScaling()
         {
-            // The default chosen on the table suite's meta-train tables (docs/method.md section 11.4).
-            Assert.AreEqual(InputScalingKind.Robust, new RiemannianMlpMulticlassTrainer.Options().InputScaling);
-            Assert.AreEqual(InputScalingKind.Robust, new RiemannianMlpBinaryTrainer.Options().InputScaling);
-            Assert.AreEqual(InputScalingKind.Robust, new RiemannianMlpRegressionTrainer.Options().InputScaling);
+            // Left open (null): Defaults.InputScaling, Robust, chosen on the meta-train tables (docs/method.md section 11.4).
+            Assert.IsNull(new RiemannianMlpMulticlassTrainer.Options().InputScaling);
+            Assert.IsNull(new RiemannianMlpBinaryTrainer.Options().InputScaling);
+            Assert.IsNull(new RiemannianMlpRegressionTrainer.Options().InputScaling);
             var ml = new MLContext(seed: 1);
             var (data, _) = SkewedTable(ml, 200, seed: 4);
             var model = ml.Regression.Trainers.RiemannianMlp(hiddenLayerSizes: new[] { 8 }, numberOfEpochs: 2).Fit(data).Model;
@@ -144,8 +144,29 @@ namespace MLNetRiemannian.Tests.Trainers
             {
                 InputScaling = InputScalingKind.None, HiddenLayerSizes = new[] { 8 }, NumberOfEpochs = 2, Seed = 1,
             }).Fit(data).Model;
-            var e = Assert.ThrowsExactly<ArgumentException>(() => ml.Regression.Trainers.RiemannianMlp(numberOfEpochs: 1).Fit(data, plain));
-            StringAssert.Contains(e.Message, "set InputScaling = None (the default is Robust) to continue it");
+            // A model without a scaling (as every model saved before format version 5) continues as it was trained.
+            var continued = ml.Regression.Trainers.RiemannianMlp(numberOfEpochs: 1).Fit(data, plain).Model;
+            Assert.IsNull(continued.InputScaling, "a warm start with the option left open keeps the initial model's (absent) scaling");
+            var e = Assert.ThrowsExactly<ArgumentException>(() => ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options
+            {
+                InputScaling = InputScalingKind.Robust, NumberOfEpochs = 1,
+            }).Fit(data, plain));
+            StringAssert.Contains(e.Message, "leave InputScaling unset (or None) to continue it");
+        }
+
+        [TestMethod]
+        public void RowsOfWeightZeroDoNotShapeTheScaling()
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            var values = TorchSharp.torch.tensor(new float[] { 1, 2, 3, 4, 1000, -1000 }).view(6, 1);
+            using var matrix = new DenseFeatureMatrix(values.clone());
+            using var some = new DenseFeatureMatrix(values.narrow(0, 0, 4).clone());
+            var weights = TorchSharp.torch.tensor(new float[] { 1, 2, 1, 1, 0, 0 });
+            var weighted = InputScalingFit.Fit(matrix, weights, seed: 1);
+            var reference = InputScalingFit.Fit(some, weights: null, seed: 1);
+            CollectionAssert.AreEqual(reference.Center.ToArray(), weighted.Center.ToArray());
+            CollectionAssert.AreEqual(reference.Scale.ToArray(), weighted.Scale.ToArray());
+            Assert.AreNotEqual(InputScalingFit.Fit(matrix, weights: null, seed: 1).Scale.ToArray()[0], weighted.Scale.ToArray()[0], "the zero-weight rows would move it");
         }
 
         [TestMethod]

@@ -166,9 +166,8 @@ namespace MLNetRiemannian.Tests.Trainers
         {
             var examples = Examples("c11_flipped_zero_weights.csv");
             var ml = new MLContext(seed: 1);
-            // Features as given: the robust input scaling is learned from every row, weight 0 included (docs/method.md
-            // section 10), so it is the loss and the step that are checked to ignore them here.
-            var model = FitBinary(ml, examples, new RiemannianMlpBinaryTrainer.Options { InputScaling = InputScalingKind.None });
+            // Default options: the input scaling is learned from the rows of positive weight only, as the loss and the step use them.
+            var model = FitBinary(ml, examples, new RiemannianMlpBinaryTrainer.Options());
             var weighted = examples.Where(e => e.Weight == 1).ToList();
             Assert.AreEqual(60, weighted.Count);
             double auc = ml.BinaryClassification.Evaluate(model.Transform(Featurize(ml, ml.Data.LoadFromEnumerable(weighted)))).AreaUnderRocCurve;
@@ -185,7 +184,6 @@ namespace MLNetRiemannian.Tests.Trainers
             var options = new RiemannianMlpBinaryTrainer.Options
             {
                 BatchSize = 2, Shuffle = false, NumberOfEpochs = 20, Seed = 3, LearningRateSchedule = LearningRateScheduleKind.Constant,
-                InputScaling = InputScalingKind.None, // learned from every row, weight 0 included: the reference's rows would scale otherwise
             };
             var model = FitBinary(new MLContext(seed: 1), examples, options).Model;
             Assert.IsTrue(model.History.All(e => e.ZeroWeightBatches == 1 && double.IsFinite(e.TrainingLoss)), "every epoch's first batch (rows 0 and 1) weighs 0");
@@ -266,11 +264,11 @@ namespace MLNetRiemannian.Tests.Trainers
             ml.Transforms.Concatenate("Features", data.Schema.GetColumnOrNull("Size") is null ? new[] { "X1", "X2" } : new[] { "Size", "Rooms", "Age" }).Fit(data).Transform(data);
 
         private static (RegressionMetrics Metrics, RiemannianMlpModelParameters Model) FitAndScore(MLContext ml, List<House> train, List<House> test,
-            InputScalingKind scaling = Defaults.InputScaling) => FitAndScore(ml, train, test, out _, scaling);
+            InputScalingKind? scaling = null) => FitAndScore(ml, train, test, out _, scaling);
 
         /// <summary>The regression trainer with default options and labelColumnName "Price", as the field case ran it.</summary>
         private static (RegressionMetrics Metrics, RiemannianMlpModelParameters Model) FitAndScore(MLContext ml, List<House> train, List<House> test, out float[] predictions,
-            InputScalingKind scaling = Defaults.InputScaling)
+            InputScalingKind? scaling = null)
         {
             var model = ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options { LabelColumnName = "Price", InputScaling = scaling })
                 .Fit(Featurize(ml, ml.Data.LoadFromEnumerable(train)));

@@ -74,8 +74,8 @@ namespace MLNetRiemannian.Tests.Trainers
             var unstandardized = new RiemannianMlpModelParameters(ml, PredictionTask.Regression, initial.Activation, initial.LayerSizes.ToArray(),
                 Enumerable.Range(0, layers).Select(l => initial.GetWeights(l).ToArray()).ToArray(),
                 Enumerable.Range(0, layers).Select(l => initial.GetBias(l).ToArray()).ToArray(), initial.OutputMetric, initial.History);
-            // (Built from the weights alone, it has no input scaling either: continuing it takes InputScaling = None.)
-            var raw = Regression(ml, epochs: 1, learningRate: 1e-18, InputScalingKind.None).Fit(data, null, unstandardized).Model;
+            // Built from the weights alone, it has no input scaling either: the default options continue it without one.
+            var raw = Regression(ml, epochs: 1, learningRate: 1e-18).Fit(data, null, unstandardized).Model;
             Assert.IsNull(raw.LabelStandardization);
             AssertSameWeights(initial, raw, 1e-5);
 
@@ -205,7 +205,7 @@ namespace MLNetRiemannian.Tests.Trainers
             });
 
         private static RiemannianMlpRegressionTrainer Regression(MLContext ml, int epochs, double? learningRate = null,
-            InputScalingKind scaling = Defaults.InputScaling) =>
+            InputScalingKind? scaling = null) =>
             ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options
             {
                 LabelColumnName = "Price", HiddenLayerSizes = new[] { 16 }, NumberOfEpochs = epochs, LearningRate = learningRate, Seed = 1,
