@@ -35,39 +35,55 @@ namespace MLNetRiemannian.Data
         public static InputScaling Fit(FeatureMatrix features, Tensor? weights, int seed)
         {
             using var scope = NewDisposeScope();
-            FeatureMatrix? weighted = null;
-            if (weights is not null && weights.le(0).any().item<bool>())
-            {
-                var index = weights.gt(0).nonzero().squeeze(1);
-                if (index.shape[0] > 0) weighted = features.Select(index);
-            }
-            try
-            {
-                var rows = weighted ?? features;
-                var (center, scale) = rows.Compressed is { } stored ? MaxAbs(stored.Columns, stored.Values, rows.Width) : Robust(rows.ToDense(), seed);
-                return new InputScaling(center, scale, ClipBound);
-            }
-            finally
-            {
-                weighted?.Dispose();
-            }
+            // The rows that train (all when none weighs 0, or when all do: then there is nothing better to learn from).
+            var rows = weights is not null && weights.le(0).any().item<bool>() ? weights.gt(0).nonzero().squeeze(1) : null;
+            if (rows is not null && rows.shape[0] == 0) rows = null;
+            if (features.Compressed is null) return Scaling(Robust(features.ToDense(), rows, seed));
+            using var kept = rows is null ? null : features.Select(rows);
+            var stored = (kept ?? features).Compressed!.Value;
+            return Scaling(MaxAbs(stored.Columns, stored.Values, features.Width));
         }
 
-        private static (float[] Center, float[] Scale) Robust(Tensor values, int seed)
+        private static InputScaling Scaling((float[] Center, float[] Scale) fitted) => new(fitted.Center, fitted.Scale, ClipBound);
+
+        /// <summary>Values sorted at once: the sample's slots go through the sort a block at a time, so the fit's memory stays near the sample's.</summary>
+        private const long SortedValues = 1L << 21;
+
+        /// <param name="values">Every row, <c>[N, F]</c>.</param>
+        /// <param name="rows">The rows to learn from (Int64), or null for all.</param>
+        /// <param name="seed">Draws the sample's rows when there are more than <see cref="SampleValues"/> values.</param>
+        private static (float[] Center, float[] Scale) Robust(Tensor values, Tensor? rows, int seed)
         {
-            long rows = values.shape[0], width = values.shape[1];
-            long take = Math.Min(rows, Math.Max(1024, SampleValues / Math.Max(1, width)));
-            var sample = take == rows ? values
-                : values.index_select(0, randperm(rows, generator: new Generator(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + 1))).narrow(0, 0, take));
-            var sorted = sample.to_type(ScalarType.Float64).sort(0).Values;
-            Tensor Quantile(double p) => sorted[(long)Math.Round(p * (take - 1))];
-            var median = Quantile(0.5);
-            var spread = (Quantile(0.75) - Quantile(0.25)) / NormalInterquartileRange;
-            var deviation = sample.to_type(ScalarType.Float64).std(0, unbiased: false);
-            // Quartiles that coincide: the standard deviation; a constant slot: 1.
-            var fallback = where(deviation.gt(0), deviation, ones_like(deviation));
-            var scale = where(spread.gt(0), spread, fallback).reciprocal();
-            return (median.to_type(ScalarType.Float32).data<float>().ToArray(), scale.to_type(ScalarType.Float32).data<float>().ToArray());
+            long candidates = rows?.shape[0] ?? values.shape[0], width = values.shape[1];
+            long take = Math.Min(candidates, Math.Max(1024, SampleValues / Math.Max(1, width)));
+            // The sample's rows (null: every row), gathered a block of slots at a time below.
+            Tensor? sampleRows = rows;
+            if (take < candidates)
+            {
+                var drawn = randperm(candidates, generator: new Generator(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + 1))).narrow(0, 0, take);
+                sampleRows = rows is null ? drawn : rows.index_select(0, drawn);
+            }
+            var center = new float[width];
+            var scale = new float[width];
+            long block = Math.Max(1, SortedValues / take);
+            for (long start = 0; start < width; start += block)
+            {
+                using var scope = NewDisposeScope();
+                long count = Math.Min(block, width - start);
+                var slots = sampleRows is null ? values.narrow(1, start, count) : values.narrow(1, start, count).index_select(0, sampleRows);
+                // Sorted in the values' own type (the order is the same in Float64); the quantiles are values.
+                var sorted = slots.sort(0).Values;
+                Tensor Quantile(double p) => sorted[(long)Math.Round(p * (take - 1))].to_type(ScalarType.Float64);
+                var median = Quantile(0.5);
+                var spread = (Quantile(0.75) - Quantile(0.25)) / NormalInterquartileRange;
+                var deviation = slots.to_type(ScalarType.Float64).std(0, unbiased: false);
+                // Quartiles that coincide: the standard deviation; a constant slot: 1.
+                var fallback = where(deviation.gt(0), deviation, ones_like(deviation));
+                var inverse = where(spread.gt(0), spread, fallback).reciprocal();
+                median.to_type(ScalarType.Float32).data<float>().ToArray().CopyTo(center, start);
+                inverse.to_type(ScalarType.Float32).data<float>().ToArray().CopyTo(scale, start);
+            }
+            return (center, scale);
         }
 
         private static (float[] Center, float[] Scale) MaxAbs(Tensor columns, Tensor values, long width)

@@ -96,8 +96,8 @@ namespace MLNetRiemannian.Numerics
 
         public override void ScaleInPlace(Tensor center, Tensor scale, float clipBound)
         {
-            // A block of rows at a time, so the Float64 temporaries stay near 64 MB whatever N.
-            long block = Math.Max(1, (1L << 23) / Math.Max(1, Width));
+            // A block of rows at a time (about 2²⁰ values), so the clip's temporaries stay near 8 MB whatever N.
+            long block = Math.Max(1, (1L << 20) / Math.Max(1, Width));
             for (long start = 0; start < Rows; start += block)
             {
                 using var scope = NewDisposeScope();
