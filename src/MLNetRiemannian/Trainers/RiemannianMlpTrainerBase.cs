@@ -159,7 +159,9 @@ namespace MLNetRiemannian.Trainers
                     using var factor = tensor(inputScaling.Scale.ToArray());
                     trainX.ScaleInPlace(center, factor, inputScaling.ClipBound);
                     validation?.X.ScaleInPlace(center, factor, inputScaling.ClipBound);
-                    ch.Info(MessageSensitivity.None, trainX.Compressed is null
+                    ch.Info(MessageSensitivity.None, initial is not null
+                        ? $"Input scaling: the initial model's, kept (each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}' mapped as it was trained)."
+                        : trainX.Compressed is null
                         ? $"Input scaling: each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}' centred on its median and scaled by its interquartile range, then smoothly clipped to ±{inputScaling.ClipBound} (kept in the model)."
                         : $"Input scaling: each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}' divided by its largest magnitude (no centering: the features stay sparse), then smoothly clipped to ±{inputScaling.ClipBound} (kept in the model).");
                 }

@@ -113,6 +113,8 @@ namespace MLNetRiemannian.Tests.Trainers
         public void AWarmStartKeepsTheInitialModelsScalingAndRefusesOneItWasTrainedWithout()
         {
             var ml = new MLContext(seed: 1);
+            var messages = new List<string>();
+            ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
             var (data, _) = SkewedTable(ml, 200, seed: 4);
             RiemannianMlpRegressionTrainer Trainer(InputScalingKind kind) => ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options
             {
@@ -121,6 +123,11 @@ namespace MLNetRiemannian.Tests.Trainers
             var scaled = Trainer(InputScalingKind.Robust).Fit(data).Model;
             var continued = Trainer(InputScalingKind.None).Fit(data, scaled).Model;
             CollectionAssert.AreEqual(scaled.InputScaling!.Center.ToArray(), continued.InputScaling!.Center.ToArray(), "the initial model's scaling");
+            lock (messages)
+            {
+                Assert.AreEqual(1, messages.Count(m => m.Contains("centred on its median")), "only the first fit learns a scaling");
+                Assert.AreEqual(1, messages.Count(m => m.Contains("Input scaling: the initial model's, kept")), "the warm start says it keeps it");
+            }
 
             var plain = Trainer(InputScalingKind.None).Fit(data).Model;
             Assert.IsNull(plain.InputScaling);
