@@ -61,10 +61,7 @@ namespace MLNetRiemannian.Benchmarks
         /// <inheritdoc/>
         public void ScaleInput(FeatureMatrix features)
         {
-            if (_scaling is null) return;
-            using var center = tensor(_scaling.Center.ToArray());
-            using var factor = tensor(_scaling.Scale.ToArray());
-            features.ScaleInPlace(center, factor, _scaling.ClipBound);
+            if (_scaling is not null) InputScalingFit.Apply(_scaling, features);
         }
 
         /// <summary>

@@ -44,6 +44,14 @@ namespace MLNetRiemannian.Data
             return Scaling(MaxAbs(stored.Columns, stored.Values, features.Width));
         }
 
+        /// <summary>Maps the cached rows of <paramref name="features"/> in place by <paramref name="scaling"/> (<see cref="FeatureMatrix.ScaleInPlace"/>).</summary>
+        public static void Apply(InputScaling scaling, FeatureMatrix features)
+        {
+            using var center = tensor(scaling.Center.ToArray());
+            using var factor = tensor(scaling.Scale.ToArray());
+            features.ScaleInPlace(center, factor, scaling.ClipBound);
+        }
+
         private static InputScaling Scaling((float[] Center, float[] Scale) fitted) => new(fitted.Center, fitted.Scale, ClipBound);
 
         /// <summary>Values sorted at once: the sample's slots go through the sort a block at a time, so the fit's memory stays near the sample's.</summary>

@@ -218,22 +218,21 @@ namespace MLNetRiemannian.Geometry
         }
 
         public override bool TryDirection(InputBatch input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, Tensor weight, Tensor bias) =>
-            OnDenseInput(input, gradientWeight.dtype, (x, rows, columns) =>
-                KroneckerWoodbury.Applies(x, factor, gradientWeight, gradientBias, rows, columns, weight, bias)
-                && KroneckerWoodbury.TryDirection(x, factor, gradientWeight, gradientBias, rows, columns, weight, bias));
+            DenseOperands(input, gradientWeight.dtype) is (var x, var rows, var columns)
+            && KroneckerWoodbury.Applies(x, factor, gradientWeight, gradientBias, rows, columns, weight, bias)
+            && KroneckerWoodbury.TryDirection(x, factor, gradientWeight, gradientBias, rows, columns, weight, bias);
 
         public override bool TryIdentityFactorDirection(InputBatch input, Tensor root, Tensor gradientWeight, Tensor gradientBias, Tensor weight, Tensor bias) =>
-            OnDenseInput(input, gradientWeight.dtype, (x, rows, columns) =>
-                KroneckerBlockSolve.Applies(x, root, gradientWeight, gradientBias, rows, columns, weight, bias)
-                && KroneckerBlockSolve.TryDirection(x, root, gradientWeight, gradientBias, rows, columns, weight, bias));
+            DenseOperands(input, gradientWeight.dtype) is (var x, var rows, var columns)
+            && KroneckerBlockSolve.Applies(x, root, gradientWeight, gradientBias, rows, columns, weight, bias)
+            && KroneckerBlockSolve.TryDirection(x, root, gradientWeight, gradientBias, rows, columns, weight, bias);
 
-        /// <summary>A managed solve given X <c>[B, in]</c>, ρ and γ in <paramref name="dtype"/>; false for a sparse input.</summary>
-        private bool OnDenseInput(InputBatch input, ScalarType dtype, Func<Tensor, Tensor, Tensor, bool> solve)
-        {
-            if (input.DenseValues is not { } x) return false;
-            using var scope = NewDisposeScope();
-            return solve(x, RowInverse.to_type(dtype), ColumnInverse.to_type(dtype));
-        }
+        /// <summary>
+        /// X <c>[B, in]</c>, ρ and γ in <paramref name="dtype"/> (in the caller's dispose scope) for a managed solve; null for a
+        /// sparse input, which has no dense X.
+        /// </summary>
+        private (Tensor X, Tensor Rows, Tensor Columns)? DenseOperands(InputBatch input, ScalarType dtype) =>
+            input.DenseValues is { } x ? (x, RowInverse.to_type(dtype), ColumnInverse.to_type(dtype)) : null;
 
         public override void Dispose()
         {

@@ -46,13 +46,10 @@ namespace MLNetRiemannian.Optimization
         {
             using var scope = NewDisposeScope();
             var layerType = gradientWeight.dtype;
-            // The mass's managed path, where it has one, does the same arithmetic in the layer's type; diagnostics (S's
-            // condition number) and a Float64 solve for a Float32 layer take the general path.
-            if (reportCondition is null && (precision == SolvePrecision.Single || layerType == ScalarType.Float64) && factor.dtype == layerType)
+            if (ManagedPathApplies(reportCondition, precision, layerType) && factor.dtype == layerType)
             {
                 var u = into ?? (empty_like(gradientWeight), empty_like(gradientBias));
-                if (mass.TryDirection(input, factor.contiguous(), gradientWeight, gradientBias, u.Weight, u.Bias))
-                    return into is null ? (u.Weight.MoveToOuterDisposeScope(), u.Bias.MoveToOuterDisposeScope()) : u;
+                if (mass.TryDirection(input, factor.contiguous(), gradientWeight, gradientBias, u.Weight, u.Bias)) return into ?? Outward(u);
             }
             var solveType = precision == SolvePrecision.Double ? ScalarType.Float64 : layerType;
             long batch = factor.shape[0], rows = factor.shape[1], outputs = factor.shape[2], n = batch * rows;
@@ -94,9 +91,19 @@ namespace MLNetRiemannian.Optimization
                 mass.ApplyToDifference(gradient.Weight, gradient.Bias, u.Weight, u.Bias);
                 return u;
             }
-            var (uWeight, uBias) = mass.ApplyInPlace(x.MinusTransposedTimes(g.Weight, p).to_type(layerType), (g.Bias - p.sum(dim: 0)).to_type(layerType));
-            return (uWeight.MoveToOuterDisposeScope(), uBias.MoveToOuterDisposeScope());
+            return Outward(mass.ApplyInPlace(x.MinusTransposedTimes(g.Weight, p).to_type(layerType), (g.Bias - p.sum(dim: 0)).to_type(layerType)));
         }
+
+        /// <summary>A pair moved to the caller's dispose scope.</summary>
+        private static (Tensor Weight, Tensor Bias) Outward((Tensor Weight, Tensor Bias) u) => (u.Weight.MoveToOuterDisposeScope(), u.Bias.MoveToOuterDisposeScope());
+
+        /// <summary>
+        /// Whether the mass's managed path (<see cref="MassInverse.TryDirection"/>, <see cref="MassInverse.TryIdentityFactorDirection"/>)
+        /// may serve: it does the same arithmetic in the layer's type (the output layer's blocks in Float64), so it serves the
+        /// layer's own precision or a Float64 layer; diagnostics (which want S's condition number) take the torch path.
+        /// </summary>
+        private static bool ManagedPathApplies(Action<double>? reportCondition, SolvePrecision precision, ScalarType layerType) =>
+            reportCondition is null && (precision == SolvePrecision.Single || layerType == ScalarType.Float64);
 
         /// <summary>
         /// <see cref="Direction"/> for a layer whose factor is <c>R_b = √ω_b · I</c>: the output layer under the identity
@@ -120,13 +127,10 @@ namespace MLNetRiemannian.Optimization
         {
             using var scope = NewDisposeScope();
             var layerType = gradientWeight.dtype;
-            // The managed block solve forms the blocks in Float64 and the products in the layer's type: it serves the
-            // layer's own precision, or Float64 for a Float64 layer; without diagnostics (they want S's condition number).
-            if (reportCondition is null && (precision == SolvePrecision.Single || layerType == ScalarType.Float64))
+            if (ManagedPathApplies(reportCondition, precision, layerType))
             {
                 var u = into ?? (empty_like(gradientWeight), empty_like(gradientBias));
-                if (mass.TryIdentityFactorDirection(input, scale.to_type(layerType), gradientWeight, gradientBias, u.Weight, u.Bias))
-                    return into is null ? (u.Weight.MoveToOuterDisposeScope(), u.Bias.MoveToOuterDisposeScope()) : u;
+                if (mass.TryIdentityFactorDirection(input, scale.to_type(layerType), gradientWeight, gradientBias, u.Weight, u.Bias)) return into ?? Outward(u);
             }
             var solveType = precision == SolvePrecision.Double ? ScalarType.Float64 : layerType;
             var x = input.ToType(solveType);

@@ -155,10 +155,8 @@ namespace MLNetRiemannian.Trainers
                     : (_options.InputScaling ?? Defaults.InputScaling) == InputScalingKind.Robust ? InputScalingFit.Fit(trainX, trainW, seed) : null;
                 if (inputScaling is not null)
                 {
-                    using var center = tensor(inputScaling.Center.ToArray());
-                    using var factor = tensor(inputScaling.Scale.ToArray());
-                    trainX.ScaleInPlace(center, factor, inputScaling.ClipBound);
-                    validation?.X.ScaleInPlace(center, factor, inputScaling.ClipBound);
+                    InputScalingFit.Apply(inputScaling, trainX);
+                    if (validation is { } held) InputScalingFit.Apply(inputScaling, held.X);
                     ch.Info(MessageSensitivity.None, initial is not null
                         ? $"Input scaling: the initial model's, kept (each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}' mapped as it was trained)."
                         : trainX.Compressed is null
