@@ -9,21 +9,45 @@ namespace MLNetRiemannian.Interop
     /// for one platform or all, or a CUDA build) to the app, as Microsoft.ML.TorchSharp does. Training loads it first,
     /// so that an app without one is told which packages to add instead of meeting TorchSharp's own message.
     /// </summary>
+    /// <remarks>
+    /// Loading libtorch takes 0.2–0.3 s of a fresh process (its shared libraries and TorchSharp's probing), about a
+    /// quarter of a small table's whole fit. A trainer therefore starts the load on a thread-pool thread when it is
+    /// created (<see cref="BeginLoading"/>), so that it overlaps the work a pipeline does before the trainer's fit (the
+    /// featurizers' fits, reading the rows); <see cref="EnsureLoaded"/> waits for it. The load happens once per process,
+    /// whichever thread asks first; a failure is kept and reported by <see cref="EnsureLoaded"/> on the fit's thread.
+    /// </remarks>
     internal static class LibTorch
     {
         /// <summary>The libtorch version TorchSharp 0.107 is built for; its packages carry this version.</summary>
         internal const string Version = "2.10.0";
 
-        /// <summary>Loads libtorch's CPU backend, or throws <see cref="InvalidOperationException"/> naming the packages to add.</summary>
+        // The one load of the process: null when libtorch loaded, else what TorchSharp threw. Kept as a value rather
+        // than as a faulted task, so that a trainer created and never fitted leaves no unobserved exception behind.
+        private static readonly Lazy<System.Threading.Tasks.Task<Exception?>> Load =
+            new(() => System.Threading.Tasks.Task.Run(TryLoad), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
+
+        /// <summary>Starts loading libtorch's CPU backend on a thread-pool thread, unless that has begun; returns at once.</summary>
+        public static void BeginLoading() => _ = Load.Value;
+
+        /// <summary>Loads libtorch's CPU backend (or waits for the load <see cref="BeginLoading"/> started), or throws
+        /// <see cref="InvalidOperationException"/> naming the packages to add.</summary>
         public static void EnsureLoaded()
+        {
+            var failure = Load.Value.GetAwaiter().GetResult();
+            if (failure is not null)
+                throw new InvalidOperationException(Advice(RuntimeInformation.RuntimeIdentifier, (failure.InnerException ?? failure).Message), failure);
+        }
+
+        private static Exception? TryLoad()
         {
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
+                return null;
             }
             catch (Exception e) when (e is NotSupportedException or DllNotFoundException or TypeInitializationException)
             {
-                throw new InvalidOperationException(Advice(RuntimeInformation.RuntimeIdentifier, (e.InnerException ?? e).Message), e);
+                return e;
             }
         }
 

@@ -10,11 +10,31 @@ namespace MLNetRiemannian.Numerics
     /// The Woodbury direction <c>u = D⁻¹(g − Kᵀ S⁻¹ K D⁻¹ g)</c> of a dense layer with a Kronecker
     /// <c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c> and a dense input (docs/method.md sections 3.1–3.2), with the three products that
     /// are GEMMs and the Cholesky factorization in torch and everything between them in managed code over the tensors'
-    /// memory: about 14 tensor operations where the general path takes 46, for the same arithmetic.
+    /// memory: about 14 tensor operations where the general path takes 46, for the same arithmetic. A small layer (at most
+    /// <see cref="MaximumManagedWork"/> multiply-adds, e.g. 12→256 under one output) takes no tensor operation at all:
+    /// its products run in managed code too and S is factorized in Float64 (<see cref="SmallCholesky"/>), because there
+    /// each torch call's fixed cost (a few microseconds, and a parallel region) is more than its arithmetic.
     /// </summary>
     internal static class KroneckerWoodbury
     {
-        /// <summary>Whether <see cref="TryDirection"/> applies: every tensor contiguous on the CPU and of one Float32 or Float64 type.</summary>
+        /// <summary>
+        /// The most multiply-adds (S's Gram <c>n²·out/2</c>, the two products with the weights <c>2·B·in·out</c> and the
+        /// factorization <c>n³/3</c>, with n = B·k) for which the whole solve runs in managed code (<see cref="ManagedProducts"/>).
+        /// </summary>
+        public const long MaximumManagedWork = 1L << 19;
+
+        /// <summary>Whether a layer of these sizes takes the all-managed solve (<see cref="MaximumManagedWork"/>).</summary>
+        /// <param name="batch">B, the curvature rows.</param>
+        /// <param name="k">Factor rows per sample.</param>
+        /// <param name="inputs">The layer's inputs.</param>
+        /// <param name="outputs">The layer's outputs.</param>
+        public static bool ManagedProducts(long batch, long k, long inputs, long outputs)
+        {
+            long n = batch * k;
+            return n * n * outputs / 2 + 2 * batch * inputs * outputs + n * n * n / 3 <= MaximumManagedWork;
+        }
+
+        /// <summary>Whether <see cref="TryDirection(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)"/> applies: every tensor contiguous on the CPU and of one Float32 or Float64 type.</summary>
         public static bool Applies(Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, Tensor rows, Tensor columns, Tensor weight, Tensor bias) =>
             FusedPasses.Applies(input, factor, gradientWeight, gradientBias, rows, columns, weight, bias);
 
@@ -32,9 +52,96 @@ namespace MLNetRiemannian.Numerics
         /// <param name="weight">u_W, <c>[out, in]</c>, written.</param>
         /// <param name="bias">u_b, <c>[out]</c>, written.</param>
         public static bool TryDirection(Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, Tensor rows, Tensor columns, Tensor weight, Tensor bias) =>
-            input.dtype == ScalarType.Float32
-                ? TryDirection<float>(input, factor, gradientWeight, gradientBias, rows, columns, weight, bias)
-                : TryDirection<double>(input, factor, gradientWeight, gradientBias, rows, columns, weight, bias);
+            TryDirection(input, factor, gradientWeight, gradientBias, rows, columns, weight, bias,
+                ManagedProducts(input.shape[0], factor.shape[1], input.shape[1], factor.shape[2]));
+
+        /// <summary><see cref="TryDirection(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)"/> with the
+        /// products' place chosen by the caller (tests take both).</summary>
+        internal static bool TryDirection(Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, Tensor rows, Tensor columns, Tensor weight, Tensor bias,
+            bool managedProducts) => (input.dtype == ScalarType.Float32, managedProducts) switch
+            {
+                (true, true) => TryDirectionManaged<float>(input, factor, gradientWeight, gradientBias, rows, columns, weight, bias),
+                (true, false) => TryDirection<float>(input, factor, gradientWeight, gradientBias, rows, columns, weight, bias),
+                (false, true) => TryDirectionManaged<double>(input, factor, gradientWeight, gradientBias, rows, columns, weight, bias),
+                (false, false) => TryDirection<double>(input, factor, gradientWeight, gradientBias, rows, columns, weight, bias),
+            };
+
+        // The same arithmetic with no tensor operation: the products in the layer's type, S and its factorization in Float64.
+        private static bool TryDirectionManaged<T>(Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, Tensor rows, Tensor columns, Tensor weight, Tensor bias)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int batch = (int)input.shape[0], inputs = (int)input.shape[1], k = (int)factor.shape[1], outputs = (int)factor.shape[2], n = batch * k;
+            ReadOnlySpan<T> x = FusedPasses.Elements<T>(input), r = FusedPasses.Elements<T>(factor), gw = FusedPasses.Elements<T>(gradientWeight);
+            ReadOnlySpan<T> gb = FusedPasses.Elements<T>(gradientBias), rho = FusedPasses.Elements<T>(rows), gamma = FusedPasses.Elements<T>(columns);
+            var gammaWeights = gamma.Slice(0, inputs);
+            T gammaBias = gamma[inputs];
+
+            var pool = ArrayPool<T>.Shared.Rent(batch * inputs + n * outputs + 2 * inputs * outputs + batch * outputs);
+            var doublePool = ArrayPool<double>.Shared.Rent(batch * batch + n * n + n);
+            try
+            {
+                var all = pool.AsSpan();
+                Span<T> xg = all.Slice(0, batch * inputs), rr = all.Slice(batch * inputs, n * outputs);
+                Span<T> transposed = all.Slice(batch * inputs + n * outputs, inputs * outputs), update = all.Slice(batch * inputs + n * outputs + inputs * outputs, inputs * outputs);
+                Span<T> p = all.Slice(batch * inputs + n * outputs + 2 * inputs * outputs, batch * outputs);
+                var doubles = doublePool.AsSpan();
+                Span<double> gram = doubles.Slice(0, batch * batch), s = doubles.Slice(batch * batch, n * n), v = doubles.Slice(batch * batch + n * n, n);
+
+                // X diag(γ) [B, in], R diag(ρ) [n, out], and the input Gram x̃_b diag(γ) x̃_cᵀ.
+                for (int b = 0; b < batch; b++) TensorPrimitives.Multiply(x.Slice(b * inputs, inputs), gammaWeights, xg.Slice(b * inputs, inputs));
+                for (int row = 0; row < n; row++) TensorPrimitives.Multiply(r.Slice(row * outputs, outputs), rho, rr.Slice(row * outputs, outputs));
+                for (int b = 0; b < batch; b++)
+                    for (int c = 0; c <= b; c++)
+                        gram[b * batch + c] = gram[c * batch + b] = double.CreateTruncating(TensorPrimitives.Dot(xg.Slice(b * inputs, inputs), x.Slice(c * inputs, inputs)) + gammaBias);
+
+                // S = I + K D⁻¹ Kᵀ, its lower triangle: S[(b,i),(c,j)] = (R_b diag(ρ) R_cᵀ)[i,j] · gram[b,c].
+                for (int row = 0; row < n; row++)
+                {
+                    var scaled = rr.Slice(row * outputs, outputs);
+                    for (int column = 0; column <= row; column++)
+                        s[row * n + column] = double.CreateTruncating(TensorPrimitives.Dot(scaled, r.Slice(column * outputs, outputs))) * gram[(row / k) * batch + column / k];
+                    s[row * n + row] += 1;
+                }
+
+                // K D⁻¹ g: T_b = ρ ∘ (g_W diag(γ) x_bᵀ + γ_bias g_b), accumulated over the inputs from g_Wᵀ's rows; then R_b T_b.
+                for (int o = 0; o < outputs; o++)
+                    for (int j = 0; j < inputs; j++) transposed[j * outputs + o] = gw[o * inputs + j];
+                for (int b = 0; b < batch; b++)
+                {
+                    var tb = p.Slice(b * outputs, outputs);
+                    TensorPrimitives.Multiply(gb, gammaBias, tb);
+                    for (int j = 0; j < inputs; j++) TensorPrimitives.FusedMultiplyAdd(transposed.Slice(j * outputs, outputs), xg[b * inputs + j], tb, tb);
+                    TensorPrimitives.Multiply(tb, rho, tb);
+                    for (int i = 0; i < k; i++) v[b * k + i] = double.CreateTruncating(TensorPrimitives.Dot(r.Slice((b * k + i) * outputs, outputs), tb));
+                }
+
+                if (!SmallCholesky.Solve(s, n, v)) return false;
+
+                // Kᵀv = Pᵀ X̃ with P_b = v_bᵀ R_b; its weight part accumulated as (Pᵀ X)ᵀ over the inputs, its bias part summed.
+                p.Clear();
+                for (int b = 0; b < batch; b++)
+                {
+                    var pb = p.Slice(b * outputs, outputs);
+                    for (int i = 0; i < k; i++) TensorPrimitives.FusedMultiplyAdd(r.Slice((b * k + i) * outputs, outputs), T.CreateTruncating(v[b * k + i]), pb, pb);
+                }
+                update.Clear();
+                for (int b = 0; b < batch; b++)
+                    for (int j = 0; j < inputs; j++)
+                        TensorPrimitives.FusedMultiplyAdd(p.Slice(b * outputs, outputs), x[b * inputs + j], update.Slice(j * outputs, outputs), update.Slice(j * outputs, outputs));
+                Span<T> uw = FusedPasses.Elements<T>(weight), ub = FusedPasses.Elements<T>(bias);
+                for (int o = 0; o < outputs; o++)
+                    for (int j = 0; j < inputs; j++) uw[o * inputs + j] = update[j * outputs + o];
+                ub.Clear();
+                for (int b = 0; b < batch; b++) TensorPrimitives.Add(ub, p.Slice(b * outputs, outputs), ub);
+                FusedPasses.KroneckerOfDifference(gradientWeight, gradientBias, weight, bias, rows, columns);
+                return true;
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(pool);
+                ArrayPool<double>.Shared.Return(doublePool);
+            }
+        }
 
         private static bool TryDirection<T>(Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, Tensor rows, Tensor columns, Tensor weight, Tensor bias)
             where T : unmanaged, IFloatingPointIeee754<T>

@@ -38,6 +38,8 @@ namespace MLNetRiemannian.Trainers
             Host = env.Register(name);
             _options = options;
             _task = task;
+            // The fit will need libtorch: load it beside whatever the pipeline does first (Interop.LibTorch's remarks).
+            Interop.LibTorch.BeginLoading();
         }
 
         /// <summary>Normalization recommended (use NormalizeMinMax or similar); no calibration; no caching wanted, because the
