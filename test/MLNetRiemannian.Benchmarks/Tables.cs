@@ -203,7 +203,7 @@ namespace MLNetRiemannian.Benchmarks
                     var run = RunChild(plan, trainer, seed, split, optionSettings, work.FullName, timeout, memoryLimit);
                     runs.Add(run);
                     Console.WriteLine(run.Status == "ok"
-                        ? $"  {run.Status}: test {TablesReport.MetricName(plan.Task)} {run.TestMetric:F4}{(run.TestAuc is { } auc ? $", AUC {auc:F4}" : "")}, fit {run.FitSeconds:F2} s, peak RSS {run.PeakMemoryMB:F0} MB, {run.Model}"
+                        ? $"  {run.Status}: test {TablesReport.MetricName(plan.Task)} {run.TestMetric:F4}{(run.TestAuc is { } auc ? $", AUC {auc:F4}" : "")}, fit {run.FitSeconds:F2} s ({run.FitCpuSeconds:F2} s of processor time), peak RSS {run.PeakMemoryMB:F0} MB, {run.Model}"
                         : $"  {run.Status}: {run.Error}");
                     // Written after every run, so that a long run stopped by hand still leaves what it measured.
                     Write(new TablesResults(ScoringReport.Machine(started, loadAtStart), settings, tables, runs, null, baseline), outDirectory);

@@ -71,16 +71,18 @@ namespace MLNetRiemannian.Benchmarks
             pipeline = pipeline.Append(estimator);
             if (plan.Task == TablePlan.Multiclass) pipeline = pipeline.Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var model = pipeline.Fit(trainSet);
             double seconds = clock.Elapsed.TotalSeconds;
+            double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
             double peakMB = ProcessMemory.Read().PeakMB; // before evaluation: the peak of loading, featurizing and fitting
 
             var test = Evaluate(mlContext, plan.Task, model.Transform(testSet));
             var training = Evaluate(mlContext, plan.Task, model.Transform(trainSet));
             var features = (VectorDataViewType)model.GetOutputSchema(trainSet.Schema)[Features].Type;
             return new TableRun(plan.Name, plan.Task, trainer, seed, "ok", null, seconds, peakMB, test.Metric, test.Auc, test.Rmse, training.Metric,
-                Count(trainSet), Count(testSet), features.Size, plan.LabelValues.Count, Describe(model, trainer), null, null);
+                Count(trainSet), Count(testSet), features.Size, plan.LabelValues.Count, Describe(model, trainer), null, null, cpuSeconds);
         }
 
         // The table's normal form as Model Builder loads a CSV: one column per field, numbers as Single (missing → NaN), strings

@@ -88,14 +88,14 @@ namespace MLNetRiemannian.Benchmarks
             text.AppendLine();
             text.AppendLine("## Every run");
             text.AppendLine();
-            text.AppendLine("| table | trainer | seed | status | test metric | test AUC | training metric | fit s | peak RSS MB | model | load at start |");
-            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            text.AppendLine("| table | trainer | seed | status | test metric | test AUC | training metric | fit s | fit processor s | peak RSS MB | model | load at start |");
+            text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var table in results.Tables)
                 foreach (var r in results.Runs.Where(r => r.Table == table.Name))
                 {
                     string status = r.Status == "ok" ? "ok" : $"**{r.Status}**: {r.Error?.Replace("|", "\\|").ReplaceLineEndings(" ")}";
                     text.AppendLine($"| {table.Name} | {r.Trainer} | {r.Seed} | {status} | {(r.TestMetric is { } metric ? $"{Number(metric)} {MetricName(table.Task)}" : "–")} | " +
-                                    $"{Number(r.TestAuc)} | {Number(r.TrainingMetric)} | {Number(r.FitSeconds, "F2")} | {Number(r.PeakMemoryMB, "F0")} | {r.Model ?? "–"} | {r.LoadAverageAtStart} |");
+                                    $"{Number(r.TestAuc)} | {Number(r.TrainingMetric)} | {Number(r.FitSeconds, "F2")} | {Number(r.FitCpuSeconds, "F2")} | {Number(r.PeakMemoryMB, "F0")} | {r.Model ?? "–"} | {r.LoadAverageAtStart} |");
                 }
             text.AppendLine();
             text.AppendLine("## Check on every table (issue 11)");

@@ -9,11 +9,13 @@ namespace MLNetRiemannian.Benchmarks
     /// <see cref="TestMetric"/> and <see cref="TrainingMetric"/> are micro-accuracy (multiclass), accuracy (binary) or R²
     /// (regression); <see cref="FitSeconds"/> is the whole pipeline's Fit (featurization included); <see cref="PeakMemoryMB"/>
     /// is the process's VmHWM after the fit (or when it was stopped); <see cref="LoadAverageAtStart"/> is /proc/loadavg as the
-    /// parent started the process, <see cref="WallSeconds"/> the process's whole life (both set by the parent).
+    /// parent started the process, <see cref="WallSeconds"/> the process's whole life (both set by the parent);
+    /// <see cref="FitCpuSeconds"/> is the processor time all the process's threads spent during the Fit (user and system):
+    /// on a busy machine it moves far less than the wall time, so two builds can be compared by it when no idle machine is at hand.
     /// </summary>
     internal sealed record TableRun(string Table, string Task, string Trainer, int Seed, string Status, string? Error, double? FitSeconds, double? PeakMemoryMB,
         double? TestMetric, double? TestAuc, double? TestRmse, double? TrainingMetric, long? TrainingRows, long? TestRows, int? FeatureSlots,
-        int Classes, string? Model, string? LoadAverageAtStart, double? WallSeconds)
+        int Classes, string? Model, string? LoadAverageAtStart, double? WallSeconds, double? FitCpuSeconds = null)
     {
         /// <summary>A run without figures: it failed, was stopped or crashed.</summary>
         public static TableRun NotMeasured(TablePlan plan, string trainer, int seed, string status, string error, double? peakMemoryMB) =>
