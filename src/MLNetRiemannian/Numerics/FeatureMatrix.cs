@@ -204,9 +204,21 @@ namespace MLNetRiemannian.Numerics
         {
             using var scope = NewDisposeScope();
             if (center.ne(0).any().item<bool>()) throw new ArgumentException("A sparse feature cache is scaled without centering: every center must be 0.", nameof(center));
-            Values.mul_(scale.index_select(0, Columns.to_type(ScalarType.Int64)));
-            ClipInPlace(Values, clipBound);
+            // A block of stored values at a time (2²⁰), so the gathered factors and the clip's Float64 temporaries stay near
+            // 8 MB whatever the number of non-zeros.
+            long stored = Values.shape[0];
+            for (long start = 0; start < stored; start += ClipBlock)
+            {
+                using var block = NewDisposeScope();
+                long count = Math.Min(ClipBlock, stored - start);
+                var values = Values.narrow(0, start, count);
+                values.mul_(scale.index_select(0, Columns.narrow(0, start, count).to_type(ScalarType.Int64)));
+                ClipInPlace(values, clipBound);
+            }
         }
+
+        /// <summary>Stored values scaled and clipped at once by <see cref="ScaleInPlace"/>.</summary>
+        internal const long ClipBlock = 1L << 20;
 
         public override void Dispose()
         {

@@ -60,6 +60,30 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
+        public void ASparseCacheOfMoreValuesThanOneClipBlockIsScaledValueByValue()
+        {
+            using var scope = NewDisposeScope();
+            // One row per stored value, in slot i % 7, so the blocks' boundaries cut through rows of every slot.
+            long stored = CsrFeatureMatrix.ClipBlock * 2 + 5;
+            var random = new Random(5);
+            var values = new float[stored];
+            var slots = new int[stored];
+            for (long e = 0; e < stored; e++) { values[e] = (float)(random.NextDouble() * 40 - 20); slots[e] = (int)(e % 7); }
+            var offsets = Enumerable.Range(0, (int)stored + 1).Select(i => (long)i).ToArray();
+            using var matrix = new CsrFeatureMatrix(tensor(offsets), tensor(slots), tensor(values), 7);
+            var factors = new[] { 0.5f, 0.25f, 1f, 2f, 0.1f, 0.05f, 3f };
+            using var center = zeros(7);
+            using var factor = tensor(factors);
+            matrix.ScaleInPlace(center, factor, 3);
+            var actual = matrix.Values.data<float>().ToArray();
+            foreach (long e in new[] { 0, 1, CsrFeatureMatrix.ClipBlock - 1, CsrFeatureMatrix.ClipBlock, CsrFeatureMatrix.ClipBlock + 1, stored - 1 }.Concat(Enumerable.Range(0, 200).Select(i => (long)random.Next((int)stored))))
+            {
+                double z = values[e] * factors[slots[e]]; // the product in Float32, as the cache's values are; the clip in Float64
+                Assert.AreEqual((float)(z / Math.Sqrt(1 + z * z / 9)), actual[e], $"stored value {e}");
+            }
+        }
+
+        [TestMethod]
         public void AScaledModelScoresAsADoublePrecisionReferenceAndSavesAndLoadsItsScaling()
         {
             var ml = new MLContext(seed: 1);
