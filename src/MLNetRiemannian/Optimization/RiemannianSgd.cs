@@ -473,14 +473,16 @@ namespace MLNetRiemannian.Optimization
             var atoms = _network.Atoms;
             long rows = samples * _factor.Rows(outputs);
             bool identity = _factor.IsIdentity(outputs);
-            return string.Join(", ", atoms.Select((atom, i) =>
+            // The input scale's system is the smaller of its n × n metric and Woodbury's b·k × b·k (DiagonalStep).
+            var scales = _network.Diagonals.Select(d => $"input scale of {d.InputSize} {Math.Min(d.InputSize, rows)}×{Math.Min(d.InputSize, rows)}");
+            return string.Join(", ", scales.Concat(atoms.Select((atom, i) =>
             {
                 bool output = i == atoms.Count - 1;
                 string layer = $"{atom.InputSize}→{atom.OutputSize} {(output ? "output " : "")}layer";
                 if (output && identity && !_rule.IsExplicit(atom))
                     return $"{layer} {samples}×{samples}{(_rule.HasRowFactor(atom) ? $" blocks ×{outputs}" : "")} (block solve)";
                 return $"{layer} {rows}×{rows}";
-            }));
+            })));
         }
 
         /// <summary>The example weights in the output's dtype, ones when there are none.</summary>

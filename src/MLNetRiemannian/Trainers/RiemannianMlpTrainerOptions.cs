@@ -77,7 +77,8 @@ namespace MLNetRiemannian.Trainers
         /// (docs/method.md section 10.1) and kept in the model (the managed scorer, the ONNX export and a warm start apply
         /// it). Sparse features stay sparse (s multiplies stored values only), but the first layer then takes the dense
         /// step instead of the column-sparse one (docs/method.md section 12). Default null: a new model takes
-        /// <see cref="Defaults.LearnInputScale"/> for dense features and no scale for sparse ones (the log says so), and a warm
+        /// <see cref="Defaults.LearnInputScale"/> for dense features (false: no gain on the table suite, docs/method.md section
+        /// 11.4) and no scale for sparse ones, and a warm
         /// start continues with the initial model's scale, or none for a model without one (models saved before format
         /// version 6 among them). A warm start that asks for a scale on a model without one is refused.
         /// </summary>
