@@ -171,7 +171,8 @@ namespace MLNetRiemannian.Trainers
         /// tables (one seed, LightGbm in the same run; docs/benchmarks/tables/screening/input-scale) RiemannianMlp − LightGbm
         /// went from +0.25 to +0.13 points on average and from 9 to 8 tables at or above LightGbm (the 18 dense tables:
         /// +0.37 to +0.12, 9 to 7): Servo +3.5 points of R², Vowel +1.0, but Ionosphere −5.7 (4 of 70 test rows), digits
-        /// −1.4, HouseVotes84 −1.1. Not helpful on the screen, so not confirmed with three seeds.
+        /// −1.4, HouseVotes84 −1.1; a tenth of the rate for s scored −0.03. Not helpful on the screen, so not confirmed
+        /// with three seeds.
         /// </summary>
         public const bool LearnInputScale = false;
 
