@@ -36,19 +36,21 @@ namespace MLNetRiemannian.Model
         /// <param name="biases">Per layer, <c>b</c> of length out.</param>
         /// <param name="activation">The nonlinearity between layers.</param>
         /// <param name="inputScaling">The map applied to the input before the first layer, or null.</param>
-        public ManagedMlp(int[] sizes, float[][] weights, float[][] biases, ActivationKind activation, InputScaling? inputScaling = null)
+        /// <param name="inputScale">The learned factors applied after <paramref name="inputScaling"/>, or null.</param>
+        public ManagedMlp(int[] sizes, float[][] weights, float[][] biases, ActivationKind activation, InputScaling? inputScaling = null, InputScale? inputScale = null)
         {
             _sizes = sizes;
             _weights = weights;
             _biases = biases;
             Activation = activation;
             InputScaling = inputScaling;
+            InputScale = inputScale;
             int widest = 0;
             for (int l = 1; l < sizes.Length - 1; l++) widest = Math.Max(widest, sizes[l]);
             // Two hidden vectors in turn (the layer's input and output); a sparse input row is used as it is; with an input
-            // scaling, the scaled row before them.
+            // scaling or scale, the scaled row before them.
             _hiddenScratch = widest;
-            ScratchSize = 2 * widest + (inputScaling is null ? 0 : sizes[0]);
+            ScratchSize = 2 * widest + (inputScaling is null && inputScale is null ? 0 : sizes[0]);
             _firstLayerTransposed = new Lazy<float[]>(() => Transpose(_weights[0], _sizes[1], _sizes[0]));
         }
 
@@ -57,6 +59,9 @@ namespace MLNetRiemannian.Model
 
         /// <summary>The map applied to the input before the first layer, or null.</summary>
         public InputScaling? InputScaling { get; }
+
+        /// <summary>The learned factors applied after <see cref="InputScaling"/>, or null.</summary>
+        public InputScale? InputScale { get; }
 
         private readonly int _hiddenScratch;
 
@@ -88,10 +93,12 @@ namespace MLNetRiemannian.Model
         public void Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> scratch)
         {
             int hidden = _hiddenScratch;
-            if (InputScaling is { } scaling)
+            if (InputScaling is not null || InputScale is not null)
             {
                 var scaled = scratch.Slice(2 * hidden, InputSize);
-                scaling.Apply(input, scaled);
+                if (InputScaling is { } scaling) scaling.Apply(input, scaled);
+                else input.CopyTo(scaled);
+                if (InputScale is { } scale) TensorPrimitives.Multiply(scaled, scale.Factors, scaled);
                 input = scaled;
             }
             Continue(0, input, output, scratch.Slice(0, hidden), scratch.Slice(hidden, hidden));
@@ -122,6 +129,7 @@ namespace MLNetRiemannian.Model
             for (int j = 0; j < indices.Length; j++)
             {
                 float value = InputScaling is { } scaling ? scaling.Apply(indices[j], values[j]) : values[j];
+                if (InputScale is { } scale) value *= scale.Factors[indices[j]];
                 TensorPrimitives.MultiplyAdd(transposed.Slice(indices[j] * width, width), value, z, z);
             }
             if (last) return;

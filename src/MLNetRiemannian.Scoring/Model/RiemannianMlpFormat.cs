@@ -15,7 +15,7 @@ namespace MLNetRiemannian.Model
     /// The binary stream a <see cref="RiemannianMlpModelParameters"/> saves inside ML.NET's model zip. Everything is
     /// little-endian (<see cref="BinaryWriter"/>'s encoding):
     /// <code>
-    /// int32   format version (5; versions 1 to 4, which lack the later fields marked below, are still read)
+    /// int32   format version (6; versions 1 to 5, which lack the later fields marked below, are still read)
     /// int64   payload length in bytes
     /// payload:
     ///   int32   task (PredictionTask), int32 activation (ActivationKind)
@@ -25,6 +25,7 @@ namespace MLNetRiemannian.Model
     ///   from version 4: bool has label standardization, and when true float64 mean, float64 scale (LabelStandardization)
     ///   from version 5: bool has input scaling, and when true float32[sizes[0]] center, float32[sizes[0]] scale,
     ///           float32 clip bound (InputScaling)
+    ///   from version 6: bool has input scale, and when true float32[sizes[0]] factors (InputScale)
     ///   int32   number of epochs, then per epoch: int32 epoch, float64 training loss, float64 training metric,
     ///           bool has validation metric, float64 validation metric (0 when absent), float64 seconds,
     ///           from version 2: int32 non-finite steps, int32 jitter retries, int32 Float64 fallbacks,
@@ -39,12 +40,12 @@ namespace MLNetRiemannian.Model
     /// predict wrongly instead of failing. A checksum anyone can recompute does not stop a deliberate edit, so the reader
     /// also refuses what no trainer writes: impossible sizes, unknown names, and non-finite weights or biases.
     /// Version history: 1, the first release; 2 adds the numerical-event counts; 3 the per-epoch diagnostics; 4 the
-    /// label standardization, the zero-weight batch counts and the training outcome; 5 the input scaling. Floats are copied as their bit patterns, so a model loads back bit-identically.
+    /// label standardization, the zero-weight batch counts and the training outcome; 5 the input scaling; 6 the learned input scale. Floats are copied as their bit patterns, so a model loads back bit-identically.
     /// </summary>
     internal static class RiemannianMlpFormat
     {
         /// <summary>The format version this code writes; it reads this one and every older one.</summary>
-        public const int Version = 5;
+        public const int Version = 6;
 
         /// <summary>The first released format (no numerical-event counts in the history).</summary>
         private const int FirstVersion = 1;
@@ -87,6 +88,8 @@ namespace MLNetRiemannian.Model
                     WriteFloats(w, scaling.Scale);
                     w.Write(scaling.ClipBound);
                 }
+                w.Write(model.InputScale is not null);
+                if (model.InputScale is { } scale) WriteFloats(w, scale.Factors);
                 w.Write(model.History.Count);
                 foreach (var epoch in model.History)
                 {
@@ -213,6 +216,9 @@ namespace MLNetRiemannian.Model
                 // The constructor refuses a non-positive scale or bound; its message says which.
                 inputScaling = new InputScaling(center, scale, reader.ReadSingle());
             }
+            InputScale? inputScale = version >= 6 && reader.ReadBoolean()
+                ? new InputScale(ReadFiniteFloats(reader, sizes[0], $"the input scale's {sizes[0]} factors"))
+                : null;
             int epochs = reader.ReadInt32();
             int epochBytes = FirstVersionEpochBytes + (version >= 2 ? EventBytes : 0) + (version >= 3 ? sizeof(int) : 0) + (version >= 4 ? sizeof(int) : 0);
             if (epochs < 0 || epochs > Remaining(reader) / epochBytes)
@@ -245,7 +251,7 @@ namespace MLNetRiemannian.Model
             if (Remaining(reader) != 0)
                 throw Corrupt($"{Remaining(reader)} bytes of its payload are left over after the history");
 
-            return new RiemannianMlpModelParameters(env, task, activation, sizes, weights, biases, outputMetric, history, standardization, outcome, inputScaling);
+            return new RiemannianMlpModelParameters(env, task, activation, sizes, weights, biases, outputMetric, history, standardization, outcome, inputScaling, inputScale);
         }
 
         private static void WriteDiagnostics(BinaryWriter writer, EpochDiagnostics? diagnostics)

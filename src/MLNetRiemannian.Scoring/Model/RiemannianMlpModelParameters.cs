@@ -68,9 +68,10 @@ namespace MLNetRiemannian.Model
         /// </param>
         /// <param name="outcome">How training ended; null when unknown (a model saved before format version 4, or built by hand).</param>
         /// <param name="inputScaling">The map applied to the input before the first layer; null when the network takes the features as given.</param>
+        /// <param name="inputScale">The learned factors applied after <paramref name="inputScaling"/>, before the first layer; null for none.</param>
         internal RiemannianMlpModelParameters(IHostEnvironment env, PredictionTask task, ActivationKind activation, int[] layerSizes,
             float[][] weights, float[][] biases, string outputMetric, IReadOnlyList<EpochSummary> history,
-            LabelStandardization? labelStandardization = null, TrainingOutcome? outcome = null, InputScaling? inputScaling = null)
+            LabelStandardization? labelStandardization = null, TrainingOutcome? outcome = null, InputScaling? inputScaling = null, InputScale? inputScale = null)
         {
             if (env is null) throw new ArgumentNullException(nameof(env));
             if (!Enum.IsDefined(task)) throw new ArgumentOutOfRangeException(nameof(task), task, "Unknown prediction task.");
@@ -92,6 +93,8 @@ namespace MLNetRiemannian.Model
 
             if (inputScaling is not null && inputScaling.Width != layerSizes[0])
                 throw new ArgumentException($"The input scaling maps {inputScaling.Width} slots but the network takes {layerSizes[0]} features.", nameof(inputScaling));
+            if (inputScale is not null && inputScale.Width != layerSizes[0])
+                throw new ArgumentException($"The input scale has {inputScale.Width} factors but the network takes {layerSizes[0]} features.", nameof(inputScale));
 
             Task = task;
             OutputMetric = outputMetric;
@@ -100,7 +103,7 @@ namespace MLNetRiemannian.Model
             History = new ReadOnlyCollection<EpochSummary>(new List<EpochSummary>(history));
             var sizes = (int[])layerSizes.Clone();
             LayerSizes = Array.AsReadOnly(sizes);
-            _network = new ManagedMlp(sizes, Array.ConvertAll(weights, w => (float[])w.Clone()), Array.ConvertAll(biases, b => (float[])b.Clone()), activation, inputScaling);
+            _network = new ManagedMlp(sizes, Array.ConvertAll(weights, w => (float[])w.Clone()), Array.ConvertAll(biases, b => (float[])b.Clone()), activation, inputScaling, inputScale);
             _inputType = new VectorDataViewType(NumberDataViewType.Single, _network.InputSize);
             _outputType = task == PredictionTask.MulticlassClassification
                 ? new VectorDataViewType(NumberDataViewType.Single, _network.OutputSize)
@@ -135,6 +138,14 @@ namespace MLNetRiemannian.Model
         /// (and for models saved before format version 5). <see cref="GetWeights"/> of layer 0 acts on the scaled features.
         /// </summary>
         public InputScaling? InputScaling => _network.InputScaling;
+
+        /// <summary>
+        /// The learned per-feature factors applied after <see cref="InputScaling"/> and before the first layer (the trainer's
+        /// <c>LearnInputScale</c> option); null when the model has none (and for models saved before format version 6).
+        /// <see cref="GetWeights"/> of layer 0 acts on the features so scaled: the factors are not folded into it, so a warm
+        /// start can continue training them.
+        /// </summary>
+        public InputScale? InputScale => _network.InputScale;
 
         /// <summary>
         /// The class names (the label key's values, in key order) of the multiclass data the trainer fitted this model on,
@@ -306,7 +317,8 @@ namespace MLNetRiemannian.Model
             modelSignature: "RIEMNMLP",
             //verWrittenCur: 0x00010001, // Initial: RiemannianMlpFormat versions 1 to 3 (the header was not raised for 2 and 3).
             //verWrittenCur: 0x00010004, // RiemannianMlpFormat version 4: label standardization, zero-weight batch counts, training outcome.
-            verWrittenCur: 0x00010005, // RiemannianMlpFormat version 5: the input scaling.
+            //verWrittenCur: 0x00010005, // RiemannianMlpFormat version 5: the input scaling.
+            verWrittenCur: 0x00010006, // RiemannianMlpFormat version 6: the learned input scale.
             verReadableCur: 0x00010001,
             verWeCanReadBack: 0x00010001,
             loaderSignature: LoaderSignature,

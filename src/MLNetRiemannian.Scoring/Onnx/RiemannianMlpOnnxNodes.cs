@@ -12,7 +12,8 @@ namespace MLNetRiemannian.Onnx
     /// columns); this writes the nodes that compute them from the feature column's ONNX variable.
     /// </summary>
     /// <remarks>
-    /// Per dense layer <c>l</c> a <c>Gemm</c> (<c>transB = 1</c>: W stays row-major <c>[out, in]</c> as the model holds it)
+    /// The input scaling when the model has one (<c>Sub</c>, <c>Mul</c> and the smooth clip), then the learned input scale
+    /// when it has one (a <c>Mul</c> by <c>RiemannianMlp.input.factors</c>). Per dense layer <c>l</c> a <c>Gemm</c> (<c>transB = 1</c>: W stays row-major <c>[out, in]</c> as the model holds it)
     /// with initializers <c>RiemannianMlp.layer{l}.weight</c> and <c>.bias</c>; after every layer but the last the
     /// activation: <c>Relu</c>, <c>LeakyRelu</c> (<c>alpha = 0.01</c>), <c>Tanh</c>, <c>Sigmoid</c>, or the exact GELU
     /// <c>x · ½(1 + erf(x/√2))</c> from <c>Div</c>, <c>Erf</c>, <c>Add</c>, <c>Mul</c>, <c>Mul</c> (the GELU operator only
@@ -78,6 +79,13 @@ namespace MLNetRiemannian.Onnx
             var sizes = model.LayerSizes;
             int layers = sizes.Count - 1;
             string h = model.InputScaling is { } scaling ? Scaled(ctx, scaling, features) : features;
+            if (model.InputScale is { } scale)
+            {
+                // The learned input scale s ⊙ x: one Mul by an initializer [F], broadcast over the rows.
+                string scaled = Intermediate(ctx, "input.learnedScale");
+                Node(ctx, "Mul", new[] { h, ctx.AddInitializer(scale.Factors.ToArray(), new long[] { scale.Width }, Prefix + "input.factors") }, scaled);
+                h = scaled;
+            }
             for (int l = 0; l < layers; l++)
             {
                 bool last = l == layers - 1;

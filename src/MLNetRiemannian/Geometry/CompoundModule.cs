@@ -17,6 +17,7 @@ namespace MLNetRiemannian.Geometry
                 throw new ArgumentException($"A {kind} composition needs at least one module.", nameof(children));
             ChildArray = children;
             Atoms = children.SelectMany(c => c.Atoms).ToArray();
+            Diagonals = children.SelectMany(c => c.Diagonals).ToArray();
         }
 
         private protected RiemannianModule[] ChildArray { get; }
@@ -26,6 +27,9 @@ namespace MLNetRiemannian.Geometry
 
         /// <inheritdoc/>
         public sealed override IReadOnlyList<Dense> Atoms { get; }
+
+        /// <inheritdoc/>
+        public sealed override IReadOnlyList<Diagonal> Diagonals { get; }
 
         /// <inheritdoc/>
         public override void Dispose()

@@ -13,9 +13,13 @@ namespace MLNetRiemannian.Geometry
     {
         private readonly Stack<InputBatch> _inputs = new();
         private readonly List<AtomPullback> _atoms = new();
+        private readonly List<DiagonalPullback> _diagonals = new();
 
         /// <summary>The atoms reached by the pullback, last layer first.</summary>
         public IReadOnlyList<AtomPullback> Atoms => _atoms;
+
+        /// <summary>The <see cref="Diagonal"/> modules reached by the pullback, last first.</summary>
+        public IReadOnlyList<DiagonalPullback> Diagonals => _diagonals;
 
         public void Push(Tensor input) => _inputs.Push(new DenseInput(input));
 
@@ -28,6 +32,8 @@ namespace MLNetRiemannian.Geometry
         public InputBatch PopInput() => _inputs.Pop();
 
         public void Record(Dense atom, InputBatch input, Tensor factor) => _atoms.Add(new AtomPullback(atom, input, factor));
+
+        public void Record(Diagonal module, InputBatch input, Tensor factor) => _diagonals.Add(new DiagonalPullback(module, input, factor));
 
         /// <summary>
         /// A second trace of the same forward pass restricted to its first <paramref name="rows"/> samples (views, no
@@ -47,4 +53,10 @@ namespace MLNetRiemannian.Geometry
     /// pulled back to its output, <c>R</c> <c>[B, k, out]</c> (docs/method.md section 2.2).
     /// </summary>
     internal readonly record struct AtomPullback(Dense Atom, InputBatch Input, Tensor Factor);
+
+    /// <summary>
+    /// One <see cref="Diagonal"/> module's share of the pullback: its input batch <c>x</c> <c>[B, n]</c> (dense or sparse)
+    /// and the factor pulled back to its output, <c>R</c> <c>[B, k, n]</c>.
+    /// </summary>
+    internal readonly record struct DiagonalPullback(Diagonal Module, InputBatch Input, Tensor Factor);
 }

@@ -59,7 +59,7 @@ namespace MLNetRiemannian.Geometry
             for (int i = ChildArray.Length - 1; i >= 0; i--)
             {
                 offset -= ChildArray[i].OutputSize;
-                bool needed = toInput || ChildArray[i].Atoms.Count > 0;
+                bool needed = toInput || ChildArray[i].HasParameters;
                 var piece = factor is not null && needed ? factor.narrow(2, offset, ChildArray[i].OutputSize) : null;
                 inputs[i] = ChildArray[i].Pullback(piece, trace, toInput);
             }

@@ -8,8 +8,8 @@ namespace MLNetRiemannian.Geometry
     /// <summary>
     /// A Riemannian module (docs/method.md section 6): a smooth map <c>z = f(x; w)</c> whose parameters carry a mass
     /// metric, and which can pull an output-space metric factor back to its input and to its parameters.
-    /// Networks are compositions of modules (<see cref="Sequential"/>, <see cref="Parallel"/>); the only atoms
-    /// with parameters are <see cref="Dense"/> layers.
+    /// Networks are compositions of modules (<see cref="Sequential"/>, <see cref="Parallel"/>); the atoms
+    /// with parameters are <see cref="Dense"/> layers and <see cref="Diagonal"/> modules.
     /// </summary>
     /// <remarks>
     /// A factor is a tensor <c>[B, k, width]</c>: for each of the B samples, k row vectors in the dual of the
@@ -27,6 +27,15 @@ namespace MLNetRiemannian.Geometry
         /// <summary>The modules with parameters inside this one, in forward order (derived for compounds).</summary>
         public abstract IReadOnlyList<Dense> Atoms { get; }
 
+        /// <summary>
+        /// The <see cref="Diagonal"/> modules inside this one, in forward order (derived for compounds): the atoms with
+        /// parameters that are not dense layers.
+        /// </summary>
+        public virtual IReadOnlyList<Diagonal> Diagonals => Array.Empty<Diagonal>();
+
+        /// <summary>Whether this module or one inside it has parameters (a dense layer or a diagonal module).</summary>
+        internal bool HasParameters => Atoms.Count > 0 || Diagonals.Count > 0;
+
         /// <summary>Applies the map to a batch <c>[B, InputSize]</c> and returns <c>[B, OutputSize]</c>.</summary>
         public abstract Tensor Forward(Tensor input);
 
@@ -41,6 +50,13 @@ namespace MLNetRiemannian.Geometry
 
         /// <summary><see cref="Forward(InputBatch)"/>, recording the pass for the pullback.</summary>
         internal virtual Tensor Forward(InputBatch input, ForwardTrace trace) => Forward(input.ToDense(), trace);
+
+        /// <summary>
+        /// The forward pass of a module that maps a batch, dense or sparse, to a batch of the same kind (a
+        /// <see cref="Diagonal"/>: a sparse batch stays sparse), recording it on <paramref name="trace"/> when given; null
+        /// for every other module, which takes <see cref="Forward(InputBatch)"/>.
+        /// </summary>
+        internal virtual InputBatch? ForwardBatch(InputBatch input, ForwardTrace? trace) => null;
 
         /// <summary>
         /// Pulls <paramref name="factor"/> (<c>[B, k, OutputSize]</c>, or null when no module at or below this one needs

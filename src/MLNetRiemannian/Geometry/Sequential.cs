@@ -51,18 +51,32 @@ namespace MLNetRiemannian.Geometry
         {
             if (input is DenseInput dense) return Forward(dense.Values);
             using var scope = NewDisposeScope();
-            var z = ChildArray[0].Forward(input);
-            for (int i = 1; i < ChildArray.Length; i++)
+            int first = BatchModules(ref input, null);
+            var z = ChildArray[first].Forward(input);
+            for (int i = first + 1; i < ChildArray.Length; i++)
                 z = ChildArray[i].Forward(z);
             return z.MoveToOuterDisposeScope();
         }
 
         internal override Tensor Forward(InputBatch input, ForwardTrace trace)
         {
-            var z = ChildArray[0].Forward(input, trace);
-            for (int i = 1; i < ChildArray.Length; i++)
+            int first = BatchModules(ref input, trace);
+            var z = ChildArray[first].Forward(input, trace);
+            for (int i = first + 1; i < ChildArray.Length; i++)
                 z = ChildArray[i].Forward(z, trace);
             return z;
+        }
+
+        /// <summary>
+        /// Passes a sparse <paramref name="input"/> through the leading children that keep it a batch (a
+        /// <see cref="Diagonal"/> input scale), so the first dense layer still multiplies it sparse; returns the index of
+        /// the first child left to apply.
+        /// </summary>
+        private int BatchModules(ref InputBatch input, ForwardTrace? trace)
+        {
+            int i = 0;
+            for (; i < ChildArray.Length - 1 && ChildArray[i].ForwardBatch(input, trace) is { } kept; i++) input = kept;
+            return i;
         }
 
         internal override Tensor? Pullback(Tensor? factor, ForwardTrace trace, bool toInput)
@@ -79,7 +93,7 @@ namespace MLNetRiemannian.Geometry
         private bool HasAtomsBefore(int index)
         {
             for (int i = 0; i < index; i++)
-                if (ChildArray[i].Atoms.Count > 0) return true;
+                if (ChildArray[i].HasParameters) return true;
             return false;
         }
     }

@@ -6,7 +6,7 @@ namespace MLNetRiemannian.Optimization
     /// <summary>
     /// What <see cref="RiemannianSgd"/> carries from step to step besides the parameters: the step counter (the
     /// schedule's and the averages' t), η after any recovery halving, and one <see cref="LayerOptimizerState"/> per
-    /// dense layer in the network's order. A checkpoint saves it as is; the kept curvature samples are not part of it
+    /// dense layer in the network's order (and one <see cref="DiagonalOptimizerState"/> per diagonal module). A checkpoint saves it as is; the kept curvature samples are not part of it
     /// (every epoch draws them anew).
     /// </summary>
     internal sealed class OptimizerState : IDisposable
@@ -20,10 +20,14 @@ namespace MLNetRiemannian.Optimization
         /// <summary>Per dense layer, in the network's order.</summary>
         public required IReadOnlyList<LayerOptimizerState> Layers { get; init; }
 
+        /// <summary>Per <see cref="Geometry.Diagonal"/> module (the input scale), in the network's order; none by default.</summary>
+        public IReadOnlyList<DiagonalOptimizerState> Diagonals { get; init; } = Array.Empty<DiagonalOptimizerState>();
+
         /// <summary>Releases the layers' tensors.</summary>
         public void Dispose()
         {
             foreach (var layer in Layers) layer.Dispose();
+            foreach (var diagonal in Diagonals) diagonal.Dispose();
         }
     }
 }

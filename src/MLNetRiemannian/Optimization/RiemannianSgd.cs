@@ -9,7 +9,8 @@ namespace MLNetRiemannian.Optimization
 {
     /// <summary>
     /// Layerwise Riemannian gradient descent (docs/method.md section 3, Algorithm 1): per step and per dense layer a,
-    /// <c>Δw_a = −η · G_a⁻¹ g_a</c> with <c>G_a = Σ_b ω_b J_{a,b}ᵀ M_b J_{a,b} + D_a</c>, solved by <see cref="WoodburyStep"/>.
+    /// <c>Δw_a = −η · G_a⁻¹ g_a</c> with <c>G_a = Σ_b ω_b J_{a,b}ᵀ M_b J_{a,b} + D_a</c>, solved by <see cref="WoodburyStep"/>;
+    /// a diagonal module (the input scale) takes the same step with its own n × n metric, solved by <see cref="DiagonalStep"/>.
     /// </summary>
     /// <remarks>
     /// Batch scaling: the loss is the weighted mean <c>ℓ = Σ_b ω_b l(ŷ_b, y_b)</c> with <c>ω_b = w_b / Σ w</c>
@@ -25,9 +26,12 @@ namespace MLNetRiemannian.Optimization
         private readonly OutputFactor _factor;
         private readonly UpdateRule _rule;
         private readonly Dictionary<Dense, LayerOptimizerState> _state;
+        private readonly DiagonalRule _diagonalRule;
+        private readonly Dictionary<Diagonal, DiagonalOptimizerState> _diagonalState;
         private readonly ParameterBuffer? _gradient, _direction, _momentum;
         private const int StepsBetweenHeapChecks = 16;
         private CurvatureSamples? _kept;
+        private List<ScaleCurvature>? _keptScales; // the diagonal modules' share of _kept, kept and forgotten with it
         private readonly ColumnSparseLayer? _sparse;
         private bool _disposed;
 
@@ -94,6 +98,8 @@ namespace MLNetRiemannian.Optimization
                 _momentum = _rule.KeepsMomentum ? new ParameterBuffer(layout, buffered[0].Weight.dtype) : null;
             }
             _state = atoms.ToDictionary(atom => atom, atom => _rule.NewState(atom, atom == _sparse?.Atom ? null : _momentum?.Of(atom)));
+            _diagonalRule = new DiagonalRule(plan.Rule);
+            _diagonalState = network.Diagonals.ToDictionary(d => d, d => _diagonalRule.NewState(d));
             LearningRate = plan.LearningRate;
             Diagnostics = plan.RecordDiagnostics ? new TrainingDiagnostics(network.Atoms) : null;
             Interop.GlibcAllocator.Configure();
@@ -113,6 +119,9 @@ namespace MLNetRiemannian.Optimization
 
         /// <summary>The state of <paramref name="atom"/>, one of the network's dense layers.</summary>
         internal LayerOptimizerState StateOf(Dense atom) => _state[atom];
+
+        /// <summary>The state of <paramref name="module"/>, one of the network's diagonal modules.</summary>
+        internal DiagonalOptimizerState StateOf(Diagonal module) => _diagonalState[module];
 
         /// <summary>η now: the plan's, halved by each <see cref="HalveLearningRate"/> (a recovery from a non-finite step).</summary>
         public double LearningRate { get; private set; }
@@ -184,20 +193,22 @@ namespace MLNetRiemannian.Optimization
                 var forward = _network.Forward(input);
                 return (zeros(new long[0], dtype: forward.dtype), forward);
             }
-            (Tensor Loss, Tensor Output, List<LayerStep> Layers) step;
+            (Tensor Loss, Tensor Output, List<LayerStep> Layers, List<ScaleStep> Scales) step;
             try
             {
-                step = Directions(input, target, weights);
+                step = AllDirections(input, target, weights);
                 CheckFinite(step.Layers); // before anything changes, so a refused step leaves no trace
+                CheckFinite(step.Scales);
                 Probe?.Invoke("finite check");
             }
             catch (NonFiniteStepException)
             {
                 Events.NonFiniteSteps++;
                 _rule.Forget();
+                _diagonalRule.Forget();
                 throw;
             }
-            var (loss, output, layers) = step;
+            var (loss, output, layers, scales) = step;
             long t = Steps + 1;
             double factor = ScheduleFactor(t);
             foreach (var layer in layers)
@@ -210,6 +221,8 @@ namespace MLNetRiemannian.Optimization
                 var (appliedWeight, appliedBias, rate) = _rule.Apply(layer.Atom, _state[layer.Atom], layer.DirectionWeight, layer.DirectionBias, t, LearningRate, factor);
                 Diagnostics?.AddLayer(layer, appliedWeight, appliedBias, rate);
             }
+            foreach (var scale in scales)
+                _diagonalRule.Apply(scale.Module, _diagonalState[scale.Module], scale.Direction, t, LearningRate, factor);
             Probe?.Invoke("update");
             Steps = t;
             if (_kept is not null) _kept.Age++;
@@ -261,6 +274,13 @@ namespace MLNetRiemannian.Optimization
         /// </summary>
         internal (Tensor Loss, Tensor Output, List<LayerStep> Layers) Directions(InputBatch input, Tensor target, Tensor? weights)
         {
+            var (loss, output, layers, _) = AllDirections(input, target, weights);
+            return (loss, output, layers);
+        }
+
+        /// <summary><see cref="Directions"/> with the diagonal modules' directions too (docs/method.md section 10.1).</summary>
+        private (Tensor Loss, Tensor Output, List<LayerStep> Layers, List<ScaleStep> Scales) AllDirections(InputBatch input, Tensor target, Tensor? weights)
+        {
             var trace = new ForwardTrace();
             var output = _network.Forward(input, trace);
             Probe?.Invoke("forward");
@@ -276,21 +296,24 @@ namespace MLNetRiemannian.Optimization
             Probe?.Invoke("loss and its gradient");
 
             IReadOnlyList<AtomPullback> gradients;
+            IReadOnlyList<DiagonalPullback> scaleGradients;
             CurvatureSamples curvature;
+            IReadOnlyList<ScaleCurvature> scaleCurvature;
             if (_kept is { } kept && kept.Age < Plan.CurvatureRefreshSteps)
             {
                 _network.Pullback(gradient.unsqueeze(1), trace, toInput: false);
-                (gradients, curvature) = (trace.Atoms, kept);
+                (gradients, scaleGradients, curvature, scaleCurvature) = (trace.Atoms, trace.Diagonals, kept, _keptScales!);
                 Probe?.Invoke("gradient pullback");
             }
             else
             {
-                (gradients, curvature) = PullBack(trace, output, target, w ?? ExampleWeights(null, output), gradient);
+                (gradients, scaleGradients, curvature, scaleCurvature) = PullBack(trace, output, target, w ?? ExampleWeights(null, output), gradient);
                 Probe?.Invoke("curvature draw and pullback");
                 if (Plan.CurvatureRefreshSteps > 1)
                 {
-                    _kept?.Dispose();
+                    ForgetCurvature();
                     _kept = curvature.Detached();
+                    _keptScales = scaleCurvature.Select(c => new ScaleCurvature(c.Input.Detached(), c.Factor.clone().DetachFromDisposeScope())).ToList();
                 }
             }
 
@@ -322,8 +345,25 @@ namespace MLNetRiemannian.Optimization
                 var (uWeight, uBias) = Direction(atom, mass, samples, samples.Input, curvature.Root, gradientWeight, gradientBias, report, _direction?.Of(atom));
                 layers.Add(new LayerStep(atom, mass, gradientWeight, gradientBias, uWeight, uBias, samples.Input, samples.Factor));
             }
-            return (loss, output, layers);
+            var scales = new List<ScaleStep>(scaleGradients.Count);
+            for (int i = 0; i < scaleGradients.Count; i++)
+            {
+                var (module, x, rows) = scaleGradients[i];
+                // g_s = Σ_b x_b ⊙ ∂ℓ/∂z_b (ω already inside ∂ℓ/∂z), [n].
+                var scaleGradient = (x.ToDense() * rows.select(1, rows.shape[1] - 1)).sum(dim: 0);
+                var massInverse = _diagonalRule.MassInverse(module, _diagonalState[module], scaleGradient, Steps + 1, LearningRate);
+                var direction = DiagonalStep.Direction(scaleCurvature[i].Input, scaleCurvature[i].Factor, scaleGradient, massInverse, Precision, Events);
+                scales.Add(new ScaleStep(module, scaleGradient, direction));
+                Probe?.Invoke($"input scale of {module.InputSize}: solve");
+            }
+            return (loss, output, layers, scales);
         }
+
+        /// <summary>A diagonal module's curvature samples: their inputs <c>[b, n]</c> and factor rows at its output <c>[b, k, n]</c>.</summary>
+        private readonly record struct ScaleCurvature(InputBatch Input, Tensor Factor);
+
+        /// <summary>A diagonal module's share of a step: its gradient g and direction <c>u = G⁻¹g</c>, both <c>[n]</c>.</summary>
+        private readonly record struct ScaleStep(Diagonal Module, Tensor Gradient, Tensor Direction);
 
         /// <summary>
         /// The first layer's gradient and direction on the columns its batch <paramref name="x"/> and its curvature rows
@@ -362,7 +402,7 @@ namespace MLNetRiemannian.Optimization
         /// Pulls the gradient row and the metric's factor rows back (docs/method.md section 2.2) and returns every
         /// layer's gradient pullback, last layer first, and the curvature samples' share of the metric.
         /// </summary>
-        private (IReadOnlyList<AtomPullback> Gradients, CurvatureSamples Curvature) PullBack(ForwardTrace trace, Tensor output, Tensor target, Tensor w, Tensor gradient)
+        private (IReadOnlyList<AtomPullback> Gradients, IReadOnlyList<DiagonalPullback> ScaleGradients, CurvatureSamples Curvature, IReadOnlyList<ScaleCurvature> ScaleCurvature) PullBack(ForwardTrace trace, Tensor output, Tensor target, Tensor w, Tensor gradient)
         {
             long batch = output.shape[0];
             long curvature = CurvatureRows(batch);
@@ -378,12 +418,14 @@ namespace MLNetRiemannian.Optimization
             // with a curvature subset, the factor rows go back through a trace of those samples only, so the other
             // samples carry their gradient row alone instead of rows of zeros.
             IReadOnlyList<AtomPullback> gradients, factors;
+            IReadOnlyList<DiagonalPullback> scaleGradients, scaleFactors;
             Tensor pulledFactor;
             if (curvature == batch)
             {
                 pulledFactor = cat(new[] { factor, gradient.unsqueeze(1) }, 1);
                 _network.Pullback(pulledFactor, trace, toInput: false);
                 gradients = factors = trace.Atoms;
+                scaleGradients = scaleFactors = trace.Diagonals;
             }
             else
             {
@@ -392,9 +434,11 @@ namespace MLNetRiemannian.Optimization
                 pulledFactor = factor;
                 _network.Pullback(pulledFactor, curvatureTrace, toInput: false);
                 (gradients, factors) = (trace.Atoms, curvatureTrace.Atoms);
+                (scaleGradients, scaleFactors) = (trace.Diagonals, curvatureTrace.Diagonals);
             }
             var layers = factors.Select(f => new CurvatureSamples.Layer(f.Input, f.Factor.narrow(1, 0, rank), identity && ReferenceEquals(f.Factor, pulledFactor))).ToList();
-            return (gradients, new CurvatureSamples(layers, root));
+            var scales = scaleFactors.Select(f => new ScaleCurvature(f.Input, f.Factor.narrow(1, 0, rank))).ToList();
+            return (gradients, scaleGradients, new CurvatureSamples(layers, root), scales);
         }
 
         private long CurvatureRows(long batch) => Plan.CurvatureRows > 0 ? Math.Min(Plan.CurvatureRows, batch) : batch;
@@ -404,6 +448,12 @@ namespace MLNetRiemannian.Optimization
         {
             _kept?.Dispose();
             _kept = null;
+            foreach (var (input, factor) in _keptScales ?? new List<ScaleCurvature>())
+            {
+                input.DisposeTensors();
+                factor.Dispose();
+            }
+            _keptScales = null;
         }
 
         /// <summary>Whether the batch's weights and its curvature rows' weights both have a positive sum (one synchronization).</summary>
@@ -423,14 +473,16 @@ namespace MLNetRiemannian.Optimization
             var atoms = _network.Atoms;
             long rows = samples * _factor.Rows(outputs);
             bool identity = _factor.IsIdentity(outputs);
-            return string.Join(", ", atoms.Select((atom, i) =>
+            // The input scale's system is the smaller of its n × n metric and Woodbury's b·k × b·k (DiagonalStep).
+            var scales = _network.Diagonals.Select(d => $"input scale of {d.InputSize} {Math.Min(d.InputSize, rows)}×{Math.Min(d.InputSize, rows)}");
+            return string.Join(", ", scales.Concat(atoms.Select((atom, i) =>
             {
                 bool output = i == atoms.Count - 1;
                 string layer = $"{atom.InputSize}→{atom.OutputSize} {(output ? "output " : "")}layer";
                 if (output && identity && !_rule.IsExplicit(atom))
                     return $"{layer} {samples}×{samples}{(_rule.HasRowFactor(atom) ? $" blocks ×{outputs}" : "")} (block solve)";
                 return $"{layer} {rows}×{rows}";
-            }));
+            })));
         }
 
         /// <summary>The example weights in the output's dtype, ones when there are none.</summary>
@@ -459,12 +511,21 @@ namespace MLNetRiemannian.Optimization
             throw new NonFiniteStepException($"direction of the {atom.InputSize}→{atom.OutputSize} layer");
         }
 
+        /// <summary>Throws naming the first diagonal module whose direction is not finite.</summary>
+        private static void CheckFinite(List<ScaleStep> scales)
+        {
+            foreach (var scale in scales)
+                if (!Finite(scale.Direction)) throw new NonFiniteStepException($"direction of the input scale of {scale.Module.InputSize} slots");
+        }
+
         /// <summary>Forgets the momentum (after the parameters were restored to an earlier state) and the kept curvature samples.</summary>
         internal void ResetMomentum()
         {
             foreach (var state in _state.Values) state.ResetMomentum();
+            foreach (var state in _diagonalState.Values) state.ResetMomentum();
             if (_sparse is { } sparse) sparse.Restored(Steps, _state[sparse.Atom]);
             _rule.Forget();
+            _diagonalRule.Forget();
             ForgetCurvature();
         }
 
@@ -472,7 +533,11 @@ namespace MLNetRiemannian.Optimization
         internal OptimizerState ExportState()
         {
             BringUpToDate();
-            return new() { Steps = Steps, LearningRate = LearningRate, Layers = _network.Atoms.Select(atom => _state[atom].Clone()).ToList() };
+            return new()
+            {
+                Steps = Steps, LearningRate = LearningRate, Layers = _network.Atoms.Select(atom => _state[atom].Clone()).ToList(),
+                Diagonals = _network.Diagonals.Select(d => _diagonalState[d].Clone()).ToList(),
+            };
         }
 
         /// <summary>
@@ -482,7 +547,11 @@ namespace MLNetRiemannian.Optimization
         internal OptimizerState CurrentState()
         {
             BringUpToDate();
-            return new() { Steps = Steps, LearningRate = LearningRate, Layers = _network.Atoms.Select(atom => _state[atom]).ToList() };
+            return new()
+            {
+                Steps = Steps, LearningRate = LearningRate, Layers = _network.Atoms.Select(atom => _state[atom]).ToList(),
+                Diagonals = _network.Diagonals.Select(d => _diagonalState[d]).ToList(),
+            };
         }
 
         /// <summary>Overwrites the optimizer's state with <paramref name="saved"/>'s (copied); the curvature is drawn anew.</summary>
@@ -493,10 +562,15 @@ namespace MLNetRiemannian.Optimization
             if (saved.Layers.Count != atoms.Count)
                 throw new System.IO.InvalidDataException($"The saved optimizer state has {saved.Layers.Count} layers; the network has {atoms.Count}.");
             for (int i = 0; i < atoms.Count; i++) _state[atoms[i]].CopyFrom(saved.Layers[i], $"{atoms[i].InputSize}→{atoms[i].OutputSize}");
+            var diagonals = _network.Diagonals;
+            if (saved.Diagonals.Count != diagonals.Count)
+                throw new System.IO.InvalidDataException($"The saved optimizer state has {saved.Diagonals.Count} input scales; the network has {diagonals.Count}.");
+            for (int i = 0; i < diagonals.Count; i++) _diagonalState[diagonals[i]].CopyFrom(saved.Diagonals[i]);
             Steps = saved.Steps;
             LearningRate = saved.LearningRate;
             if (_sparse is { } sparse) sparse.Reset(Steps, _state[sparse.Atom]);
             _rule.Forget();
+            _diagonalRule.Forget();
             ForgetCurvature();
         }
 
@@ -506,7 +580,9 @@ namespace MLNetRiemannian.Optimization
             if (_disposed) return;
             _disposed = true;
             foreach (var state in _state.Values) state.Dispose();
+            foreach (var state in _diagonalState.Values) state.Dispose();
             _rule.Forget();
+            _diagonalRule.Forget();
             ForgetCurvature();
             _gradient?.Dispose();
             _direction?.Dispose();

@@ -118,6 +118,9 @@ namespace MLNetRiemannian.Trainers
                 ("the validation row count", validation is { } v ? I(v.X.Rows) : "none"),
                 ("the layer sizes", string.Join("-", sizes)),
             };
+            // Only when on, so a checkpoint written before the option existed (without a scale) still resumes.
+            if (Defaults.InputScaleOn(options, trainX.Compressed is not null))
+                set.Add((nameof(options.LearnInputScale), "True", options.LearnInputScale is not null));
             // OrderBy is stable: the set options keep their order, then the derived ones keep theirs.
             fingerprint.AddRange(set.OrderBy(o => !o.Set).Select(o => (o.Name, o.Value)));
             fingerprint.Add(("the seed", I(seed)));

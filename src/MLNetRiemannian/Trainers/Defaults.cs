@@ -166,6 +166,22 @@ namespace MLNetRiemannian.Trainers
         /// </summary>
         public const InputScalingKind InputScaling = InputScalingKind.Robust;
 
+        /// <summary>
+        /// The learnable per-feature input scale (docs/method.md section 10.1) for dense features. Off: on the 19 meta-train
+        /// tables (one seed, LightGbm in the same run; docs/benchmarks/tables/screening/input-scale) RiemannianMlp − LightGbm
+        /// went from +0.25 to +0.13 points on average and from 9 to 8 tables at or above LightGbm (the 18 dense tables:
+        /// +0.37 to +0.12, 9 to 7): Servo +3.5 points of R², Vowel +1.0, but Ionosphere −5.7 (4 of 70 test rows), digits
+        /// −1.4, HouseVotes84 −1.1; a tenth of the rate for s scored −0.03. Not helpful on the screen, so not confirmed
+        /// with three seeds.
+        /// </summary>
+        public const bool LearnInputScale = false;
+
+        /// <summary>
+        /// Whether a new model learns an input scale: the option when set; else <see cref="LearnInputScale"/> for dense
+        /// features, and no scale for sparse ones, whose first layer would otherwise lose the column-sparse step.
+        /// </summary>
+        public static bool InputScaleOn(RiemannianMlpTrainerOptions options, bool sparseInput) => options.LearnInputScale ?? (LearnInputScale && !sparseInput);
+
         /// <summary>Rows of each batch in the metric when the options leave it open, with the fixed mass.</summary>
         public const int CurvatureRows = 64;
 
@@ -272,11 +288,12 @@ namespace MLNetRiemannian.Trainers
         /// The optimizer's settings for <paramref name="options"/> at these sizes over <paramref name="rows"/> training rows:
         /// the options resolved once (η, schedule, rule), so the optimizer, the log and the checkpoint read the same values.
         /// With <paramref name="sparseInput"/> the first layer takes the column-sparse step wherever it is exact (the adaptive
-        /// mass, no L2 term, no weight decay, no diagnostics; docs/method.md section 12).
+        /// mass, no L2 term, no weight decay, no diagnostics, no learned input scale <paramref name="inputScale"/> before it;
+        /// docs/method.md section 12).
         /// </summary>
-        public Optimization.OptimizerPlan OptimizerPlan(RiemannianMlpTrainerOptions options, long rows, bool sparseInput = false) => new()
+        public Optimization.OptimizerPlan OptimizerPlan(RiemannianMlpTrainerOptions options, long rows, bool sparseInput = false, bool inputScale = false) => new()
         {
-            ColumnSparseFirstLayer = sparseInput && options.MassKind == MassKind.Adaptive && options.L2Regularization == 0 && options.WeightDecay == 0 && !options.RecordDiagnostics,
+            ColumnSparseFirstLayer = sparseInput && !inputScale && options.MassKind == MassKind.Adaptive && options.L2Regularization == 0 && options.WeightDecay == 0 && !options.RecordDiagnostics,
             LearningRate = Defaults.LearningRate(options),
             Schedule = Defaults.Schedule(options),
             PlannedSteps = PlannedSteps(rows),

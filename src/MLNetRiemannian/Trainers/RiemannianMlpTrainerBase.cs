@@ -179,13 +179,16 @@ namespace MLNetRiemannian.Trainers
                     if (validation is { } held) validation = (held.X, (held.Y - st.Mean) / st.Scale);
                 }
                 double lossUnit = standardization is { } su ? su.Scale * su.Scale : 1, metricUnit = standardization?.Scale ?? 1;
-                using var network = RiemannianMlpNetwork.Create(_options, sizes, generator);
+                bool sparseInput = trainX.Compressed is not null;
+                bool inputScale = initial is not null ? WarmStart.InputScale(initial, _options) : Defaults.InputScaleOn(_options, sparseInput);
+                LogInputScale(inputScale, initial is not null, sparseInput, columns, ch);
+                using var network = RiemannianMlpNetwork.Create(_options, sizes, generator, inputScale);
                 if (initial is not null) WarmStart.CopyWeights(network, initial);
                 var loss = RiemannianMlpNetwork.Loss(_task, _options.LabelSmoothing);
                 var trainingSizes = Defaults.Resolve(_options, new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs));
                 var (batchSize, curvatureBatchSize, outputRank, epochs, refreshSteps) = trainingSizes;
                 var outputMetric = RiemannianMlpNetwork.Metric(_options, loss);
-                var plan = trainingSizes.OptimizerPlan(_options, trainX.Rows, sparseInput: trainX.Compressed is not null);
+                var plan = trainingSizes.OptimizerPlan(_options, trainX.Rows, sparseInput, inputScale);
                 using var optimizer = RiemannianMlpNetwork.Optimizer(plan, network, loss, outputMetric, generator);
                 TrainingMetric metric = _task == PredictionTask.Regression ? new TrainingMetric.RootMeanSquaredError() : new TrainingMetric.Accuracy();
                 ch.Info(MessageSensitivity.None,
@@ -273,7 +276,8 @@ namespace MLNetRiemannian.Trainers
                 var weights = network.Atoms.Select(a => a.Weight.contiguous().data<float>().ToArray()).ToArray();
                 var biases = network.Atoms.Select(a => a.Bias.contiguous().data<float>().ToArray()).ToArray();
                 if (standardization is { } fold) Unstandardize(weights[^1], biases[^1], fold);
-                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes, weights, biases, MetricDescription(), history, standardization, outcome, inputScaling)
+                var learnedScale = network.Diagonals.Count > 0 ? new InputScale(network.Diagonals[0].Scale.contiguous().data<float>().ToArray()) : null;
+                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes, weights, biases, MetricDescription(), history, standardization, outcome, inputScaling, learnedScale)
                 {
                     ClassNames = columns.ClassNames,
                 };
@@ -282,6 +286,25 @@ namespace MLNetRiemannian.Trainers
             {
                 threads.Dispose();
             }
+        }
+
+        /// <summary>
+        /// Says whether the network learns an input scale and why, when that is not plainly what the options asked: a
+        /// default left off for sparse features, a scale that costs a sparse first layer its column-sparse step, a warm start.
+        /// </summary>
+        private void LogInputScale(bool on, bool warmStart, bool sparseInput, ColumnChecks columns, IChannel ch)
+        {
+            string slots = $"each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}'";
+            if (warmStart)
+            {
+                if (on) ch.Info(MessageSensitivity.None, $"Input scale: the initial model's learned factors, trained further ({slots} multiplied by its own factor).");
+                return;
+            }
+            if (on)
+                ch.Info(MessageSensitivity.None, $"Input scale: {slots} multiplied by a learned factor, starting at 1 (kept in the model)" +
+                    (sparseInput ? "; the features stay sparse, but the first layer takes the dense step instead of the column-sparse one." : "."));
+            else if (_options.LearnInputScale is null && sparseInput && Defaults.LearnInputScale)
+                ch.Info(MessageSensitivity.None, $"Input scale: none for sparse features by default (it would cost the first layer its column-sparse step); set LearnInputScale = true to learn one.");
         }
 
         /// <summary>

@@ -72,6 +72,20 @@ namespace MLNetRiemannian.Trainers
         public InputScalingKind? InputScaling;
 
         /// <summary>
+        /// A learnable per-feature input scale <c>z_j = s_j·x_j</c> (one factor per feature slot, initialized to 1) between
+        /// the input scaling and the first layer, trained with the network as a diagonal module with its own n × n metric
+        /// (docs/method.md section 10.1) and kept in the model (the managed scorer, the ONNX export and a warm start apply
+        /// it). Sparse features stay sparse (s multiplies stored values only), but the first layer then takes the dense
+        /// step instead of the column-sparse one (docs/method.md section 12). Default null: a new model takes
+        /// <see cref="Defaults.LearnInputScale"/> for dense features (false: no gain on the table suite, docs/method.md section
+        /// 11.4) and no scale for sparse ones, and a warm
+        /// start continues with the initial model's scale, or none for a model without one (models saved before format
+        /// version 6 among them). A warm start that asks for a scale on a model without one is refused.
+        /// </summary>
+        /// <remarks>Source: the per-feature scaling layer of RealMLP (Holzmüller, Grinsztajn and Steinwart, NeurIPS 2024).</remarks>
+        public bool? LearnInputScale;
+
+        /// <summary>
         /// μ, the scalar mass of every layer with <see cref="Trainers.MassKind.Fixed"/> (docs/method.md section 4). Larger is
         /// more conservative: directions the batch's metric does not see move like plain SGD with rate <c>η/μ</c>. Default 1.
         /// </summary>

@@ -61,8 +61,22 @@ namespace MLNetRiemannian.Trainers
         }
 
         /// <summary>
+        /// Whether training continues with a learned input scale: when the initial model has one, whatever the option says
+        /// (its first layer acts on features scaled so, and training continues s from the model's values); none when it has
+        /// none and the option is left open (null) or false.
+        /// </summary>
+        /// <exception cref="ArgumentException">The option asks for a scale the initial model was trained without.</exception>
+        public static bool InputScale(RiemannianMlpModelParameters initial, RiemannianMlpTrainerOptions options)
+        {
+            Require(initial.InputScale is not null || options.LearnInputScale != true,
+                "Option LearnInputScale is true, but the initial model was trained without a learned input scale; " +
+                "leave LearnInputScale unset (or false) to continue it, or train a new model.");
+            return initial.InputScale is not null;
+        }
+
+        /// <summary>
         /// Copies <paramref name="initial"/>'s weights and biases into <paramref name="network"/>'s dense layers (same sizes),
-        /// unfolding the label's map from the last layer (<c>W ← W/Scale</c>, <c>b ← (b − Mean)/Scale</c>, in Float64 then
+        /// and its learned input scale s into the network's <see cref="Diagonal"/> module when both have one, unfolding the label's map from the last layer (<c>W ← W/Scale</c>, <c>b ← (b − Mean)/Scale</c>, in Float64 then
         /// rounded once) when the model records one, so training continues in the model's standardized units.
         /// </summary>
         public static void CopyWeights(Sequential network, RiemannianMlpModelParameters initial)
@@ -81,6 +95,11 @@ namespace MLNetRiemannian.Trainers
                 using var b = tensor(bias);
                 atoms[l].Weight.copy_(w);
                 atoms[l].Bias.copy_(b);
+            }
+            if (initial.InputScale is { } scale && network.Diagonals.Count > 0)
+            {
+                using var s = tensor(scale.Factors.ToArray());
+                network.Diagonals[0].Scale.copy_(s);
             }
         }
 

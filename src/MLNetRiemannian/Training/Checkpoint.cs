@@ -29,13 +29,16 @@ namespace MLNetRiemannian.Training
     /// <see cref="LayerOptimizerState"/> in their fixed order, each present or not. η stays in the header too (the
     /// versions before 3 hold it only there); 4, Float32 tensors stored as Float32 (half the bytes of a Float32 model's
     /// checkpoint: 1.23 GB became 0.62 GB for a 50 M-weight first layer), and the best epoch's validation loss after the
-    /// early-stopping state (<see cref="TrainingState.BestLoss"/>).
+    /// early-stopping state (<see cref="TrainingState.BestLoss"/>); 5, the diagonal modules (the learnable input scale): their
+    /// scales s after the dense layers' weights and biases in each parameter list, and after the layers' optimizer state the
+    /// number of diagonal modules, then per module the two parts of <see cref="DiagonalOptimizerState"/>, each present or
+    /// not (a version 4 checkpoint has none).
     /// The curvature samples are not saved: every epoch draws them anew (<see cref="FitLoop"/>).
     /// </remarks>
     internal sealed class Checkpoint : IDisposable
     {
         private static readonly byte[] Magic = Encoding.ASCII.GetBytes("RMLPCKPT");
-        internal const int Version = 4;
+        internal const int Version = 5;
         private const int HashBytes = 32;
 
         /// <summary>The data shape and options that made it; a resume with others is refused (<see cref="CheckMatches"/>).</summary>
@@ -112,12 +115,9 @@ namespace MLNetRiemannian.Training
                 WriteTensors(w, State.BestParameters);
                 w.Write(Optimizer.Steps); w.Write(Optimizer.LearningRate);
                 w.Write(Optimizer.Layers.Count);
-                foreach (var layer in Optimizer.Layers)
-                    foreach (var (_, t) in layer.Parts)
-                    {
-                        w.Write(t is not null);
-                        if (t is not null) WriteTensor(w, t);
-                    }
+                foreach (var layer in Optimizer.Layers) WriteParts(w, layer.Parts);
+                w.Write(Optimizer.Diagonals.Count);
+                foreach (var diagonal in Optimizer.Diagonals) WriteParts(w, diagonal.Parts);
                 w.Write(GeneratorState.Length); w.Write(GeneratorState);
                 w.Write(State.History.Count);
                 foreach (var e in State.History)
@@ -199,10 +199,20 @@ namespace MLNetRiemannian.Training
                 2 => ReadVersion2State(p, rate, parameters.Count / 2, wide),
                 _ => OptimizerState(p.ReadInt64(), p.ReadDouble(), Enumerable.Range(0, p.ReadInt32()).Select(_ =>
                 {
-                    var parts = Enumerable.Range(0, 4).Select(_ => p.ReadBoolean() ? ReadTensor(p, wide) : null).ToArray();
+                    var parts = ReadParts(p, 4, wide);
                     return new LayerOptimizerState(parts[0], parts[1], parts[2], parts[3]);
                 })),
             };
+            if (version >= 5)
+                optimizer = new()
+                {
+                    Steps = optimizer.Steps, LearningRate = optimizer.LearningRate, Layers = optimizer.Layers,
+                    Diagonals = Enumerable.Range(0, p.ReadInt32()).Select(_ =>
+                    {
+                        var parts = ReadParts(p, 2, wide);
+                        return new DiagonalOptimizerState(parts[0], parts[1]);
+                    }).ToList(),
+                };
             byte[] generator = p.ReadBytes(p.ReadInt32());
             var history = Enumerable.Range(0, p.ReadInt32()).Select(_ =>
             {
@@ -218,6 +228,19 @@ namespace MLNetRiemannian.Training
             state.History.AddRange(history);
             return new Checkpoint { Fingerprint = fingerprint, Parameters = parameters, State = state, Optimizer = optimizer, GeneratorState = generator };
         }
+
+        /// <summary>Optional tensors, each a presence flag and, when present, the tensor.</summary>
+        private static void WriteParts(BinaryWriter w, IReadOnlyList<(string Name, Tensor? Value)> parts)
+        {
+            foreach (var (_, t) in parts)
+            {
+                w.Write(t is not null);
+                if (t is not null) WriteTensor(w, t);
+            }
+        }
+
+        private static Tensor?[] ReadParts(BinaryReader p, int count, bool wide) =>
+            Enumerable.Range(0, count).Select(_ => p.ReadBoolean() ? ReadTensor(p, wide) : null).ToArray();
 
         private static OptimizerState OptimizerState(long steps, double rate, IEnumerable<LayerOptimizerState> layers) =>
             new() { Steps = steps, LearningRate = rate, Layers = layers.ToList() };

@@ -263,7 +263,7 @@ namespace MLNetRiemannian.Training
         private void Snapshot(List<Tensor> saved)
         {
             _optimizer.BringUpToDate();
-            var parameters = _network.Atoms.SelectMany(a => new[] { a.Weight, a.Bias }).ToList();
+            var parameters = Parameters();
             if (saved.Count == parameters.Count && saved.Zip(parameters).All(p => p.First.dtype == p.Second.dtype && p.First.shape.SequenceEqual(p.Second.shape)))
             {
                 using var noGrad = no_grad();
@@ -271,7 +271,7 @@ namespace MLNetRiemannian.Training
                 for (int i = 0; i < parameters.Count; i++)
                 {
                     // A column-sparse layer's untouched columns still hold their initial values, in the copy as in the layer.
-                    if (i % 2 == 0 && _optimizer.ChangedColumns(_network.Atoms[i / 2]) is { } changed)
+                    if (i % 2 == 0 && i < 2 * _network.Atoms.Count && _optimizer.ChangedColumns(_network.Atoms[i / 2]) is { } changed)
                         saved[i].index_copy_(1, changed, parameters[i].index_select(1, changed));
                     else saved[i].copy_(parameters[i]);
                 }
@@ -293,20 +293,26 @@ namespace MLNetRiemannian.Training
             // Not disposed: every tensor it names belongs to the network, the loop or the optimizer.
             var checkpoint = new Checkpoint
             {
-                Fingerprint = settings.Fingerprint, Parameters = _network.Atoms.SelectMany(a => new[] { a.Weight, a.Bias }).ToList(), State = state,
+                Fingerprint = settings.Fingerprint, Parameters = Parameters(), State = state,
                 Optimizer = _optimizer.CurrentState(), GeneratorState = generatorState.data<byte>().ToArray(),
             };
             checkpoint.Save(path);
         }
 
+        /// <summary>
+        /// The network's parameters in the order snapshots and checkpoints hold them: weight and bias of each dense layer,
+        /// then the scale s of each diagonal module (the input scale).
+        /// </summary>
+        private List<Tensor> Parameters() =>
+            _network.Atoms.SelectMany(a => new[] { a.Weight, a.Bias }).Concat(_network.Diagonals.Select(d => d.Scale)).ToList();
+
         private void Restore(List<Tensor> saved)
         {
             using var noGrad = no_grad();
-            for (int i = 0; i < _network.Atoms.Count; i++)
-            {
-                _network.Atoms[i].Weight.copy_(saved[2 * i]);
-                _network.Atoms[i].Bias.copy_(saved[2 * i + 1]);
-            }
+            var parameters = Parameters();
+            if (saved.Count != parameters.Count)
+                throw new System.IO.InvalidDataException($"The saved parameters are {saved.Count} tensors; the network has {parameters.Count} (dense layers' weights and biases, then input scales).");
+            for (int i = 0; i < parameters.Count; i++) parameters[i].copy_(saved[i]);
         }
     }
 }

@@ -109,36 +109,54 @@ namespace MLNetRiemannian.Tests.Model
         public void ANewerFormatVersionAsksForANewerPackage()
         {
             string path = SavedMulticlassModel();
-            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 6); return Reseal(bytes); });
-            AssertLoadFails(path, "has format version 6, but this MLNetRiemannian reads version 5");
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 7); return Reseal(bytes); });
+            AssertLoadFails(path, "has format version 7, but this MLNetRiemannian reads version 6");
         }
 
         [TestMethod]
         public void AVersion3RegressionModelLoadsWithoutStandardizationAndScoresAsWhenMade()
         {
-            string path = Path.Combine(AppContext.BaseDirectory, "data", "models", "boston-v3.zip");
-            using (var zip = ZipFile.OpenRead(path))
-            using (var stream = zip.Entries.Single(e => e.FullName.EndsWith("RiemannianMlp.bin", StringComparison.Ordinal)).Open())
-            {
-                var version = new byte[4];
-                stream.ReadExactly(version);
-                Assert.AreEqual(3, BinaryPrimitives.ReadInt32LittleEndian(version), "the fixture must stay a version 3 stream");
-            }
-            var mlContext = new MLContext(seed: 1);
-            var loaded = (TransformerChain<ITransformer>)mlContext.Model.Load(path, out _);
-            var model = ((ISingleFeaturePredictionTransformer<RiemannianMlpModelParameters>)loaded.LastTransformer).Model;
+            var (mlContext, loaded, model) = LoadFixture("boston-v3.zip", version: 3);
             Assert.IsNull(model.LabelStandardization, "a model from before version 4 learned the label as given");
             Assert.AreEqual(40, model.History.Count);
             Assert.IsTrue(model.History.All(e => e.ZeroWeightBatches == 0));
             Assert.IsNull(model.Outcome, "a model from before version 4 does not say how its training ended");
             Assert.IsNull(model.InputScaling, "a model from before version 5 takes its features as given");
+            Assert.AreEqual(0.7902, HeldOutBostonR2(mlContext, loaded), 1e-4);
+        }
 
-            // The held-out lines (data line index a multiple of 4), scored as data/models/README.md says they scored when made.
+        [TestMethod]
+        public void AVersion5RegressionModelLoadsWithoutAnInputScaleAndScoresAsWhenMade()
+        {
+            var (mlContext, loaded, model) = LoadFixture("boston-v5.zip", version: 5);
+            Assert.IsNotNull(model.InputScaling, "version 5 keeps its robust input scaling");
+            Assert.IsNull(model.InputScale, "a model from before version 6 has no learned input scale");
+            Assert.AreEqual(0.8210, HeldOutBostonR2(mlContext, loaded), 1e-4);
+        }
+
+        /// <summary>Loads the committed zip <paramref name="name"/> (data/models), checking that its stream is still format <paramref name="version"/>.</summary>
+        private static (MLContext Context, TransformerChain<ITransformer> Loaded, RiemannianMlpModelParameters Model) LoadFixture(string name, int version)
+        {
+            string path = Path.Combine(AppContext.BaseDirectory, "data", "models", name);
+            using (var zip = ZipFile.OpenRead(path))
+            using (var stream = zip.Entries.Single(e => e.FullName.EndsWith("RiemannianMlp.bin", StringComparison.Ordinal)).Open())
+            {
+                var bytes = new byte[4];
+                stream.ReadExactly(bytes);
+                Assert.AreEqual(version, BinaryPrimitives.ReadInt32LittleEndian(bytes), $"the fixture must stay a version {version} stream");
+            }
+            var mlContext = new MLContext(seed: 1);
+            var loaded = (TransformerChain<ITransformer>)mlContext.Model.Load(path, out _);
+            return (mlContext, loaded, ((ISingleFeaturePredictionTransformer<RiemannianMlpModelParameters>)loaded.LastTransformer).Model);
+        }
+
+        /// <summary>R² on the held-out Boston lines (data line index a multiple of 4), as data/models/README.md records them when made.</summary>
+        private static double HeldOutBostonR2(MLContext mlContext, ITransformer loaded)
+        {
             var held = mlContext.Data.LoadFromEnumerable(File.ReadLines(Tests.Reference.SampleData.DataPath("boston_house_prices.csv")).Skip(2)
                 .Where((_, i) => i % 4 == 0).Select(line => line.Split(',').Select(float.Parse).ToArray())
                 .Select(v => new Tests.Reference.SampleData.HouseRow { Attributes = v[..11].Append(v[12]).ToArray(), Label = v[13] }).ToList());
-            double r2 = mlContext.Regression.Evaluate(loaded.Transform(held)).RSquared;
-            Assert.AreEqual(0.7902, r2, 1e-4);
+            return mlContext.Regression.Evaluate(loaded.Transform(held)).RSquared;
         }
 
         [TestMethod]
@@ -174,7 +192,7 @@ namespace MLNetRiemannian.Tests.Model
                 if (System.Text.Encoding.ASCII.GetString(bytes, 0x40, 8) == "RIEMNMLP") header = bytes;
             }
             Assert.IsNotNull(header, "no model header with the signature RIEMNMLP");
-            Assert.AreEqual(0x00010005u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x48)), "verWritten: format version 5");
+            Assert.AreEqual(0x00010006u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x48)), "verWritten: format version 6");
             Assert.AreEqual(0x00010001u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x4C)), "verReadable: the first version");
         }
 

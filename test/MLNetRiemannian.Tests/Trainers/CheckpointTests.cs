@@ -22,20 +22,21 @@ namespace MLNetRiemannian.Tests.Trainers
         public TestContext TestContext { get; set; } = null!;
 
         [TestMethod]
-        [DataRow(0, DisplayName = "exact output factor")]
-        [DataRow(3, DisplayName = "sampled output factor of rank 3, drawn from the generator")]
-        public void ResumingAfterEpochTwoIsBitIdenticalToAnUninterruptedRun(int outputRank)
+        [DataRow(0, false, DisplayName = "exact output factor")]
+        [DataRow(3, false, DisplayName = "sampled output factor of rank 3, drawn from the generator")]
+        [DataRow(0, true, DisplayName = "exact output factor, learned input scale")]
+        public void ResumingAfterEpochTwoIsBitIdenticalToAnUninterruptedRun(int outputRank, bool inputScale)
         {
             var ml = new MLContext(seed: 1);
             var data = Digits(ml);
             string whole = Path.Combine(Folder, "whole.ckpt"), split = Path.Combine(Folder, "split.ckpt");
 
-            var uninterrupted = Trainer(ml, epochs: 4, whole, outputRank: outputRank).Fit(data).Model;
+            var uninterrupted = Trainer(ml, epochs: 4, whole, outputRank: outputRank, inputScale: inputScale).Fit(data).Model;
             // The interrupted run plans 4 epochs too (the learning-rate schedule spans them) and is stopped after epoch 2.
             using var stop = new System.Threading.CancellationTokenSource();
-            var firstHalf = Trainer(ml, epochs: 4, split, outputRank: outputRank, stop: stop.Token, progress: new StopAfter(2, stop)).Fit(data).Model;
+            var firstHalf = Trainer(ml, epochs: 4, split, outputRank: outputRank, stop: stop.Token, progress: new StopAfter(2, stop), inputScale: inputScale).Fit(data).Model;
             Assert.AreEqual(2, firstHalf.History.Count);
-            var resumed = Trainer(ml, epochs: 4, split, outputRank: outputRank).Fit(data).Model;
+            var resumed = Trainer(ml, epochs: 4, split, outputRank: outputRank, inputScale: inputScale).Fit(data).Model;
 
             // The returned models: every weight and bias bit for bit, and the history's numbers (not its timings).
             Assert.AreEqual(4, resumed.History.Count);
@@ -54,6 +55,12 @@ namespace MLNetRiemannian.Tests.Trainers
                 TestContext.WriteLine($"epoch {a.Epoch}: loss {a.TrainingLoss:R}, validation accuracy {a.ValidationMetric:R}");
             }
             Assert.AreEqual(uninterrupted.Outcome?.KeptEpoch, resumed.Outcome?.KeptEpoch);
+            Assert.AreEqual(inputScale, resumed.InputScale is not null);
+            if (inputScale)
+            {
+                Assert.IsTrue(uninterrupted.InputScale!.Factors.ToArray().Any(f => f != 1), "s was trained, so the comparison can fail");
+                CollectionAssert.AreEqual(Bits(uninterrupted.InputScale!.Factors), Bits(resumed.InputScale!.Factors), "the learned input scale");
+            }
 
             // The optimizer's state at the end of epoch 4 too: both runs wrote a checkpoint there.
             using var scope = NewDisposeScope();
@@ -76,6 +83,14 @@ namespace MLNetRiemannian.Tests.Trainers
                     Assert.IsNotNull(a, $"layer {l}'s {name}: the adaptive mass keeps an average and moments for every layer");
                     Assert.IsTrue(a.abs().max().item<float>() > 0, "a non-zero state tensor, so the comparison can fail");
                     AssertSame(new() { a }, new() { b! }, $"layer {l}'s {name}");
+                }
+            Assert.AreEqual(inputScale ? 1 : 0, x.Optimizer.Diagonals.Count);
+            Assert.AreEqual(x.Optimizer.Diagonals.Count, y.Optimizer.Diagonals.Count);
+            for (int d = 0; d < x.Optimizer.Diagonals.Count; d++)
+                foreach (var ((name, a), (_, b)) in x.Optimizer.Diagonals[d].Parts.Zip(y.Optimizer.Diagonals[d].Parts))
+                {
+                    Assert.IsTrue(a!.abs().max().item<float>() > 0, $"the input scale's {name} is non-zero, so the comparison can fail");
+                    AssertSame(new() { a }, new() { b! }, $"the input scale's {name}");
                 }
         }
 
@@ -158,12 +173,14 @@ namespace MLNetRiemannian.Tests.Trainers
 
         private static RiemannianMlpMulticlassTrainer Trainer(MLContext ml, int epochs, string path, int every = 1, int hidden = 16,
             double? learningRate = null, double momentum = 0.9, int seed = 1, int outputRank = 0,
-            System.Threading.CancellationToken stop = default, IProgress<EpochSummary>? progress = null, double weightDecay = 0, double labelSmoothing = 0) =>
+            System.Threading.CancellationToken stop = default, IProgress<EpochSummary>? progress = null, double weightDecay = 0, double labelSmoothing = 0,
+            bool? inputScale = null) =>
             ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
             {
                 HiddenLayerSizes = new[] { hidden }, NumberOfEpochs = epochs, LearningRate = learningRate, Momentum = momentum, Seed = seed,
                 ValidationSetFraction = 0.2, EarlyStoppingPatience = 3, CheckpointPath = path, CheckpointEveryEpochs = every,
                 OutputRank = outputRank, StopToken = stop, Progress = progress, WeightDecay = weightDecay, LabelSmoothing = labelSmoothing,
+                LearnInputScale = inputScale,
             });
 
         /// <summary>Cancels <paramref name="stop"/> when epoch <paramref name="epoch"/> has been reported (after its checkpoint is due).</summary>

@@ -102,17 +102,7 @@ namespace MLNetRiemannian.Tests.Trainers
             {
                 float[] center = scaling.Center.ToArray(), scale = scaling.Scale.ToArray();
                 double[] h = raw[i].Select((x, j) => { double z = (x - center[j]) * (double)scale[j]; return z / Math.Sqrt(1 + z * z / 9); }).ToArray();
-                for (int l = 0; l < network.LayerSizes.Count - 1; l++)
-                {
-                    var w = network.GetWeights(l).ToArray(); var b = network.GetBias(l).ToArray();
-                    int inputs = network.LayerSizes[l];
-                    h = Enumerable.Range(0, network.LayerSizes[l + 1]).Select(o =>
-                    {
-                        double z = b[o];
-                        for (int j = 0; j < inputs; j++) z += w[o * inputs + j] * h[j];
-                        return l < network.LayerSizes.Count - 2 ? Math.Max(z, 0) : z;
-                    }).ToArray();
-                }
+                h = InputScaleTests.DenseLayers(network, h);
                 Assert.AreEqual(h[0], scores[i], 1e-4 * (1 + Math.Abs(h[0])), $"row {i}");
             }
 
@@ -230,7 +220,7 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         /// <summary>Four columns on very different scales, one log-normal with outliers; the label follows all four.</summary>
-        private static (IDataView Data, List<float[]> Raw) SkewedTable(MLContext ml, int rows, int seed)
+        internal static (IDataView Data, List<float[]> Raw) SkewedTable(MLContext ml, int rows, int seed)
         {
             var random = new Random(seed);
             double Normal() => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());

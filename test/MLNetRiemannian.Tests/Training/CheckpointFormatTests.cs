@@ -82,6 +82,48 @@ namespace MLNetRiemannian.Tests.Training
         }
 
         [TestMethod]
+        public void Version5KeepsTheInputScalesStateAndVersion4ReadsWithoutOne()
+        {
+            string path = Path.GetTempFileName();
+            try
+            {
+                using (var written = Make(new OptimizerState
+                {
+                    Steps = 12, LearningRate = 0.04, Layers = new[] { new LayerOptimizerState(T(Weight, 2, 3), T(Bias, 2), null, null) },
+                    Diagonals = new[] { new DiagonalOptimizerState(T(Columns, 4), null) },
+                }))
+                    written.Save(path);
+                using var read = Checkpoint.Load(path);
+                var diagonal = read.Optimizer.Diagonals.Single();
+                CollectionAssert.AreEqual(Columns, diagonal.Momentum!.data<double>().ToArray());
+                Assert.IsNull(diagonal.SecondMoment);
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+
+            // A version 4 checkpoint (written before the input scale existed) holds no diagonal state: it reads as none.
+            var payload = new MemoryStream();
+            using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+            {
+                w.Write(0); // fingerprint entries
+                w.Write(1); w.Write(12L); w.Write(0.04); // epoch, total steps, η
+                w.Write(double.NaN); w.Write(0); w.Write(0); w.Write(false); w.Write(double.NaN); // best, since best, best epoch, early stopped, best loss
+                w.Write(2); Tensor(w, Weight, ScalarType.Float64, 2, 3); Tensor(w, Bias, ScalarType.Float64, 2);
+                w.Write(0); w.Write(0); // last good, best parameters
+                w.Write(12L); w.Write(0.04); w.Write(1); // the optimizer's steps, η and one layer
+                w.Write(true); Tensor(w, Weight, ScalarType.Float64, 2, 3); w.Write(true); Tensor(w, Bias, ScalarType.Float64, 2); w.Write(false); w.Write(false);
+                w.Write(3); w.Write(new byte[] { 1, 2, 3 }); // generator state
+                w.Write(0); // history
+            }
+            using var old = LoadRaw(version: 4, payload.ToArray());
+            Assert.AreEqual(0, old.Optimizer.Diagonals.Count);
+            CollectionAssert.AreEqual(Bias, old.Optimizer.Layers.Single().MomentumBias!.data<double>().ToArray());
+            Assert.AreEqual(2, old.Parameters.Count);
+        }
+
+        [TestMethod]
         public void ALargeModelsCheckpointIsStreamedWithLittleMemoryBesideItAndReadsBackExactly()
         {
             // Issue 19's c31 case, scaled down: a checkpoint held 3–4 Float64 copies of the weights in one MemoryStream and
@@ -153,14 +195,19 @@ namespace MLNetRiemannian.Tests.Training
                 w.Write(3); w.Write(new byte[] { 1, 2, 3 }); // generator state
                 w.Write(0); // history
             }
-            byte[] bytes = payload.ToArray();
+            return LoadRaw(version: 2, payload.ToArray());
+        }
+
+        /// <summary>A checkpoint file of <paramref name="version"/> around <paramref name="bytes"/> (the payload), loaded.</summary>
+        private static Checkpoint LoadRaw(int version, byte[] bytes)
+        {
             string path = Path.GetTempFileName();
             try
             {
                 using (var file = File.Create(path))
                 using (var o = new BinaryWriter(file))
                 {
-                    o.Write(Encoding.ASCII.GetBytes("RMLPCKPT")); o.Write(2); o.Write((long)bytes.Length); o.Write(bytes); o.Write(SHA256.HashData(bytes));
+                    o.Write(Encoding.ASCII.GetBytes("RMLPCKPT")); o.Write(version); o.Write((long)bytes.Length); o.Write(bytes); o.Write(SHA256.HashData(bytes));
                 }
                 return Checkpoint.Load(path);
             }
