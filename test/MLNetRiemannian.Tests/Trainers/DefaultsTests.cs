@@ -13,16 +13,18 @@ namespace MLNetRiemannian.Tests.Trainers
 
         [TestMethod]
         [DataRow(2, 0)]
-        [DataRow(26, 0)]     // LetterRecognition: 16 × 26 = 416 ≤ 640, exact
-        [DataRow(40, 0)]     // 640 rows exactly
-        [DataRow(41, 16)]    // sampled: 16 × 16 = 256
-        [DataRow(120, 16)]   // c17
+        [DataRow(10, 0)]     // digits, Fashion-MNIST: 160 rows, exact
+        [DataRow(16, 0)]     // 256 rows exactly
+        [DataRow(17, 8)]     // sampled: 16 × 8 = 128
+        [DataRow(26, 8)]     // LetterRecognition (416 rows exactly)
+        [DataRow(120, 8)]    // c17
         public void TheAdaptiveMassDrawsSixteenCurvatureRowsKeptForEightSteps(int outputs, int rank)
         {
             var sizes = Resolve(outputs, mass: MassKind.Adaptive);
             Assert.AreEqual(Defaults.AdaptiveCurvatureRows, sizes.CurvatureRows);
             Assert.AreEqual(16, sizes.CurvatureRows);
             Assert.AreEqual(rank, sizes.OutputRank);
+            Assert.IsTrue(sizes.CurvatureRows * (rank == 0 ? outputs : rank) <= (rank == 0 ? Defaults.AdaptiveExactInnerSystemRows : Defaults.AdaptiveInnerSystemRows));
             Assert.AreEqual(8, sizes.CurvatureRefreshSteps);
             Assert.AreEqual(1, Resolve(outputs).CurvatureRefreshSteps, "the fixed mass redraws every step");
         }
