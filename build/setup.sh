@@ -63,3 +63,9 @@ if $tables; then
     echo "setup.sh --tables: the tables in artifacts/tables differ from build/suite-tables.sha256 (other R or package versions?); results may not match the committed ones." >&2
   fi
 fi
+
+# Say what was done, so that a run with nothing to do is not mistaken for one that did nothing by accident.
+done_what="the .NET SDK is on PATH"
+$fashion_mnist && done_what="$done_what; Fashion-MNIST's files are in place"
+$tables && done_what="$done_what; the suite's tables are in artifacts/tables"
+echo "setup.sh: ready ($done_what)."

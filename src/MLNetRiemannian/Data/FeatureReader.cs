@@ -54,12 +54,18 @@ namespace MLNetRiemannian.Data
         /// <param name="column">The feature column's name, for messages.</param>
         /// <param name="width">Slots of a row.</param>
         /// <param name="capacity">The most rows the view will yield (its reported row count).</param>
-        public FeatureReader(string column, long width, long capacity)
+        /// <param name="slotName">A slot's name (e.g. the input column Concatenate took it from), or null: asked only for a message.</param>
+        public FeatureReader(string column, long width, long capacity, Func<int, string?>? slotName = null)
         {
             _column = column;
             _width = width;
             _capacity = capacity;
+            _slotName = slotName;
         }
+
+        private readonly Func<int, string?>? _slotName;
+
+        private string Slot(int slot) => _slotName?.Invoke(slot) is { Length: > 0 } name ? $"slot {slot} ('{name}')" : $"slot {slot}";
 
         /// <summary>Appends a row, checking that every value is finite.</summary>
         /// <param name="row">The row; its length was checked against the schema.</param>
@@ -74,7 +80,7 @@ namespace MLNetRiemannian.Data
             {
                 if (!float.IsFinite(values[k]))
                     throw new ArgumentOutOfRangeException("data",
-                        $"Feature column '{_column}' has the value {values[k]} in slot {(row.IsDense ? k : indices[k])} at row {position}; " +
+                        $"Feature column '{_column}' has the value {values[k]} in {Slot(row.IsDense ? k : indices[k])} at row {position}; " +
                         "features must be finite (replace missing values first, e.g. mlContext.Transforms.ReplaceMissingValues).");
             }
             _rows++;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -46,6 +47,23 @@ namespace MLNetRiemannian.Data
         /// <summary>Mean stored non-zeros per row (the width for dense rows).</summary>
         public double NonZerosPerRow => Count == 0 ? 0 : (double)Features.StoredEntries / Count;
 
+        /// <summary>The column's slot names, read when first asked (for a message); null when it has none.</summary>
+        private static Func<int, string?>? SlotNames(DataViewSchema.Column column)
+        {
+            if (!column.HasSlotNames()) return null;
+            string[]? names = null;
+            return slot =>
+            {
+                if (names is null)
+                {
+                    VBuffer<ReadOnlyMemory<char>> buffer = default;
+                    column.GetSlotNames(ref buffer);
+                    names = buffer.DenseValues().Select(n => n.ToString()).ToArray();
+                }
+                return slot < names.Length ? names[slot] : null;
+            };
+        }
+
         /// <summary>Reads every row; <paramref name="schema"/> was checked by <see cref="ColumnChecks"/> before.</summary>
         public static TrainingData Read(IDataView data, ColumnChecks schema, PredictionTask task)
         {
@@ -61,7 +79,7 @@ namespace MLNetRiemannian.Data
             var getWeight = weightColumn is { } wc ? cursor.GetGetter<float>(wc) : null;
 
             long capacity = data.GetRowCount() ?? CountRows(data);
-            using var features = new FeatureReader(schema.FeatureColumn, schema.FeatureCount, capacity);
+            using var features = new FeatureReader(schema.FeatureColumn, schema.FeatureCount, capacity, SlotNames(featureColumn));
             var labels = new List<float>();
             var weights = getWeight is null ? null : new List<float>();
             long skipped = 0;

@@ -142,7 +142,7 @@ namespace MLNetRiemannian.Trainers
                 using var data = TrainingData.Read(trainData, columns, _task);
                 LogFeatureMemory(data, ch);
                 if (data.SkippedRows > 0)
-                    ch.Info(MessageSensitivity.None, $"Skipped {data.SkippedRows} rows with a missing label in column '{columns.LabelColumn}'.");
+                    ch.Warning(MessageSensitivity.None, $"Skipped {data.SkippedRows} rows with a missing label in column '{columns.LabelColumn}': they take no part in training.");
                 if (OneClassModel.OnlyBinaryClass(data, columns, _task) is { } onlyClass)
                     return OneClassModel.Create(Host, _options.Activation, MetricDescription(), sizes, onlyClass, data.Count, columns, ch);
 

@@ -89,6 +89,23 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
+        public void ANonFiniteValueOfAConcatenatedColumnIsNamedByItsSlotName()
+        {
+            var ml = new MLContext(1);
+            var rows = Enumerable.Range(0, 20).Select(i => new ColumnsRow { Width = i % 7, Height = i % 5, Label = $"c{i % 2}" }).ToArray();
+            rows[9].Height = float.NaN;
+            var data = ml.Transforms.Concatenate("Features", nameof(ColumnsRow.Width), nameof(ColumnsRow.Height))
+                .Append(ml.Transforms.Conversion.MapValueToKey("Label")).Fit(ml.Data.LoadFromEnumerable(rows)).Transform(ml.Data.LoadFromEnumerable(rows));
+            Throws<ArgumentOutOfRangeException>(() => Trainer(ml).Fit(data), "'Features'", "slot 1 ('Height')", "row 9", "NaN");
+        }
+
+        private sealed class ColumnsRow
+        {
+            public float Width, Height;
+            public string Label = "";
+        }
+
+        [TestMethod]
         public void EmptyDataAndASingleClassAreRefused()
         {
             var ml = new MLContext(1);
@@ -105,7 +122,7 @@ namespace MLNetRiemannian.Tests.Trainers
         {
             var ml = new MLContext(1);
             var messages = new List<string>();
-            ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+            ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) lock (messages) messages.Add(e.Message); };
             var rows = Rows(30);
             // Labels never seen by the key map become the missing key (0).
             var map = ml.Transforms.Conversion.MapValueToKey("Label").Fit(ml.Data.LoadFromEnumerable(rows));
