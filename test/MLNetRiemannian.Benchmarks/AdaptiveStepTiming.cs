@@ -12,7 +12,8 @@ namespace MLNetRiemannian.Benchmarks
 {
     /// <summary>
     /// <c>step --mass adaptive [--layers 784,256,10] [--batch 128,256] [--curvature 16] [--refresh 8] [--steps 80]
-    /// [--rounds 5]</c>: the default optimizer's step (adaptive Kronecker mass, curvature kept for <c>--refresh</c> steps)
+    /// [--rounds 5] [--rank 0]</c>: the default optimizer's step (adaptive Kronecker mass, curvature kept for <c>--refresh</c> steps;
+    /// <c>--rank k</c> samples the output factor with k rows per curvature row instead of the exact one)
     /// against a TorchSharp Adam step (autograd forward and backward, then <c>optimizer.step()</c>, timed as at 1651d69)
     /// on the same network shape and batches. Per batch size: <c>--rounds</c> rounds, each timing <c>--steps</c> of ours
     /// and then as many of Adam's (interleaved, so a change of load hits both), the steps between refreshes and the
@@ -33,16 +34,17 @@ namespace MLNetRiemannian.Benchmarks
             int refresh = int.Parse(StepTiming.Option(args, "--refresh", $"{Defaults.CurvatureRefreshSteps}"));
             int steps = int.Parse(StepTiming.Option(args, "--steps", "80"));
             int rounds = int.Parse(StepTiming.Option(args, "--rounds", "5"));
+            int rank = int.Parse(StepTiming.Option(args, "--rank", "0"));
             if (StepTiming.Option(args, "--threads", "") is { Length: > 0 } threads) set_num_threads(int.Parse(threads));
             Console.WriteLine($"# adaptive step timing: MLP {string.Join("-", layers)}, Float32, identity metric, curvature rows {curvature}, " +
-                              $"refreshed every {refresh} steps, {get_num_threads()} threads; {rounds} rounds of {steps} steps each, ours then Adam's");
+                              $"refreshed every {refresh} steps, output factor {(rank == 0 ? "exact" : $"sampled, rank {rank}")}, {get_num_threads()} threads; {rounds} rounds of {steps} steps each, ours then Adam's");
             Console.WriteLine($"# load average at start: {LoadAverage()}");
-            foreach (int batch in batches) RunBatch(layers, batch, curvature, refresh, steps, rounds);
+            foreach (int batch in batches) RunBatch(layers, batch, curvature, refresh, steps, rounds, rank);
             Console.WriteLine($"Peak resident memory of the process: {StepCost.Usage().PeakResidentBytes >> 20} MB; load average at end: {LoadAverage()}");
             return 0;
         }
 
-        private static void RunBatch(int[] layers, int batch, int curvature, int refresh, int steps, int rounds)
+        private static void RunBatch(int[] layers, int batch, int curvature, int refresh, int steps, int rounds, int rank)
         {
             var generator = new Generator(1);
             using var network = StepTiming.Network(layers, generator);
@@ -51,9 +53,10 @@ namespace MLNetRiemannian.Benchmarks
             var ys = Enumerable.Range(0, Batches).Select(_ => randint(layers[^1], new long[] { batch }, generator: generator).DetachFromDisposeScope()).ToArray();
             using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), new OptimizerPlan
             {
-                LearningRate = Defaults.AdaptiveMassLearningRate, CurvatureRows = curvature, CurvatureRefreshSteps = refresh,
+                LearningRate = Defaults.AdaptiveMassLearningRate, CurvatureRows = curvature, CurvatureRefreshSteps = refresh, OutputRank = rank,
                 Rule = UpdateRulePlan.AdaptiveMass(Defaults.Momentum, Defaults.SecondMomentDecay),
-            });
+            }, new Generator(2));
+            Console.WriteLine($"# inner systems: {optimizer.DescribeInnerSystems(Math.Min(curvature, batch), layers[^1])}");
             using var adam = new AdamStep(layers);
             int next = 0, nextAdam = 0;
             void Ours() { using (NewDisposeScope()) optimizer.Step(xs[next % Batches], ys[next++ % Batches]); }
