@@ -215,8 +215,14 @@ namespace MLNetRiemannian.Numerics
             }
             ub.Clear();
             for (int b = 0; b < batch; b++) TensorPrimitives.Add(ub, pv.Slice(b * outputs, outputs), ub);
+            // Pᵀ laid out contiguously: the GEMM with a transposed view as its left operand took about twice as long
+            // (784→256 at B = 16 on 2 threads: 0.21–0.32 ms against 0.12–0.15).
+            var transposed = empty(outputs, batch, dtype: dtype);
+            Span<T> pt = FusedPasses.Elements<T>(transposed);
+            for (int b = 0; b < batch; b++)
+                for (int o = 0; o < outputs; o++) pt[o * batch + b] = pv[b * outputs + o];
             // β = 0 ignores u's old values, even non-finite ones.
-            weight.addmm_(p.t(), input, beta: 0, alpha: 1);
+            weight.addmm_(transposed, input, beta: 0, alpha: 1);
             FusedPasses.KroneckerOfDifference(gradientWeight, gradientBias, weight, bias, rows, columns);
             return true;
         }
