@@ -3,7 +3,7 @@
 # samples/PackageConsumer against those packages — not the projects — with an empty NuGet package cache, as a new user's
 # apps would: Microsoft.ML and libtorch-cpu-linux-x64 come from the registry, the two packages from the folder.
 #   Trainer on Microsoft.ML 6.0.0 and on 5.0.1: trains on the digits, evaluates, saves, reloads and scores.
-#   Trainer without any libtorch: the first Fit must name the packages to add.
+#   Trainer without any libtorch: the first Fit must name the packages to add, having copied no libtorch into the app.
 #   Scorer (MLNetRiemannian.Scoring only): scores the saved model and loads no TorchSharp and no libtorch.
 # Also checks the packages' direct dependencies. Prints "check NAME: passed|failed" per check and ends with
 # "N passed, N failed" (.ci/run adds these to the test counts). Packs the current Release build (--no-build): run
@@ -62,6 +62,12 @@ without_libtorch() {
   dotnet "$work/trainer-no-libtorch/Trainer.dll" "$work/never.zip" > "$work/no-libtorch.out" 2>&1
   local status=$?
   cat "$work/no-libtorch.out"
+  # ... and before that, nothing copied into the app: TorchSharp's own fallback copies a libtorch it finds in the package
+  # cache (this check's cache holds the other apps' libtorch-cpu-linux-x64) into bin/.../cpu/, about 480 MB.
+  if [ -e "$work/trainer-no-libtorch/cpu" ]; then
+    echo "a libtorch was copied into the app without one: $(du -sh "$work/trainer-no-libtorch/cpu" | cut -f1) in $work/trainer-no-libtorch/cpu"
+    return 1
+  fi
   [ "$status" -eq 3 ] && grep -q "libtorch-cpu-linux-x64" "$work/no-libtorch.out"
 }
 check trainer-without-libtorch-names-the-package without_libtorch

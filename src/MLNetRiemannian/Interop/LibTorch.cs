@@ -21,6 +21,9 @@ namespace MLNetRiemannian.Interop
         /// <summary>The libtorch version TorchSharp 0.107 is built for; its packages carry this version.</summary>
         internal const string Version = "2.10.0";
 
+        /// <summary>libtorch's CPU library, as a P/Invoke names it (the platform's prefix and suffix are added when probing).</summary>
+        internal const string CpuLibrary = "torch_cpu";
+
         // The one load of the process: null when libtorch loaded, else what TorchSharp threw. Kept as a value rather
         // than as a faulted task, so that a trainer created and never fitted leaves no unobserved exception behind.
         private static readonly Lazy<System.Threading.Tasks.Task<Exception?>> Load =
@@ -40,6 +43,12 @@ namespace MLNetRiemannian.Interop
 
         private static Exception? TryLoad()
         {
+            // Asked first, as a P/Invoke would find it: among the app's own native libraries (its libtorch package's),
+            // then on the system's library path. Without this question TorchSharp falls back to copying a libtorch it
+            // finds in the NuGet package cache (about 480 MB for linux-x64) into the app's folder, which then fails to
+            // load on Debian 12 (libstdc++ too old for it) before the advice below is given.
+            if (!NativeLibrary.TryLoad(CpuLibrary, typeof(torch).Assembly, null, out _))
+                return new DllNotFoundException($"no '{CpuLibrary}' library among the app's native libraries or on the system's library path");
             try
             {
                 torch.InitializeDeviceType(DeviceType.CPU);
