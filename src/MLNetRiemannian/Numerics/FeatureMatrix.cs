@@ -48,6 +48,9 @@ namespace MLNetRiemannian.Numerics
         /// <param name="clipBound">The smooth clip's bound.</param>
         public abstract void ScaleInPlace(Tensor center, Tensor scale, float clipBound);
 
+        /// <summary>Values scaled and clipped at once by <see cref="ScaleInPlace"/> (so its Float64 temporaries stay near 8 MB).</summary>
+        internal const long ClipBlock = 1L << 20;
+
         /// <summary>The smooth clip <c>z / √(1 + (z/B)²)</c>, in place, computed in Float64 and rounded once.</summary>
         private protected static void ClipInPlace(Tensor z, float clipBound)
         {
@@ -97,7 +100,7 @@ namespace MLNetRiemannian.Numerics
         public override void ScaleInPlace(Tensor center, Tensor scale, float clipBound)
         {
             // A block of rows at a time (about 2²⁰ values), so the clip's temporaries stay near 8 MB whatever N.
-            long block = Math.Max(1, (1L << 20) / Math.Max(1, Width));
+            long block = Math.Max(1, ClipBlock / Math.Max(1, Width));
             for (long start = 0; start < Rows; start += block)
             {
                 using var scope = NewDisposeScope();
@@ -216,9 +219,6 @@ namespace MLNetRiemannian.Numerics
                 ClipInPlace(values, clipBound);
             }
         }
-
-        /// <summary>Stored values scaled and clipped at once by <see cref="ScaleInPlace"/>.</summary>
-        internal const long ClipBlock = 1L << 20;
 
         public override void Dispose()
         {

@@ -88,8 +88,8 @@ namespace MLNetRiemannian.Numerics
                 Span<double> gram = doubles.Slice(0, batch * batch), s = doubles.Slice(batch * batch, n * n), v = doubles.Slice(batch * batch + n * n, n);
 
                 // X diag(γ) [B, in], R diag(ρ) [n, out], and the input Gram x̃_b diag(γ) x̃_cᵀ.
-                for (int b = 0; b < batch; b++) TensorPrimitives.Multiply(x.Slice(b * inputs, inputs), gammaWeights, xg.Slice(b * inputs, inputs));
-                for (int row = 0; row < n; row++) TensorPrimitives.Multiply(r.Slice(row * outputs, outputs), rho, rr.Slice(row * outputs, outputs));
+                ScaleRows(x, gammaWeights, xg);
+                ScaleRows(r, rho, rr);
                 for (int b = 0; b < batch; b++)
                     for (int c = 0; c <= b; c++)
                         gram[b * batch + c] = gram[c * batch + b] = double.CreateTruncating(TensorPrimitives.Dot(xg.Slice(b * inputs, inputs), x.Slice(c * inputs, inputs)) + gammaBias);
@@ -131,8 +131,7 @@ namespace MLNetRiemannian.Numerics
                 Span<T> uw = FusedPasses.Elements<T>(weight), ub = FusedPasses.Elements<T>(bias);
                 for (int o = 0; o < outputs; o++)
                     for (int j = 0; j < inputs; j++) uw[o * inputs + j] = update[j * outputs + o];
-                ub.Clear();
-                for (int b = 0; b < batch; b++) TensorPrimitives.Add(ub, p.Slice(b * outputs, outputs), ub);
+                SumRows(p, ub);
                 FusedPasses.KroneckerOfDifference(gradientWeight, gradientBias, weight, bias, rows, columns);
                 return true;
             }
@@ -157,13 +156,13 @@ namespace MLNetRiemannian.Numerics
             // X diag(γ), [B, in]: the column factor scales the B input rows, not the out × in gradient.
             var scaledInput = empty(batch, inputs, dtype: dtype);
             Span<T> xg = FusedPasses.Elements<T>(scaledInput);
-            for (int b = 0; b < batch; b++) TensorPrimitives.Multiply(x.Slice(b * inputs, inputs), gammaWeights, xg.Slice(b * inputs, inputs));
+            ScaleRows(x, gammaWeights, xg);
 
             // S = I + K D⁻¹ Kᵀ, S[(b,i),(c,j)] = (R_b diag(ρ) R_cᵀ)[i,j] · (x̃_b diag(γ) x̃_cᵀ): one GEMM, then the input
             // Gram's entries and the identity in one pass over S.
             var scaledFactor = empty(n, outputs, dtype: dtype);
             Span<T> rr = FusedPasses.Elements<T>(scaledFactor);
-            for (int row = 0; row < n; row++) TensorPrimitives.Multiply(r.Slice(row * outputs, outputs), rho, rr.Slice(row * outputs, outputs));
+            ScaleRows(r, rho, rr);
             var flatFactor = factor.view(n, outputs);
             var s = scaledFactor.mm(flatFactor.t());
             var gramPool = ArrayPool<T>.Shared.Rent(batch * batch);
@@ -213,8 +212,7 @@ namespace MLNetRiemannian.Numerics
                 var pb = pv.Slice(b * outputs, outputs);
                 for (int i = 0; i < k; i++) TensorPrimitives.MultiplyAdd(r.Slice((b * k + i) * outputs, outputs), vv[b * k + i], pb, pb);
             }
-            ub.Clear();
-            for (int b = 0; b < batch; b++) TensorPrimitives.Add(ub, pv.Slice(b * outputs, outputs), ub);
+            SumRows(pv, ub);
             // Pᵀ laid out contiguously: the GEMM with a transposed view as its left operand took about twice as long
             // (784→256 at B = 16 on 2 threads: 0.21–0.32 ms against 0.12–0.15).
             var transposed = empty(outputs, batch, dtype: dtype);
@@ -225,6 +223,20 @@ namespace MLNetRiemannian.Numerics
             weight.addmm_(transposed, input, beta: 0, alpha: 1);
             FusedPasses.KroneckerOfDifference(gradientWeight, gradientBias, weight, bias, rows, columns);
             return true;
+        }
+
+        /// <summary>Each row of <paramref name="rows"/> (rows of <paramref name="factor"/>'s length) times <paramref name="factor"/>, elementwise, into the same row of <paramref name="into"/>.</summary>
+        private static void ScaleRows<T>(ReadOnlySpan<T> rows, ReadOnlySpan<T> factor, Span<T> into) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int width = factor.Length;
+            for (int start = 0; start < into.Length; start += width) TensorPrimitives.Multiply(rows.Slice(start, width), factor, into.Slice(start, width));
+        }
+
+        /// <summary>The sum of the rows of <paramref name="rows"/> (rows of <paramref name="into"/>'s length), into <paramref name="into"/>.</summary>
+        private static void SumRows<T>(ReadOnlySpan<T> rows, Span<T> into) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            into.Clear();
+            for (int start = 0; start < rows.Length; start += into.Length) TensorPrimitives.Add(into, rows.Slice(start, into.Length), into);
         }
     }
 }
