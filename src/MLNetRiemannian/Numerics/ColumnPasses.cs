@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Numerics
@@ -27,6 +28,7 @@ namespace MLNetRiemannian.Numerics
             else CatchUp<double>(weight, average, columns, moveBy, decay);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void CatchUp<T>(Tensor weight, Tensor average, ReadOnlySpan<long> columns, ReadOnlySpan<double> moveBy, ReadOnlySpan<double> decay)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -51,6 +53,7 @@ namespace MLNetRiemannian.Numerics
             else Scale<double>(vector, entries, factor);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Scale<T>(Tensor vector, ReadOnlySpan<long> entries, ReadOnlySpan<double> factor) where T : unmanaged, IFloatingPointIeee754<T>
         {
             Span<T> v = FusedPasses.Elements<T>(vector);
@@ -68,6 +71,7 @@ namespace MLNetRiemannian.Numerics
             else AverageAndStep<double>(weight, average, columns, direction, momentum, rate);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void AverageAndStep<T>(Tensor weight, Tensor average, ReadOnlySpan<long> columns, Tensor direction, double momentum, double rate)
             where T : unmanaged, IFloatingPointIeee754<T>
         {

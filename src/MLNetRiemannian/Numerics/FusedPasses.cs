@@ -1,7 +1,8 @@
 using System;
 using System.Numerics;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Numerics
@@ -39,6 +40,7 @@ namespace MLNetRiemannian.Numerics
             else SquaredSums<double>(weight, bias, rowSums, columnSums);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void SquaredSums<T>(Tensor weight, Tensor bias, Tensor rowSums, Tensor columnSums) where T : unmanaged, IFloatingPointIeee754<T>
         {
             int outputs = (int)weight.shape[0], inputs = (int)weight.shape[1];
@@ -68,6 +70,7 @@ namespace MLNetRiemannian.Numerics
             else KroneckerOfDifference<double>(gradientWeight, gradientBias, weight, bias, rows, columns);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void KroneckerOfDifference<T>(Tensor gradientWeight, Tensor gradientBias, Tensor weight, Tensor bias, Tensor rows, Tensor columns)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -89,6 +92,7 @@ namespace MLNetRiemannian.Numerics
         public static bool AllFinite(Tensor t) => t.dtype == ScalarType.Float32 ? AllFinite(Elements<float>(t)) : AllFinite(Elements<double>(t));
 
         // Σ x·0 is 0 for finite x and NaN as soon as one x is NaN or infinite; chunks keep the zeros in the L1 cache.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static bool AllFinite<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
         {
             const int Chunk = 1024;
@@ -112,6 +116,7 @@ namespace MLNetRiemannian.Numerics
             else AverageAndStep<double>(parameter, average, direction, momentum, rate, decay);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void AverageAndStep<T>(Tensor parameter, Tensor average, Tensor direction, double momentum, double rate, double decay)
             where T : unmanaged, IFloatingPointIeee754<T>
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using static TorchSharp.torch;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -53,6 +54,7 @@ namespace MLNetRiemannian.Numerics
                 ? TryDirection<float>(input, root, gradientWeight, gradientBias, rows, columns, weight, bias)
                 : TryDirection<double>(input, root, gradientWeight, gradientBias, rows, columns, weight, bias);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static bool TryDirection<T>(Tensor input, Tensor root, Tensor gradientWeight, Tensor gradientBias, Tensor rows, Tensor columns, Tensor weight, Tensor bias)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -80,7 +82,7 @@ namespace MLNetRiemannian.Numerics
                 // M[b, c] = √ω_b √ω_c (x_b diag(γ) x_cᵀ + γ_bias).
                 for (int b = 0; b < batch; b++)
                     for (int c = 0; c <= b; c++)
-                        m[b * batch + c] = m[c * batch + b] = w[b] * w[c] * (double.CreateTruncating(TensorPrimitives.Dot(scaled.Slice(b * inputs, inputs), x.Slice(c * inputs, inputs))) + gammaBias);
+                        m[b * batch + c] = m[c * batch + b] = w[b] * w[c] * (double.CreateTruncating(RowKernels.Dot(scaled.Slice(b * inputs, inputs), x.Slice(c * inputs, inputs))) + gammaBias);
 
                 // (K D⁻¹ g)_{b,i} = √ω_b ρ_i (x_b diag(γ) g_iᵀ + γ_bias g_{b,i}), held per output: rhs[i, b].
                 for (int i = 0; i < outputs; i++)
@@ -88,7 +90,7 @@ namespace MLNetRiemannian.Numerics
                     var g = gw.Slice(i * inputs, inputs);
                     double r = double.CreateTruncating(rho[i]), bi = gammaBias * double.CreateTruncating(gb[i]);
                     for (int b = 0; b < batch; b++)
-                        rhs[i * batch + b] = w[b] * r * (double.CreateTruncating(TensorPrimitives.Dot(scaled.Slice(b * inputs, inputs), g)) + bi);
+                        rhs[i * batch + b] = w[b] * r * (double.CreateTruncating(RowKernels.Dot(scaled.Slice(b * inputs, inputs), g)) + bi);
                 }
 
                 // v_i = (I + ρ_i M)⁻¹ rhs_i, then P[i, b] = √ω_b v_{i,b}.
@@ -114,7 +116,7 @@ namespace MLNetRiemannian.Numerics
                     {
                         double pb = p[i * batch + b];
                         sum += pb;
-                        TensorPrimitives.FusedMultiplyAdd(x.Slice(b * inputs, inputs), T.CreateTruncating(-pb), row, row);
+                        RowKernels.MultiplyAdd(x.Slice(b * inputs, inputs), T.CreateTruncating(-pb), row);
                     }
                     TensorPrimitives.Multiply(row, gammaWeights, row);
                     TensorPrimitives.Multiply(row, rho[i], row);

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using static TorchSharp.torch;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -67,6 +68,7 @@ namespace MLNetRiemannian.Numerics
             };
 
         // The same arithmetic with no tensor operation: the products in the layer's type, S and its factorization in Float64.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static bool TryDirectionManaged<T>(Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, Tensor rows, Tensor columns, Tensor weight, Tensor bias)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -92,14 +94,14 @@ namespace MLNetRiemannian.Numerics
                 ScaleRows(r, rho, rr);
                 for (int b = 0; b < batch; b++)
                     for (int c = 0; c <= b; c++)
-                        gram[b * batch + c] = gram[c * batch + b] = double.CreateTruncating(TensorPrimitives.Dot(xg.Slice(b * inputs, inputs), x.Slice(c * inputs, inputs)) + gammaBias);
+                        gram[b * batch + c] = gram[c * batch + b] = double.CreateTruncating(RowKernels.Dot(xg.Slice(b * inputs, inputs), x.Slice(c * inputs, inputs)) + gammaBias);
 
                 // S = I + K D⁻¹ Kᵀ, its lower triangle: S[(b,i),(c,j)] = (R_b diag(ρ) R_cᵀ)[i,j] · gram[b,c].
                 for (int row = 0; row < n; row++)
                 {
                     var scaled = rr.Slice(row * outputs, outputs);
                     for (int column = 0; column <= row; column++)
-                        s[row * n + column] = double.CreateTruncating(TensorPrimitives.Dot(scaled, r.Slice(column * outputs, outputs))) * gram[(row / k) * batch + column / k];
+                        s[row * n + column] = double.CreateTruncating(RowKernels.Dot(scaled, r.Slice(column * outputs, outputs))) * gram[(row / k) * batch + column / k];
                     s[row * n + row] += 1;
                 }
 
@@ -110,9 +112,9 @@ namespace MLNetRiemannian.Numerics
                 {
                     var tb = p.Slice(b * outputs, outputs);
                     TensorPrimitives.Multiply(gb, gammaBias, tb);
-                    for (int j = 0; j < inputs; j++) TensorPrimitives.FusedMultiplyAdd(transposed.Slice(j * outputs, outputs), xg[b * inputs + j], tb, tb);
+                    for (int j = 0; j < inputs; j++) RowKernels.MultiplyAdd(transposed.Slice(j * outputs, outputs), xg[b * inputs + j], tb);
                     TensorPrimitives.Multiply(tb, rho, tb);
-                    for (int i = 0; i < k; i++) v[b * k + i] = double.CreateTruncating(TensorPrimitives.Dot(r.Slice((b * k + i) * outputs, outputs), tb));
+                    for (int i = 0; i < k; i++) v[b * k + i] = double.CreateTruncating(RowKernels.Dot(r.Slice((b * k + i) * outputs, outputs), tb));
                 }
 
                 if (!SmallCholesky.Solve(s, n, v)) return false;
@@ -122,12 +124,12 @@ namespace MLNetRiemannian.Numerics
                 for (int b = 0; b < batch; b++)
                 {
                     var pb = p.Slice(b * outputs, outputs);
-                    for (int i = 0; i < k; i++) TensorPrimitives.FusedMultiplyAdd(r.Slice((b * k + i) * outputs, outputs), T.CreateTruncating(v[b * k + i]), pb, pb);
+                    for (int i = 0; i < k; i++) RowKernels.MultiplyAdd(r.Slice((b * k + i) * outputs, outputs), T.CreateTruncating(v[b * k + i]), pb);
                 }
                 update.Clear();
                 for (int b = 0; b < batch; b++)
                     for (int j = 0; j < inputs; j++)
-                        TensorPrimitives.FusedMultiplyAdd(p.Slice(b * outputs, outputs), x[b * inputs + j], update.Slice(j * outputs, outputs), update.Slice(j * outputs, outputs));
+                        RowKernels.MultiplyAdd(p.Slice(b * outputs, outputs), x[b * inputs + j], update.Slice(j * outputs, outputs));
                 Span<T> uw = FusedPasses.Elements<T>(weight), ub = FusedPasses.Elements<T>(bias);
                 for (int o = 0; o < outputs; o++)
                     for (int j = 0; j < inputs; j++) uw[o * inputs + j] = update[j * outputs + o];
@@ -142,6 +144,7 @@ namespace MLNetRiemannian.Numerics
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static bool TryDirection<T>(Tensor input, Tensor factor, Tensor gradientWeight, Tensor gradientBias, Tensor rows, Tensor columns, Tensor weight, Tensor bias)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -226,6 +229,7 @@ namespace MLNetRiemannian.Numerics
         }
 
         /// <summary>Each row of <paramref name="rows"/> (rows of <paramref name="factor"/>'s length) times <paramref name="factor"/>, elementwise, into the same row of <paramref name="into"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ScaleRows<T>(ReadOnlySpan<T> rows, ReadOnlySpan<T> factor, Span<T> into) where T : unmanaged, IFloatingPointIeee754<T>
         {
             int width = factor.Length;
@@ -233,6 +237,7 @@ namespace MLNetRiemannian.Numerics
         }
 
         /// <summary>The sum of the rows of <paramref name="rows"/> (rows of <paramref name="into"/>'s length), into <paramref name="into"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void SumRows<T>(ReadOnlySpan<T> rows, Span<T> into) where T : unmanaged, IFloatingPointIeee754<T>
         {
             into.Clear();

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace MLNetRiemannian.Numerics
 {
@@ -14,6 +15,7 @@ namespace MLNetRiemannian.Numerics
         /// (row-major; its lower triangle is read and overwritten by the Cholesky factor). False when a pivot is not
         /// positive and finite, or the solution is not finite: <paramref name="v"/> then holds no solution.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static bool Solve(Span<double> a, int n, Span<double> v)
         {
             for (int j = 0; j < n; j++)

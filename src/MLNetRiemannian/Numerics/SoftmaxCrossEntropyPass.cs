@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Numerics
@@ -28,6 +29,7 @@ namespace MLNetRiemannian.Numerics
             else Run<double>(output, target, smoothing, values, gradient);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Run<T>(Tensor output, Tensor target, double smoothing, Tensor values, Tensor gradient) where T : unmanaged, IFloatingPointIeee754<T>
         {
             int rows = (int)output.shape[0], classes = (int)output.shape[1];
