@@ -2,14 +2,14 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Numerics
 {
     /// <summary>
-    /// Element-wise passes over parameter-sized tensors in managed SIMD (<see cref="TensorPrimitives"/> over the tensors'
-    /// own memory, <c>Tensor.bytes</c>), each reading and writing every element once, where the same work as torch
+    /// Element-wise passes over parameter-sized tensors in managed SIMD (<see cref="Vector{T}"/> loops over the tensors'
+    /// own memory, <c>Tensor.bytes</c>, compiled optimized from their first call: see <see cref="RowKernels"/> for why not
+    /// TensorPrimitives here), each reading and writing every element once, where the same work as torch
     /// operations costs several passes and fresh buffers. The tensors must be contiguous CPU Float32 or Float64 tensors
     /// (<see cref="Applies"/>); each pass runs on the calling thread, row by row, so a row stays in the L1 cache for the
     /// several operations it fuses.
@@ -53,9 +53,31 @@ namespace MLNetRiemannian.Numerics
             {
                 var row = w.Slice(i * inputs, inputs);
                 T square = b[i] * b[i];
-                rows[i] = TensorPrimitives.SumOfSquares(row) + square;
+                // Σ_j w_ij² for the row and columns_j += w_ij², in one read of the row.
+                T sum = T.Zero;
+                int j = 0;
+                if (Vector.IsHardwareAccelerated && inputs >= Vector<T>.Count)
+                {
+                    var vr = MemoryMarshal.Cast<T, Vector<T>>(row);
+                    var vc = MemoryMarshal.Cast<T, Vector<T>>(columnPart);
+                    var lanes = Vector<T>.Zero;
+                    for (int v = 0; v < vr.Length; v++)
+                    {
+                        var squares = vr[v] * vr[v];
+                        lanes += squares;
+                        vc[v] += squares;
+                    }
+                    sum = Vector.Sum(lanes);
+                    j = vr.Length * Vector<T>.Count;
+                }
+                for (; j < inputs; j++)
+                {
+                    T squareJ = row[j] * row[j];
+                    sum += squareJ;
+                    columnPart[j] += squareJ;
+                }
+                rows[i] = sum + square;
                 columns[inputs] += square;
-                TensorPrimitives.FusedMultiplyAdd(row, row, columnPart, columnPart);
             }
         }
 
@@ -81,9 +103,18 @@ namespace MLNetRiemannian.Numerics
             for (int i = 0; i < outputs; i++)
             {
                 var row = w.Slice(i * inputs, inputs);
-                TensorPrimitives.Subtract(gw.Slice(i * inputs, inputs), row, row);
-                TensorPrimitives.Multiply(row, columnPart, row);
-                TensorPrimitives.Multiply(row, rho[i], row);
+                var g = gw.Slice(i * inputs, inputs);
+                T r = rho[i];
+                int j = 0;
+                if (Vector.IsHardwareAccelerated && inputs >= Vector<T>.Count)
+                {
+                    var vw = MemoryMarshal.Cast<T, Vector<T>>(row);
+                    var vg = MemoryMarshal.Cast<T, Vector<T>>(g);
+                    var vgamma = MemoryMarshal.Cast<T, Vector<T>>(columnPart);
+                    for (int v = 0; v < vw.Length; v++) vw[v] = (vg[v] - vw[v]) * vgamma[v] * r;
+                    j = vw.Length * Vector<T>.Count;
+                }
+                for (; j < inputs; j++) row[j] = (g[j] - row[j]) * columnPart[j] * r;
                 b[i] = (gb[i] - b[i]) * rho[i] * gamma[inputs];
             }
         }
@@ -91,19 +122,22 @@ namespace MLNetRiemannian.Numerics
         /// <summary>Whether every element of <paramref name="t"/> is finite (neither NaN nor infinite). One read.</summary>
         public static bool AllFinite(Tensor t) => t.dtype == ScalarType.Float32 ? AllFinite(Elements<float>(t)) : AllFinite(Elements<double>(t));
 
-        // Σ x·0 is 0 for finite x and NaN as soon as one x is NaN or infinite; chunks keep the zeros in the L1 cache.
+        // Σ x·0 is 0 for finite x and NaN as soon as one x is NaN or infinite.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static bool AllFinite<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            const int Chunk = 1024;
-            Span<T> zeros = stackalloc T[Math.Min(Chunk, Math.Max(values.Length, 1))];
-            zeros.Clear();
-            for (int start = 0; start < values.Length; start += Chunk)
+            T sum = T.Zero;
+            int j = 0;
+            if (Vector.IsHardwareAccelerated && values.Length >= Vector<T>.Count)
             {
-                var part = values.Slice(start, Math.Min(Chunk, values.Length - start));
-                if (!T.IsFinite(TensorPrimitives.Dot(part, zeros.Slice(0, part.Length)))) return false;
+                var vx = MemoryMarshal.Cast<T, Vector<T>>(values);
+                var lanes = Vector<T>.Zero;
+                for (int v = 0; v < vx.Length; v++) lanes += vx[v] * Vector<T>.Zero;
+                sum = Vector.Sum(lanes);
+                j = vx.Length * Vector<T>.Count;
             }
-            return true;
+            for (; j < values.Length; j++) sum += values[j] * T.Zero;
+            return T.IsFinite(sum);
         }
 
         /// <summary>
@@ -120,17 +154,30 @@ namespace MLNetRiemannian.Numerics
         private static void AverageAndStep<T>(Tensor parameter, Tensor average, Tensor direction, double momentum, double rate, double decay)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            const int Chunk = 4096;
             Span<T> w = Elements<T>(parameter), m = Elements<T>(average);
             ReadOnlySpan<T> u = Elements<T>(direction);
+            if (m.Length != w.Length || u.Length != w.Length) throw new ArgumentException("The parameter, its average and the direction must have one shape.", nameof(direction));
             T weight = T.CreateTruncating(1 - momentum), step = T.CreateTruncating(-rate), keep = T.CreateTruncating(decay);
-            for (int start = 0; start < w.Length; start += Chunk)
+            int j = 0;
+            if (Vector.IsHardwareAccelerated && w.Length >= Vector<T>.Count)
             {
-                int n = Math.Min(Chunk, w.Length - start);
-                Span<T> wc = w.Slice(start, n), mc = m.Slice(start, n);
-                TensorPrimitives.Lerp(mc, u.Slice(start, n), weight, mc);
-                if (decay != 1) TensorPrimitives.Multiply(wc, keep, wc);   // the chunk is in the L1 cache for the next line
-                TensorPrimitives.FusedMultiplyAdd(mc, step, wc, wc);
+                var vw = MemoryMarshal.Cast<T, Vector<T>>(w);
+                var vm = MemoryMarshal.Cast<T, Vector<T>>(m);
+                var vu = MemoryMarshal.Cast<T, Vector<T>>(u);
+                var (vWeight, vStep, vKeep) = (new Vector<T>(weight), new Vector<T>(step), new Vector<T>(keep));
+                for (int v = 0; v < vw.Length; v++)
+                {
+                    var averaged = vm[v] + vWeight * (vu[v] - vm[v]);
+                    vm[v] = averaged;
+                    vw[v] = vKeep * vw[v] + vStep * averaged;
+                }
+                j = vw.Length * Vector<T>.Count;
+            }
+            for (; j < w.Length; j++)
+            {
+                T averaged = m[j] + weight * (u[j] - m[j]);
+                m[j] = averaged;
+                w[j] = keep * w[j] + step * averaged;
             }
         }
     }
