@@ -1,4 +1,6 @@
 using System;
+using System.Collections;
+using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Numerics
@@ -27,8 +29,18 @@ namespace MLNetRiemannian.Numerics
         /// <summary>Rows <c>[start, start + count)</c> as one batch.</summary>
         public abstract InputBatch Slice(long start, long count);
 
-        /// <summary>A new cache of the rows at <paramref name="index"/> (a validation split); this one is unchanged.</summary>
+        /// <summary>A new cache of the rows at <paramref name="index"/>; this one is unchanged.</summary>
         public abstract FeatureMatrix Select(Tensor index);
+
+        /// <summary>
+        /// The rows <c>order[0..head)</c> and <c>order[head..N)</c>, each in that order, as two caches (a validation split);
+        /// <paramref name="order"/> is a permutation of the N rows (Int64 <c>[N]</c>). Dense rows are reordered in place and
+        /// the two caches are views of this one's memory, so a hold-out does not hold the rows twice; compressed rows are
+        /// copied. Either way this cache is not to be read afterwards (a dense one's row order has changed). The two are
+        /// the caller's to dispose.
+        /// </summary>
+        /// <exception cref="ArgumentException"><paramref name="order"/> is not a permutation of the rows.</exception>
+        public abstract (FeatureMatrix Head, FeatureMatrix Tail) SplitRows(Tensor order, long head);
 
         /// <summary>The features' range (every value, stored or an implicit 0) and the slot of the largest magnitude; zeros for no entries.</summary>
         public abstract FeatureRange Range();
@@ -84,6 +96,56 @@ namespace MLNetRiemannian.Numerics
         public override InputBatch Slice(long start, long count) => new DenseInput(Values.narrow(0, start, count));
 
         public override FeatureMatrix Select(Tensor index) => new DenseFeatureMatrix(Values.index_select(0, index).DetachFromDisposeScope());
+
+        public override (FeatureMatrix Head, FeatureMatrix Tail) SplitRows(Tensor order, long head)
+        {
+            if (!Values.is_contiguous()) return (Select(order.narrow(0, 0, head)), Select(order.narrow(0, head, Rows - head)));
+            PermuteRows(order.to_type(ScalarType.Int64).data<long>().ToArray());
+            return (new DenseFeatureMatrix(Values.narrow(0, 0, head).DetachFromDisposeScope()),
+                    new DenseFeatureMatrix(Values.narrow(0, head, Rows - head).DetachFromDisposeScope()));
+        }
+
+        /// <summary>
+        /// Row i becomes the old row <c>order[i]</c>: each cycle of the permutation is walked once with one row of scratch,
+        /// so the memory beside the rows is a row and a bit per row. <paramref name="viewPerRow"/> takes the path of a
+        /// matrix over 2 GB (a view per row moved) whatever the size (tests).
+        /// </summary>
+        internal void PermuteRows(long[] order, bool viewPerRow = false)
+        {
+            long rows = Rows;
+            int width = checked((int)Width);
+            if (order.LongLength != rows) throw new ArgumentException($"The order has {order.LongLength} entries for {rows} rows.", nameof(order));
+            var placed = new BitArray(checked((int)rows));
+            var scratch = new float[width];
+            // One span over every row when it fits a span's length; else a view per row (a matrix over 2 GB).
+            bool whole = StorageBytes <= int.MaxValue && !viewPerRow;
+            var all = whole ? MemoryMarshal.Cast<byte, float>(Values.bytes) : Span<float>.Empty;
+            Span<float> Row(Span<float> all, long r)
+            {
+                if (whole) return all.Slice(checked((int)(r * width)), width);
+                using var view = Values.narrow(0, r, 1);
+                return MemoryMarshal.Cast<byte, float>(view.bytes);   // the memory is Values', which outlives the view
+            }
+            for (long start = 0; start < rows; start++)
+            {
+                if (placed[(int)start]) continue;
+                Row(all, start).CopyTo(scratch);
+                for (long j = start; ;)
+                {
+                    placed[(int)j] = true;
+                    long k = order[j];
+                    if (k == start)
+                    {
+                        scratch.CopyTo(Row(all, j));
+                        break;
+                    }
+                    if (k < 0 || k >= rows || placed[(int)k])
+                        throw new ArgumentException($"The order is not a permutation of the {rows} rows: entry {j} is {k}. The rows are left partly reordered.", nameof(order));
+                    Row(all, k).CopyTo(Row(all, j));
+                    j = k;
+                }
+            }
+        }
 
         public override FeatureRange Range()
         {
@@ -162,6 +224,9 @@ namespace MLNetRiemannian.Numerics
         }
 
         public override InputBatch Slice(long start, long count) => Gather(arange(start, start + count, dtype: ScalarType.Int64));
+
+        public override (FeatureMatrix Head, FeatureMatrix Tail) SplitRows(Tensor order, long head) =>
+            (Select(order.narrow(0, 0, head)), Select(order.narrow(0, head, Rows - head)));
 
         public override FeatureMatrix Select(Tensor index)
         {

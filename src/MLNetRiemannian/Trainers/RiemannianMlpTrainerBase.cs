@@ -454,8 +454,9 @@ namespace MLNetRiemannian.Trainers
             var order = HoldOut.Order(data.Count, _task == PredictionTask.Regression ? null : data.Labels, generator);
             var validIndex = order.narrow(0, 0, held);
             var trainIndex = order.narrow(0, held, data.Count - held);
-            return (data.Features.Select(trainIndex), data.Labels.index_select(0, trainIndex), data.Weights?.index_select(0, trainIndex),
-                (data.Features.Select(validIndex), data.Labels.index_select(0, validIndex)));
+            // The cache is split in place (dense rows are not copied): data.Features is not read after this.
+            var (validX, trainX) = data.Features.SplitRows(order, held);
+            return (trainX, data.Labels.index_select(0, trainIndex), data.Weights?.index_select(0, trainIndex), (validX, data.Labels.index_select(0, validIndex)));
         }
     }
 }
