@@ -1,5 +1,7 @@
 using System;
 using System.Collections;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 
@@ -120,28 +122,22 @@ namespace MLNetRiemannian.Numerics
             // One span over every row when it fits a span's length; else a view per row (a matrix over 2 GB).
             bool whole = StorageBytes <= int.MaxValue && !viewPerRow;
             var all = whole ? MemoryMarshal.Cast<byte, float>(Values.bytes) : Span<float>.Empty;
-            Span<float> Row(Span<float> all, long r)
-            {
-                if (whole) return all.Slice(checked((int)(r * width)), width);
-                using var view = Values.narrow(0, r, 1);
-                return MemoryMarshal.Cast<byte, float>(view.bytes);   // the memory is Values', which outlives the view
-            }
             for (long start = 0; start < rows; start++)
             {
                 if (placed[(int)start]) continue;
-                Row(all, start).CopyTo(scratch);
+                RowSpan(all, start, whole).CopyTo(scratch);
                 for (long j = start; ;)
                 {
                     placed[(int)j] = true;
                     long k = order[j];
                     if (k == start)
                     {
-                        scratch.CopyTo(Row(all, j));
+                        scratch.CopyTo(RowSpan(all, j, whole));
                         break;
                     }
                     if (k < 0 || k >= rows || placed[(int)k])
                         throw new ArgumentException($"The order is not a permutation of the {rows} rows: entry {j} is {k}. The rows are left partly reordered.", nameof(order));
-                    Row(all, k).CopyTo(Row(all, j));
+                    RowSpan(all, k, whole).CopyTo(RowSpan(all, j, whole));
                     j = k;
                 }
             }
@@ -161,15 +157,52 @@ namespace MLNetRiemannian.Numerics
 
         public override void ScaleInPlace(Tensor center, Tensor scale, float clipBound)
         {
-            // A block of rows at a time (about 2²⁰ values), so the clip's temporaries stay near 8 MB whatever N.
-            long block = Math.Max(1, ClipBlock / Math.Max(1, Width));
-            for (long start = 0; start < Rows; start += block)
+            // One managed pass, a row at a time, with no temporaries: the torch operations' Float64 blocks (three of 8 MB a
+            // block) ended up in glibc's heap and raised a large table's peak memory by up to 160 MB. The arithmetic is
+            // theirs and the scorer's: z = (x − center)·scale in Float32, the clip in Float64, rounded once.
+            float[] c = center.to_type(ScalarType.Float32).data<float>().ToArray(), s = scale.to_type(ScalarType.Float32).data<float>().ToArray();
+            int width = checked((int)Width);
+            if (c.Length != width || s.Length != width) throw new ArgumentException($"The center and scale must have {width} entries, one per slot.", nameof(scale));
+            double bound2 = (double)clipBound * clipBound;
+            bool whole = StorageBytes <= int.MaxValue;
+            var all = whole ? MemoryMarshal.Cast<byte, float>(Values.bytes) : Span<float>.Empty;
+            for (long r = 0; r < Rows; r++) ScaleRow(RowSpan(all, r, whole), c, s, bound2);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void ScaleRow(Span<float> x, float[] center, float[] scale, double bound2)
+        {
+            int j = 0;
+            if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
             {
-                using var scope = NewDisposeScope();
-                var rows = Values.narrow(0, start, Math.Min(block, Rows - start));
-                rows.sub_(center).mul_(scale);
-                ClipInPlace(rows, clipBound);
+                var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+                var vc = MemoryMarshal.Cast<float, Vector<float>>(center.AsSpan(0, x.Length));
+                var vs = MemoryMarshal.Cast<float, Vector<float>>(scale.AsSpan(0, x.Length));
+                var b2 = new Vector<double>(bound2);
+                for (int v = 0; v < vx.Length; v++)
+                {
+                    Vector.Widen((vx[v] - vc[v]) * vs[v], out var low, out var high);
+                    low /= Vector.SquareRoot(low * low / b2 + Vector<double>.One);
+                    high /= Vector.SquareRoot(high * high / b2 + Vector<double>.One);
+                    vx[v] = Vector.Narrow(low, high);
+                }
+                j = vx.Length * Vector<float>.Count;
             }
+            for (; j < x.Length; j++)
+            {
+                double z = (x[j] - center[j]) * scale[j];
+                x[j] = (float)(z / Math.Sqrt(z * z / bound2 + 1));
+            }
+        }
+
+        // Row r: a slice of the span over every row when it fits a span's length, else the memory under a view of the row
+        // (the memory is Values', which outlives the view).
+        private Span<float> RowSpan(Span<float> all, long r, bool whole)
+        {
+            int width = (int)Width;
+            if (whole) return all.Slice(checked((int)(r * width)), width);
+            using var view = Values.narrow(0, r, 1);
+            return MemoryMarshal.Cast<byte, float>(view.bytes);
         }
 
         public override void Dispose() => Values.Dispose();

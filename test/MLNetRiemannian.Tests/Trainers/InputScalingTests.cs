@@ -84,6 +84,28 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
+        public void ADenseCacheIsCentredScaledAndClippedValueByValue()
+        {
+            using var scope = NewDisposeScope();
+            // 37 slots (vector tails) × 50 rows, values up to ±40 so that the clip bends many of them.
+            const int rows = 50, width = 37;
+            var random = new Random(7);
+            var values = Enumerable.Range(0, rows * width).Select(_ => (float)(random.NextDouble() * 80 - 40)).ToArray();
+            var centers = Enumerable.Range(0, width).Select(j => (float)(j * 0.3 - 5)).ToArray();
+            var factors = Enumerable.Range(0, width).Select(j => 0.05f + 0.1f * (j % 9)).ToArray();
+            using var matrix = new DenseFeatureMatrix(tensor(values).reshape(rows, width));
+            using var center = tensor(centers);
+            using var factor = tensor(factors);
+            matrix.ScaleInPlace(center, factor, 3);
+            var actual = matrix.Values.data<float>().ToArray();
+            for (int i = 0; i < rows * width; i++)
+            {
+                double z = (values[i] - centers[i % width]) * factors[i % width]; // in Float32, as the cache's values are; the clip in Float64
+                Assert.AreEqual((float)(z / Math.Sqrt(1 + z * z / 9)), actual[i], $"row {i / width}, slot {i % width}");
+            }
+        }
+
+        [TestMethod]
         public void AScaledModelScoresAsADoublePrecisionReferenceAndSavesAndLoadsItsScaling()
         {
             var ml = new MLContext(seed: 1);
