@@ -54,8 +54,8 @@ namespace MLNetRiemannian.Data
 
         private static InputScaling Scaling((float[] Center, float[] Scale) fitted) => new(fitted.Center, fitted.Scale, ClipBound);
 
-        /// <summary>Values sorted at once: the sample's slots go through the sort a block at a time, so the fit's memory stays near the sample's.</summary>
-        private const long SortedValues = 1L << 21;
+        /// <summary>Sample values gathered at once: the sample's slots go through the quantiles a block at a time, so the fit's memory stays near the sample's.</summary>
+        private const long BlockValues = 1L << 21;
 
         /// <param name="values">Every row, <c>[N, F]</c>.</param>
         /// <param name="rows">The rows to learn from (Int64), or null for all.</param>
@@ -73,15 +73,15 @@ namespace MLNetRiemannian.Data
             }
             var center = new float[width];
             var scale = new float[width];
-            long block = Math.Max(1, SortedValues / take);
+            long block = Math.Max(1, BlockValues / take);
             for (long start = 0; start < width; start += block)
             {
                 using var scope = NewDisposeScope();
                 long count = Math.Min(block, width - start);
                 var slots = sampleRows is null ? values.narrow(1, start, count) : values.narrow(1, start, count).index_select(0, sampleRows);
-                // Sorted in the values' own type (the order is the same in Float64); the quantiles are values.
-                var sorted = slots.sort(0).Values;
-                Tensor Quantile(double p) => sorted[(long)Math.Round(p * (take - 1))].to_type(ScalarType.Float64);
+                // The quantiles are values of the sample, the ⌊p·(take − 1)⌉-th smallest of each slot, selected in the values'
+                // own type (the order is the same in Float64) without sorting a copy of the block.
+                Tensor Quantile(double p) => slots.kthvalue((long)Math.Round(p * (take - 1)) + 1, 0).values.to_type(ScalarType.Float64);
                 var median = Quantile(0.5);
                 var spread = (Quantile(0.75) - Quantile(0.25)) / NormalInterquartileRange;
                 var deviation = slots.to_type(ScalarType.Float64).std(0, unbiased: false);
