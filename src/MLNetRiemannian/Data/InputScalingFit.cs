@@ -18,8 +18,12 @@ namespace MLNetRiemannian.Data
         /// <summary>The smooth clip's bound (RealMLP's 3: values a few spreads out are bent, not cut).</summary>
         public const float ClipBound = 3;
 
-        /// <summary>Values of the dense sample the quantiles are taken over (rows × slots), about 64 MB of Float32.</summary>
-        public const long SampleValues = 1L << 24;
+        /// <summary>
+        /// Values of the dense sample the quantiles are taken over (rows × slots), 16 MB of Float32 (at least 1,024 rows):
+        /// over 5,000 rows for up to 800 slots, where a quartile's sampling error is about 0.6 % of the rows (√(¾·¼/n)).
+        /// 2²⁴ took 0.7 s of Fashion-MNIST's setup for no visible difference.
+        /// </summary>
+        public const long SampleValues = 1L << 22;
 
         /// <summary>The IQR of the standard normal distribution, 2·Φ⁻¹(¾).</summary>
         private const double NormalInterquartileRange = 1.3489795003921634;
@@ -78,13 +82,14 @@ namespace MLNetRiemannian.Data
             {
                 using var scope = NewDisposeScope();
                 long count = Math.Min(block, width - start);
-                var slots = sampleRows is null ? values.narrow(1, start, count) : values.narrow(1, start, count).index_select(0, sampleRows);
+                // The block's slots as rows, [count, take], so that each slot's sample is contiguous for the selections.
+                var slots = (sampleRows is null ? values.narrow(1, start, count) : values.narrow(1, start, count).index_select(0, sampleRows)).t().contiguous();
                 // The quantiles are values of the sample, the ⌊p·(take − 1)⌉-th smallest of each slot, selected in the values'
                 // own type (the order is the same in Float64) without sorting a copy of the block.
-                Tensor Quantile(double p) => slots.kthvalue((long)Math.Round(p * (take - 1)) + 1, 0).values.to_type(ScalarType.Float64);
+                Tensor Quantile(double p) => slots.kthvalue((long)Math.Round(p * (take - 1)) + 1, 1).values.to_type(ScalarType.Float64);
                 var median = Quantile(0.5);
                 var spread = (Quantile(0.75) - Quantile(0.25)) / NormalInterquartileRange;
-                var deviation = slots.to_type(ScalarType.Float64).std(0, unbiased: false);
+                var deviation = slots.to_type(ScalarType.Float64).std(1, unbiased: false);
                 // Quartiles that coincide: the standard deviation; a constant slot: 1.
                 var fallback = where(deviation.gt(0), deviation, ones_like(deviation));
                 var inverse = where(spread.gt(0), spread, fallback).reciprocal();

@@ -40,6 +40,25 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
+        public void MoreValuesThanTheSampleHoldAreScaledFromRowsDrawnAcrossTheTable()
+        {
+            using var scope = NewDisposeScope();
+            // 3,000 rows × 1,500 slots (more than SampleValues, so a sample of 2,796 rows): every slot of row r is r / 3,000,
+            // so the table's median is 0.5 and its IQR 0.5, and a sample of the first rows would have a smaller median.
+            const int rows = 3000, width = 1500;
+            var values = new float[rows * width];
+            for (int r = 0; r < rows; r++) values.AsSpan(r * width, width).Fill(r / (float)rows);
+            using var matrix = new DenseFeatureMatrix(tensor(values, new long[] { rows, width }));
+            var scaling = InputScalingFit.Fit(matrix, weights: null, seed: 1);
+            // A quartile of n = 2,796 draws without replacement from 3,000 is within about 0.3 % of the rows here.
+            foreach (int slot in new[] { 0, 777, width - 1 })
+            {
+                Assert.AreEqual(0.5, scaling.Center[slot], 0.02, $"slot {slot}'s median");
+                Assert.AreEqual(1.3489795 / 0.5, scaling.Scale[slot], 0.1, $"slot {slot}'s scale");
+            }
+        }
+
+        [TestMethod]
         public void SparseFeaturesAreScaledByTheirLargestMagnitudeWithoutCentering()
         {
             using var scope = NewDisposeScope();
