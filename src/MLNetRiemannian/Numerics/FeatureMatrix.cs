@@ -102,7 +102,7 @@ namespace MLNetRiemannian.Numerics
         public override (FeatureMatrix Head, FeatureMatrix Tail) SplitRows(Tensor order, long head)
         {
             if (!Values.is_contiguous()) return (Select(order.narrow(0, 0, head)), Select(order.narrow(0, head, Rows - head)));
-            PermuteRows(order.to_type(ScalarType.Int64).data<long>().ToArray());
+            using (NewDisposeScope()) PermuteRows(order.to_type(ScalarType.Int64).contiguous().data<long>().ToArray());
             return (new DenseFeatureMatrix(Values.narrow(0, 0, head).DetachFromDisposeScope()),
                     new DenseFeatureMatrix(Values.narrow(0, head, Rows - head).DetachFromDisposeScope()));
         }
@@ -160,7 +160,9 @@ namespace MLNetRiemannian.Numerics
             // One managed pass, a row at a time, with no temporaries: the torch operations' Float64 blocks (three of 8 MB a
             // block) ended up in glibc's heap and raised a large table's peak memory by up to 160 MB. The arithmetic is
             // theirs and the scorer's: z = (x − center)·scale in Float32, the clip in Float64, rounded once.
-            float[] c = center.to_type(ScalarType.Float32).data<float>().ToArray(), s = scale.to_type(ScalarType.Float32).data<float>().ToArray();
+            if (!Values.is_contiguous()) throw new InvalidOperationException("A dense feature cache is scaled in place only when its rows are contiguous in memory.");
+            using var scope = NewDisposeScope();
+            float[] c = center.to_type(ScalarType.Float32).contiguous().data<float>().ToArray(), s = scale.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
             int width = checked((int)Width);
             if (c.Length != width || s.Length != width) throw new ArgumentException($"The center and scale must have {width} entries, one per slot.", nameof(scale));
             double bound2 = (double)clipBound * clipBound;
