@@ -17,7 +17,7 @@ namespace Microsoft.ML
         /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
         /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256, narrower for inputs over 16,383 slots (see <see cref="RiemannianMlpTrainerOptions.HiddenLayerSizes"/>).</param>
-        /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000; 5 to 200 epochs).</param>
+        /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000, or 500 on a table under 1,000 rows; 5 to 200 epochs).</param>
         /// <param name="learningRate">η; default null: 0.16 with the default adaptive mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/>).</param>
         public static RiemannianMlpMulticlassTrainer RiemannianMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
@@ -37,7 +37,7 @@ namespace Microsoft.ML
         /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
         /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256, narrower for inputs over 16,383 slots (see <see cref="RiemannianMlpTrainerOptions.HiddenLayerSizes"/>).</param>
-        /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000; 5 to 200 epochs).</param>
+        /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000, or 500 on a table under 1,000 rows; 5 to 200 epochs).</param>
         /// <param name="learningRate">η; default null: 0.16 with the default adaptive mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/>).</param>
         public static RiemannianMlpBinaryTrainer RiemannianMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
@@ -54,7 +54,7 @@ namespace Microsoft.ML
         /// <param name="featureColumnName">The feature column, a known-size vector of Single.</param>
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
         /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256, narrower for inputs over 16,383 slots (see <see cref="RiemannianMlpTrainerOptions.HiddenLayerSizes"/>).</param>
-        /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000; 5 to 200 epochs).</param>
+        /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000, or 500 on a table under 1,000 rows; 5 to 200 epochs).</param>
         /// <param name="learningRate">η; default null: 0.16 with the default adaptive mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/>).</param>
         public static RiemannianMlpRegressionTrainer RiemannianMlp(this RegressionCatalog.RegressionTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,

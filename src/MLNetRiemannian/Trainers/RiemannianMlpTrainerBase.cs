@@ -185,7 +185,7 @@ namespace MLNetRiemannian.Trainers
                 using var network = RiemannianMlpNetwork.Create(_options, sizes, generator, inputScale);
                 if (initial is not null) WarmStart.CopyWeights(network, initial);
                 var loss = RiemannianMlpNetwork.Loss(_task, _options.LabelSmoothing);
-                var trainingSizes = Defaults.Resolve(_options, new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs));
+                var trainingSizes = Defaults.Resolve(_options, new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs, data.Count));
                 var (batchSize, curvatureBatchSize, outputRank, epochs, refreshSteps) = trainingSizes;
                 var outputMetric = RiemannianMlpNetwork.Metric(_options, loss);
                 var plan = trainingSizes.OptimizerPlan(_options, trainX.Rows, sparseInput, inputScale);

@@ -155,7 +155,7 @@ namespace MLNetRiemannian.Trainers
         public int? OutputRank;
 
         /// <summary>
-        /// Passes over the training data. Default null: enough epochs for about 1,000 steps per 10 outputs (1,000 for up to 10), at least 5 and at most 200.
+        /// Passes over the training data. Default null: enough epochs for about 1,000 steps per 10 outputs (1,000 for up to 10; 500 per 10 on a table of fewer than 1,000 rows, where by default nothing is held out), at least 5 and at most 200.
         /// </summary>
         public int? NumberOfEpochs;
 

@@ -45,6 +45,20 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         [TestMethod]
+        public void ATableUnderTheHoldOutsRowsAimsAtHalfTheSteps()
+        {
+            // 900 rows in batches of 64, 900/64 steps an epoch: 500 steps are ⌈35.6⌉ = 36 epochs, 1,000 are 72.
+            Assert.AreEqual(36, Defaults.Epochs(900, 64, tableRows: 900));
+            // The same 900 training rows left by a 20 % hold-out from 1,125: the table is not small, 1,000 steps.
+            Assert.AreEqual(72, Defaults.Epochs(900, 64, tableRows: 1_125));
+            Assert.AreEqual(36, Defaults.Epochs(900, 64), "without the table's rows, the training rows decide");
+            Assert.AreEqual(54, Defaults.Epochs(1_200, 64), "1,200 training rows: 1,000 steps");
+            Assert.AreEqual(36, Defaults.Resolve(new RiemannianMlpBinaryTrainer.Options(), new TableShape(900, 8, 8, 1, 900)).Epochs);
+            // Ten outputs and more scale both budgets alike: 120 classes on 480 rows reach the cap either way.
+            Assert.AreEqual(Defaults.MaximumEpochs, Defaults.Epochs(480, 64, 120, tableRows: 480));
+        }
+
+        [TestMethod]
         [DataRow(2, 64, 0)]     // 128 rows: exact
         [DataRow(10, 64, 0)]    // 640 rows: exact, as before the output rank (digits, Fashion-MNIST)
         [DataRow(11, 64, 4)]    // 704 rows exactly: sampled, 64 × 4 = 256
