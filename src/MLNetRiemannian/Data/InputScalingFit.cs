@@ -42,7 +42,14 @@ namespace MLNetRiemannian.Data
             // The rows that train (all when none weighs 0, or when all do: then there is nothing better to learn from).
             var rows = weights is not null && weights.le(0).any().item<bool>() ? weights.gt(0).nonzero().squeeze(1) : null;
             if (rows is not null && rows.shape[0] == 0) rows = null;
-            if (features.Compressed is null) return Scaling(Robust(features.ToDense(), rows, seed));
+            if (features.Compressed is null)
+            {
+                var robust = Robust(features.ToDense(), rows, seed);
+                // The sample's blocks (tens of MB on a large table) are freed into glibc's heap, where they would stay
+                // resident under everything the fit allocates next: handed back when they are that large.
+                Interop.GlibcAllocator.ReleaseFreeMemoryIfLarge();
+                return Scaling(robust);
+            }
             using var kept = rows is null ? null : features.Select(rows);
             var stored = (kept ?? features).Compressed!.Value;
             return Scaling(MaxAbs(stored.Columns, stored.Values, features.Width));
