@@ -76,12 +76,16 @@ namespace MLNetRiemannian.Data
                 throw new InvalidOperationException($"The data view yielded more than the {_capacity} rows it reported.");
             var values = row.GetValues();
             var indices = row.GetIndices();
-            for (int k = 0; k < values.Length; k++)
+            // One vectorized read decides; the slot is looked for only when some value is not finite.
+            if (!FusedPasses.AllFinite(values))
             {
-                if (!float.IsFinite(values[k]))
-                    throw new ArgumentOutOfRangeException("data",
-                        $"Feature column '{_column}' has the value {values[k]} in {Slot(row.IsDense ? k : indices[k])} at row {position}; " +
-                        "features must be finite (replace missing values first, e.g. mlContext.Transforms.ReplaceMissingValues).");
+                for (int k = 0; k < values.Length; k++)
+                {
+                    if (!float.IsFinite(values[k]))
+                        throw new ArgumentOutOfRangeException("data",
+                            $"Feature column '{_column}' has the value {values[k]} in {Slot(row.IsDense ? k : indices[k])} at row {position}; " +
+                            "features must be finite (replace missing values first, e.g. mlContext.Transforms.ReplaceMissingValues).");
+                }
             }
             _rows++;
             if (_sparse == false) { AddDense(row); return; }

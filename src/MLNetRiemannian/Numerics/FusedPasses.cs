@@ -122,6 +122,9 @@ namespace MLNetRiemannian.Numerics
         /// <summary>Whether every element of <paramref name="t"/> is finite (neither NaN nor infinite). One read.</summary>
         public static bool AllFinite(Tensor t) => t.dtype == ScalarType.Float32 ? AllFinite(Elements<float>(t)) : AllFinite(Elements<double>(t));
 
+        /// <summary>Whether every value of <paramref name="values"/> is finite. One read.</summary>
+        public static bool AllFinite(ReadOnlySpan<float> values) => AllFinite<float>(values);
+
         // Σ x·0 is 0 for finite x and NaN as soon as one x is NaN or infinite.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static bool AllFinite<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
