@@ -18,7 +18,7 @@ namespace Microsoft.ML
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
         /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256, narrower for inputs over 16,383 slots (see <see cref="RiemannianMlpTrainerOptions.HiddenLayerSizes"/>).</param>
         /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000, or 500 on a table under 1,000 rows; 5 to 200 epochs).</param>
-        /// <param name="learningRate">η; default null: 0.16 with the default adaptive mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/>).</param>
+        /// <param name="learningRate">η; default null: 0.08 with the default adaptive mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/>).</param>
         public static RiemannianMlpMulticlassTrainer RiemannianMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
             string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double? learningRate = null) =>
@@ -38,7 +38,7 @@ namespace Microsoft.ML
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
         /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256, narrower for inputs over 16,383 slots (see <see cref="RiemannianMlpTrainerOptions.HiddenLayerSizes"/>).</param>
         /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000, or 500 on a table under 1,000 rows; 5 to 200 epochs).</param>
-        /// <param name="learningRate">η; default null: 0.16 with the default adaptive mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/>).</param>
+        /// <param name="learningRate">η; default null: 0.08 with the default adaptive mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/>).</param>
         public static RiemannianMlpBinaryTrainer RiemannianMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
             string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double? learningRate = null) =>
@@ -55,7 +55,7 @@ namespace Microsoft.ML
         /// <param name="exampleWeightColumnName">Optional Single column of non-negative example weights.</param>
         /// <param name="hiddenLayerSizes">Widths of the hidden layers; default one layer of 256, narrower for inputs over 16,383 slots (see <see cref="RiemannianMlpTrainerOptions.HiddenLayerSizes"/>).</param>
         /// <param name="numberOfEpochs">Passes over the data; default automatic (about 1,000 steps per 10 outputs, at least 1,000, or 500 on a table under 1,000 rows; 5 to 200 epochs).</param>
-        /// <param name="learningRate">η; default null: 0.16 with the default adaptive mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/>).</param>
+        /// <param name="learningRate">η; default null: 0.08 with the default adaptive mass (see <see cref="RiemannianMlpTrainerOptions.LearningRate"/>).</param>
         public static RiemannianMlpRegressionTrainer RiemannianMlp(this RegressionCatalog.RegressionTrainers catalog,
             string labelColumnName = DefaultColumnNames.Label, string featureColumnName = DefaultColumnNames.Features,
             string? exampleWeightColumnName = null, int[]? hiddenLayerSizes = null, int? numberOfEpochs = null, double? learningRate = null) =>

@@ -95,7 +95,7 @@ namespace MLNetRiemannian.Trainers
         public double[]? LayerMasses;
 
         /// <summary>
-        /// η. Default null: 0.16 with the adaptive mass, where a layer with <c>in</c> inputs moves the directions the metric
+        /// η. Default null: 0.08 with the adaptive mass, where a layer with <c>in</c> inputs moves the directions the metric
         /// does not see like Adam with rate <c>η/√(in + 1)</c> (0.01 for a layer of 256 inputs; docs/method.md section 9.1);
         /// 0.2 with the fixed mass, so that <c>η/μ = 0.2</c>: the rule to keep when changing μ, since the step along
         /// directions the metric does not see is <c>η/μ</c> times the gradient, and with momentum 0.9 ten times that in the

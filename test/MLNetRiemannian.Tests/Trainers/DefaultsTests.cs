@@ -40,7 +40,7 @@ namespace MLNetRiemannian.Tests.Trainers
             // 16,000 rows in batches of 128: 26 outputs ask for 2,600 steps, 21 epochs; 60,000 rows in batches of 256 reach 1,000 steps in 5.
             Assert.AreEqual(21, Resolve(26, rows: 16_000, mass: MassKind.Adaptive).Epochs);
             Assert.AreEqual(Defaults.MinimumEpochs, Resolve(10, rows: 60_000, mass: MassKind.Adaptive).Epochs);
-            Assert.AreEqual(0.16, Defaults.LearningRate(new RiemannianMlpMulticlassTrainer.Options()));
+            Assert.AreEqual(0.08, Defaults.LearningRate(new RiemannianMlpMulticlassTrainer.Options()));
             Assert.AreEqual(0.2, Defaults.LearningRate(new RiemannianMlpMulticlassTrainer.Options { MassKind = MassKind.Fixed }));
         }
 
