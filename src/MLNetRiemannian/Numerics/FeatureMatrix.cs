@@ -62,17 +62,6 @@ namespace MLNetRiemannian.Numerics
         /// <param name="clipBound">The smooth clip's bound.</param>
         public abstract void ScaleInPlace(Tensor center, Tensor scale, float clipBound);
 
-        /// <summary>Values scaled and clipped at once by <see cref="ScaleInPlace"/> (so its Float64 temporaries stay near 8 MB).</summary>
-        internal const long ClipBlock = 1L << 20;
-
-        /// <summary>The smooth clip <c>z / √(1 + (z/B)²)</c>, in place, computed in Float64 and rounded once.</summary>
-        private protected static void ClipInPlace(Tensor z, float clipBound)
-        {
-            using var scope = NewDisposeScope();
-            var wide = z.to_type(ScalarType.Float64);
-            z.copy_(wide / (wide.square().div_((double)clipBound * clipBound).add_(1).sqrt_()));
-        }
-
         /// <summary>Releases the native tensors.</summary>
         public abstract void Dispose();
     }
@@ -119,25 +108,23 @@ namespace MLNetRiemannian.Numerics
             if (order.LongLength != rows) throw new ArgumentException($"The order has {order.LongLength} entries for {rows} rows.", nameof(order));
             var placed = new BitArray(checked((int)rows));
             var scratch = new float[width];
-            // One span over every row when it fits a span's length; else a view per row (a matrix over 2 GB).
-            bool whole = StorageBytes <= int.MaxValue && !viewPerRow;
-            var all = whole ? MemoryMarshal.Cast<byte, float>(Values.bytes) : Span<float>.Empty;
+            var all = AllRows(viewPerRow);
             for (long start = 0; start < rows; start++)
             {
                 if (placed[(int)start]) continue;
-                RowSpan(all, start, whole).CopyTo(scratch);
+                RowSpan(all, start).CopyTo(scratch);
                 for (long j = start; ;)
                 {
                     placed[(int)j] = true;
                     long k = order[j];
                     if (k == start)
                     {
-                        scratch.CopyTo(RowSpan(all, j, whole));
+                        scratch.CopyTo(RowSpan(all, j));
                         break;
                     }
                     if (k < 0 || k >= rows || placed[(int)k])
                         throw new ArgumentException($"The order is not a permutation of the {rows} rows: entry {j} is {k}. The rows are left partly reordered.", nameof(order));
-                    RowSpan(all, k, whole).CopyTo(RowSpan(all, j, whole));
+                    RowSpan(all, k).CopyTo(RowSpan(all, j));
                     j = k;
                 }
             }
@@ -166,9 +153,8 @@ namespace MLNetRiemannian.Numerics
             int width = checked((int)Width);
             if (c.Length != width || s.Length != width) throw new ArgumentException($"The center and scale must have {width} entries, one per slot.", nameof(scale));
             double bound2 = (double)clipBound * clipBound;
-            bool whole = StorageBytes <= int.MaxValue;
-            var all = whole ? MemoryMarshal.Cast<byte, float>(Values.bytes) : Span<float>.Empty;
-            for (long r = 0; r < Rows; r++) ScaleRow(RowSpan(all, r, whole), c, s, bound2);
+            var all = AllRows();
+            for (long r = 0; r < Rows; r++) ScaleRow(RowSpan(all, r), c, s, bound2);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -197,12 +183,17 @@ namespace MLNetRiemannian.Numerics
             }
         }
 
-        // Row r: a slice of the span over every row when it fits a span's length, else the memory under a view of the row
-        // (the memory is Values', which outlives the view).
-        private Span<float> RowSpan(Span<float> all, long r, bool whole)
+        // Every row as one span when they fit a span's length (empty otherwise, or when asked for the other path: a
+        // matrix over 2 GB), for RowSpan.
+        private Span<float> AllRows(bool viewPerRow = false) =>
+            StorageBytes <= int.MaxValue && !viewPerRow ? MemoryMarshal.Cast<byte, float>(Values.bytes) : Span<float>.Empty;
+
+        // Row r: a slice of AllRows' span, or, when it is empty, the memory under a view of the row (the memory is
+        // Values', which outlives the view).
+        private Span<float> RowSpan(Span<float> all, long r)
         {
             int width = (int)Width;
-            if (whole) return all.Slice(checked((int)(r * width)), width);
+            if (!all.IsEmpty) return all.Slice(checked((int)(r * width)), width);
             using var view = Values.narrow(0, r, 1);
             return MemoryMarshal.Cast<byte, float>(view.bytes);
         }
@@ -318,6 +309,17 @@ namespace MLNetRiemannian.Numerics
                 values.mul_(scale.index_select(0, Columns.narrow(0, start, count).to_type(ScalarType.Int64)));
                 ClipInPlace(values, clipBound);
             }
+        }
+
+        /// <summary>Stored values scaled and clipped at once by <see cref="ScaleInPlace"/> (so its Float64 temporaries stay near 8 MB).</summary>
+        internal const long ClipBlock = 1L << 20;
+
+        /// <summary>The smooth clip <c>z / √(1 + (z/B)²)</c>, in place, computed in Float64 and rounded once.</summary>
+        private static void ClipInPlace(Tensor z, float clipBound)
+        {
+            using var scope = NewDisposeScope();
+            var wide = z.to_type(ScalarType.Float64);
+            z.copy_(wide / (wide.square().div_((double)clipBound * clipBound).add_(1).sqrt_()));
         }
 
         public override void Dispose()
