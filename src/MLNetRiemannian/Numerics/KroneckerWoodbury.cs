@@ -189,17 +189,30 @@ namespace MLNetRiemannian.Numerics
                 ArrayPool<T>.Shared.Return(gramPool);
             }
 
-            // K D⁻¹ g: T_b = ρ ∘ (x_b diag(γ) g_Wᵀ + γ_bias g_b) by one GEMM, then (K D⁻¹ g)_b = R_b T_b.
-            var product = scaledInput.mm(gradientWeight.t());
-            Span<T> t = FusedPasses.Elements<T>(product);
+            // K D⁻¹ g: T_b = ρ ∘ (x_b diag(γ) g_Wᵀ + γ_bias g_b) by one GEMM, then (K D⁻¹ g)_b = R_b T_b. The GEMM runs as
+            // g_W (X diag(γ))ᵀ, [out, B], g_W untransposed: 784→256 at B = 16 on 2 threads took 57–64 µs against 69–110
+            // for X diag(γ) g_Wᵀ; its B columns are laid out as rows in managed code (B·out values).
+            var productTransposed = gradientWeight.mm(scaledInput.t());
+            ReadOnlySpan<T> pt0 = FusedPasses.Elements<T>(productTransposed);
             var rhs = empty(n, 1, dtype: dtype);
             Span<T> rv = FusedPasses.Elements<T>(rhs);
-            for (int b = 0; b < batch; b++)
+            var productPool = ArrayPool<T>.Shared.Rent(batch * outputs);
+            try
             {
-                var tb = t.Slice(b * outputs, outputs);
-                TensorPrimitives.MultiplyAdd(gb, gammaBias, tb, tb);
-                TensorPrimitives.Multiply(tb, rho, tb);
-                for (int i = 0; i < k; i++) rv[b * k + i] = TensorPrimitives.Dot(r.Slice((b * k + i) * outputs, outputs), tb);
+                Span<T> t = productPool.AsSpan(0, batch * outputs);
+                for (int o = 0; o < outputs; o++)
+                    for (int b = 0; b < batch; b++) t[b * outputs + o] = pt0[o * batch + b];
+                for (int b = 0; b < batch; b++)
+                {
+                    var tb = t.Slice(b * outputs, outputs);
+                    TensorPrimitives.MultiplyAdd(gb, gammaBias, tb, tb);
+                    TensorPrimitives.Multiply(tb, rho, tb);
+                    for (int i = 0; i < k; i++) rv[b * k + i] = TensorPrimitives.Dot(r.Slice((b * k + i) * outputs, outputs), tb);
+                }
+            }
+            finally
+            {
+                ArrayPool<T>.Shared.Return(productPool);
             }
 
             var (lower, info) = linalg.cholesky_ex(s, check_errors: false);
@@ -222,8 +235,9 @@ namespace MLNetRiemannian.Numerics
             Span<T> pt = FusedPasses.Elements<T>(transposed);
             for (int b = 0; b < batch; b++)
                 for (int o = 0; o < outputs; o++) pt[o * batch + b] = pv[b * outputs + o];
-            // β = 0 ignores u's old values, even non-finite ones.
-            weight.addmm_(transposed, input, beta: 0, alpha: 1);
+            // u is cleared first (so its old values, even non-finite ones, are ignored) and the product added with β = 1:
+            // MKL's β = 0 path took twice as long on this thin product (784→256 at B = 16 on 2 threads: 131–151 µs against 66).
+            weight.zero_().addmm_(transposed, input, beta: 1, alpha: 1);
             FusedPasses.KroneckerOfDifference(gradientWeight, gradientBias, weight, bias, rows, columns);
             return true;
         }
