@@ -154,8 +154,24 @@ namespace MLNetRiemannian.Numerics
             if (c.Length != width || s.Length != width) throw new ArgumentException($"The center and scale must have {width} entries, one per slot.", nameof(scale));
             double bound2 = (double)clipBound * clipBound;
             var all = AllRows();
-            for (long r = 0; r < Rows; r++) ScaleRow(RowSpan(all, r), c, s, bound2);
+            // The rows split into as many parts as libtorch has threads (the fit's thread count): Fashion-MNIST's 60,000
+            // × 784 took 0.24–0.29 s on one thread. A matrix over 2 GB, whose rows are reached through views, stays on one.
+            int parts = all.IsEmpty ? 1 : (int)Math.Clamp(Rows / MinimumRowsPerPart, 1, Math.Max(1, get_num_threads()));
+            if (parts == 1)
+            {
+                for (long r = 0; r < Rows; r++) ScaleRow(RowSpan(all, r), c, s, bound2);
+                return;
+            }
+            long rows = Rows;
+            System.Threading.Tasks.Parallel.For(0, parts, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+            {
+                var mine = AllRows();
+                for (long r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++) ScaleRow(mine.Slice(checked((int)(r * width)), width), c, s, bound2);
+            });
         }
+
+        /// <summary>Rows below which a part of <see cref="ScaleInPlace"/> is not worth a thread.</summary>
+        private const long MinimumRowsPerPart = 4096;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ScaleRow(Span<float> x, float[] center, float[] scale, double bound2)

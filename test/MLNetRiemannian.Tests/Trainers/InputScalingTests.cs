@@ -102,12 +102,16 @@ namespace MLNetRiemannian.Tests.Trainers
             }
         }
 
+        // 9,001 rows under two libtorch threads split into two parts of rows (4,500 and 4,501) scaled on two threads.
         [TestMethod]
-        public void ADenseCacheIsCentredScaledAndClippedValueByValue()
+        [DataRow(50, 1)]
+        [DataRow(9001, 2)]
+        public void ADenseCacheIsCentredScaledAndClippedValueByValue(int rows, int threads)
         {
             using var scope = NewDisposeScope();
-            // 37 slots (vector tails) × 50 rows, values up to ±40 so that the clip bends many of them.
-            const int rows = 50, width = 37;
+            using var threadScope = MLNetRiemannian.Interop.TorchThreads.Enter(threads, () => { });
+            // 37 slots (vector tails), values up to ±40 so that the clip bends many of them.
+            const int width = 37;
             var random = new Random(7);
             var values = Enumerable.Range(0, rows * width).Select(_ => (float)(random.NextDouble() * 80 - 40)).ToArray();
             var centers = Enumerable.Range(0, width).Select(j => (float)(j * 0.3 - 5)).ToArray();
