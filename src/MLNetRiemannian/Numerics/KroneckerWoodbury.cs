@@ -10,10 +10,10 @@ namespace MLNetRiemannian.Numerics
     /// <summary>
     /// The Woodbury direction <c>u = D⁻¹(g − Kᵀ S⁻¹ K D⁻¹ g)</c> of a dense layer with a Kronecker
     /// <c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c> and a dense input (docs/method.md sections 3.1–3.2), with the three products that
-    /// are GEMMs and the Cholesky factorization in torch and everything between them in managed code over the tensors'
-    /// memory: about 14 tensor operations where the general path takes 46, for the same arithmetic. A small layer (at most
-    /// <see cref="MaximumManagedWork"/> multiply-adds, e.g. 12→256 under one output) takes no tensor operation at all:
-    /// its products run in managed code too and S is factorized in Float64 (<see cref="SmallCholesky"/>), because there
+    /// are GEMMs in torch and everything between them in managed code over the tensors' memory, the inner system S
+    /// assembled and factorized in Float64 (<see cref="SmallCholesky"/>): four tensor operations where the general path
+    /// takes 46, for the same arithmetic. A small layer (at most <see cref="MaximumManagedWork"/> multiply-adds, e.g.
+    /// 12→256 under one output) takes no tensor operation at all: its products run in managed code too, because there
     /// each torch call's fixed cost (a few microseconds, and a parallel region) is more than its arithmetic.
     /// </summary>
     internal static class KroneckerWoodbury
@@ -41,8 +41,8 @@ namespace MLNetRiemannian.Numerics
 
         /// <summary>
         /// Writes u into (<paramref name="weight"/>, <paramref name="bias"/>) and returns true; returns false, having
-        /// written nothing, when the inner system's Cholesky factorization fails in the layer's type (rounding, or a
-        /// non-finite input): the caller then takes the general path, which retries with jitter or says what was not finite.
+        /// written nothing, when the inner system's Cholesky factorization fails in Float64 (rounding, or a non-finite
+        /// input): the caller then takes the general path, which retries with jitter or says what was not finite.
         /// </summary>
         /// <param name="input">x, <c>[B, in]</c>.</param>
         /// <param name="factor">R, <c>[B, k, out]</c>.</param>
@@ -161,72 +161,66 @@ namespace MLNetRiemannian.Numerics
             Span<T> xg = FusedPasses.Elements<T>(scaledInput);
             ScaleRows(x, gammaWeights, xg);
 
-            // S = I + K D⁻¹ Kᵀ, S[(b,i),(c,j)] = (R_b diag(ρ) R_cᵀ)[i,j] · (x̃_b diag(γ) x̃_cᵀ): one GEMM, then the input
-            // Gram's entries and the identity in one pass over S.
+            // S = I + K D⁻¹ Kᵀ, S[(b,i),(c,j)] = (R_b diag(ρ) R_cᵀ)[i,j] · (x̃_b diag(γ) x̃_cᵀ): the first factor by one GEMM,
+            // then S's lower triangle in Float64 with the input Gram's entries and the identity, factorized and solved there
+            // (SmallCholesky), as the all-managed path does. Torch's Cholesky and solve of the 160 × 160 system (784→256,
+            // 16 rows × 10 outputs) took 0.36–0.54 ms a step in Fashion-MNIST's fit loop, most of it waking libtorch's
+            // second thread, against about 0.2 ms here.
             var scaledFactor = empty(n, outputs, dtype: dtype);
             Span<T> rr = FusedPasses.Elements<T>(scaledFactor);
             ScaleRows(r, rho, rr);
             var flatFactor = factor.view(n, outputs);
-            var s = scaledFactor.mm(flatFactor.t());
-            var gramPool = ArrayPool<T>.Shared.Rent(batch * batch);
-            try
-            {
-                var gram = gramPool.AsSpan(0, batch * batch);
-                for (int b = 0; b < batch; b++)
-                    for (int c = 0; c <= b; c++)
-                        gram[b * batch + c] = gram[c * batch + b] = TensorPrimitives.Dot(xg.Slice(b * inputs, inputs), x.Slice(c * inputs, inputs)) + gammaBias;
-                Span<T> sv = FusedPasses.Elements<T>(s);
-                for (int b = 0; b < batch; b++)
-                    for (int i = 0; i < k; i++)
-                    {
-                        var line = sv.Slice((b * k + i) * n, n);
-                        for (int c = 0; c < batch; c++) TensorPrimitives.Multiply(line.Slice(c * k, k), gram[b * batch + c], line.Slice(c * k, k));
-                        line[b * k + i] += T.One;
-                    }
-            }
-            finally
-            {
-                ArrayPool<T>.Shared.Return(gramPool);
-            }
+            ReadOnlySpan<T> sv = FusedPasses.Elements<T>(scaledFactor.mm(flatFactor.t()));
 
             // K D⁻¹ g: T_b = ρ ∘ (x_b diag(γ) g_Wᵀ + γ_bias g_b) by one GEMM, then (K D⁻¹ g)_b = R_b T_b. The GEMM runs as
             // g_W (X diag(γ))ᵀ, [out, B], g_W untransposed: 784→256 at B = 16 on 2 threads took 57–64 µs against 69–110
             // for X diag(γ) g_Wᵀ; its B columns are laid out as rows in managed code (B·out values).
-            var productTransposed = gradientWeight.mm(scaledInput.t());
-            ReadOnlySpan<T> pt0 = FusedPasses.Elements<T>(productTransposed);
-            var rhs = empty(n, 1, dtype: dtype);
-            Span<T> rv = FusedPasses.Elements<T>(rhs);
+            ReadOnlySpan<T> productTransposed = FusedPasses.Elements<T>(gradientWeight.mm(scaledInput.t()));
+
+            var p = zeros(batch, outputs, dtype: dtype);
+            Span<T> pv = FusedPasses.Elements<T>(p), ub = FusedPasses.Elements<T>(bias);
             var productPool = ArrayPool<T>.Shared.Rent(batch * outputs);
+            var doublePool = ArrayPool<double>.Shared.Rent(batch * batch + n * n + n);
             try
             {
+                var doubles = doublePool.AsSpan();
+                Span<double> gram = doubles.Slice(0, batch * batch), system = doubles.Slice(batch * batch, n * n), v = doubles.Slice(batch * batch + n * n, n);
+                for (int b = 0; b < batch; b++)
+                    for (int c = 0; c <= b; c++)
+                        gram[b * batch + c] = gram[c * batch + b] = double.CreateTruncating(RowKernels.Dot(xg.Slice(b * inputs, inputs), x.Slice(c * inputs, inputs)) + gammaBias);
+                for (int row = 0; row < n; row++)
+                {
+                    var line = sv.Slice(row * n, row + 1);
+                    var gramRow = gram.Slice((row / k) * batch, batch);
+                    var into = system.Slice(row * n, row + 1);
+                    for (int column = 0; column <= row; column++) into[column] = double.CreateTruncating(line[column]) * gramRow[column / k];
+                    into[row] += 1;
+                }
+
                 Span<T> t = productPool.AsSpan(0, batch * outputs);
                 for (int o = 0; o < outputs; o++)
-                    for (int b = 0; b < batch; b++) t[b * outputs + o] = pt0[o * batch + b];
+                    for (int b = 0; b < batch; b++) t[b * outputs + o] = productTransposed[o * batch + b];
                 for (int b = 0; b < batch; b++)
                 {
                     var tb = t.Slice(b * outputs, outputs);
                     TensorPrimitives.MultiplyAdd(gb, gammaBias, tb, tb);
                     TensorPrimitives.Multiply(tb, rho, tb);
-                    for (int i = 0; i < k; i++) rv[b * k + i] = TensorPrimitives.Dot(r.Slice((b * k + i) * outputs, outputs), tb);
+                    for (int i = 0; i < k; i++) v[b * k + i] = double.CreateTruncating(RowKernels.Dot(r.Slice((b * k + i) * outputs, outputs), tb));
+                }
+
+                if (!SolveInnerSystem<T>(system, n, v, dtype)) return false;
+
+                // Kᵀv = Pᵀ X̃ with P_b = v_bᵀ R_b: P in managed code, its weight part by one GEMM into u, its bias part summed.
+                for (int b = 0; b < batch; b++)
+                {
+                    var pb = pv.Slice(b * outputs, outputs);
+                    for (int i = 0; i < k; i++) RowKernels.MultiplyAdd(r.Slice((b * k + i) * outputs, outputs), T.CreateTruncating(v[b * k + i]), pb);
                 }
             }
             finally
             {
                 ArrayPool<T>.Shared.Return(productPool);
-            }
-
-            var (lower, info) = linalg.cholesky_ex(s, check_errors: false);
-            if (FusedPasses.Elements<int>(info)[0] != 0) return false;
-            var v = cholesky_solve(rhs, lower, upper: false);
-            ReadOnlySpan<T> vv = FusedPasses.Elements<T>(v);
-
-            // Kᵀv = Pᵀ X̃ with P_b = v_bᵀ R_b: P in managed code, its weight part by one GEMM into u, its bias part summed.
-            var p = zeros(batch, outputs, dtype: dtype);
-            Span<T> pv = FusedPasses.Elements<T>(p), ub = FusedPasses.Elements<T>(bias);
-            for (int b = 0; b < batch; b++)
-            {
-                var pb = pv.Slice(b * outputs, outputs);
-                for (int i = 0; i < k; i++) TensorPrimitives.MultiplyAdd(r.Slice((b * k + i) * outputs, outputs), vv[b * k + i], pb, pb);
+                ArrayPool<double>.Shared.Return(doublePool);
             }
             SumRows(pv, ub);
             // Pᵀ laid out contiguously: the GEMM with a transposed view as its left operand took about twice as long
@@ -239,6 +233,42 @@ namespace MLNetRiemannian.Numerics
             // MKL's β = 0 path took twice as long on this thin product (784→256 at B = 16 on 2 threads: 131–151 µs against 66).
             weight.zero_().addmm_(transposed, input, beta: 1, alpha: 1);
             FusedPasses.KroneckerOfDifference(gradientWeight, gradientBias, weight, bias, rows, columns);
+            return true;
+        }
+
+        /// <summary>
+        /// The most rows of S factorized in managed code. Beyond, LAPACK's blocked factorization is the faster: in a tight
+        /// loop on 2 threads, factorization and solve took 0.15–0.20 ms managed against torch's (Float32) 0.13–0.20 at 160
+        /// rows, 0.52 against 0.48 at 256, 1.7 against 1.2 at 384, 8.9 against 3.2 at 640; inside a step, where torch's
+        /// call first wakes its second thread, torch's took 0.36–0.54 ms at 160.
+        /// </summary>
+        public const int MaximumManagedFactorization = 256;
+
+        /// <summary>
+        /// Solves <c>S v = rhs</c> in place in <paramref name="v"/> from S's lower triangle (row-major, <c>[n, n]</c>, Float64):
+        /// <see cref="SmallCholesky"/> up to <see cref="MaximumManagedFactorization"/> rows, torch's Cholesky in the layer's
+        /// type beyond. False when the factorization fails or the solution is not finite.
+        /// </summary>
+        private static bool SolveInnerSystem<T>(Span<double> system, int n, Span<double> v, ScalarType dtype) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            if (n <= MaximumManagedFactorization) return SmallCholesky.Solve(system, n, v);
+            using var scope = NewDisposeScope();
+            var s = empty(n, n, dtype: dtype);
+            var rhs = empty(n, 1, dtype: dtype);
+            Span<T> sv = FusedPasses.Elements<T>(s), rv = FusedPasses.Elements<T>(rhs);
+            for (int row = 0; row < n; row++)
+            {
+                for (int column = 0; column <= row; column++) sv[row * n + column] = T.CreateTruncating(system[row * n + column]);
+                rv[row] = T.CreateTruncating(v[row]);
+            }
+            var (lower, info) = linalg.cholesky_ex(s, check_errors: false); // reads the lower triangle only
+            if (FusedPasses.Elements<int>(info)[0] != 0) return false;
+            ReadOnlySpan<T> solution = FusedPasses.Elements<T>(cholesky_solve(rhs, lower, upper: false));
+            for (int i = 0; i < n; i++)
+            {
+                if (!T.IsFinite(solution[i])) return false;
+                v[i] = double.CreateTruncating(solution[i]);
+            }
             return true;
         }
 

@@ -4,9 +4,10 @@ using System.Runtime.CompilerServices;
 namespace MLNetRiemannian.Numerics
 {
     /// <summary>
-    /// A Cholesky solve in Float64 for the small inner systems the managed Woodbury paths factorize
-    /// (<see cref="KroneckerBlockSolve"/>, <see cref="KroneckerWoodbury"/>): a few dozen rows, where a torch call's fixed
-    /// cost is more than the arithmetic.
+    /// A Cholesky solve in Float64 for the inner systems the Woodbury paths factorize (<see cref="KroneckerBlockSolve"/>,
+    /// <see cref="KroneckerWoodbury"/>): a few dozen to a few hundred rows, where a torch call's fixed cost, and on more
+    /// than one thread the wake-up of libtorch's workers, is more than the arithmetic. Each entry of the factor is one
+    /// dot product of two contiguous rows (<see cref="RowKernels.Dot{T}"/>).
     /// </summary>
     internal static class SmallCholesky
     {
@@ -20,24 +21,15 @@ namespace MLNetRiemannian.Numerics
         {
             for (int j = 0; j < n; j++)
             {
-                double d = a[j * n + j];
-                for (int k = 0; k < j; k++) d -= a[j * n + k] * a[j * n + k];
+                // L[j, :j] is complete: L[j,j] = √(A[j,j] − L[j,:j]·L[j,:j]), then L[i,j] = (A[i,j] − L[i,:j]·L[j,:j]) / L[j,j].
+                ReadOnlySpan<double> rowJ = a.Slice(j * n, j);
+                double d = a[j * n + j] - RowKernels.Dot(rowJ, rowJ);
                 if (!(d > 0) || !double.IsFinite(d)) return false;
                 double l = Math.Sqrt(d);
                 a[j * n + j] = l;
-                for (int i = j + 1; i < n; i++)
-                {
-                    double s = a[i * n + j];
-                    for (int k = 0; k < j; k++) s -= a[i * n + k] * a[j * n + k];
-                    a[i * n + j] = s / l;
-                }
+                for (int i = j + 1; i < n; i++) a[i * n + j] = (a[i * n + j] - RowKernels.Dot(a.Slice(i * n, j), rowJ)) / l;
             }
-            for (int i = 0; i < n; i++)
-            {
-                double s = v[i];
-                for (int k = 0; k < i; k++) s -= a[i * n + k] * v[k];
-                v[i] = s / a[i * n + i];
-            }
+            for (int i = 0; i < n; i++) v[i] = (v[i] - RowKernels.Dot(a.Slice(i * n, i), v)) / a[i * n + i];
             for (int i = n - 1; i >= 0; i--)
             {
                 double s = v[i];
