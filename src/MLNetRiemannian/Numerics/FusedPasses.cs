@@ -119,6 +119,16 @@ namespace MLNetRiemannian.Numerics
             }
         }
 
+        /// <summary>
+        /// Sets every element of <paramref name="t"/> to 0 in place: a contiguous CPU tensor's memory is cleared in managed
+        /// code, which creates no tensor (<c>zero_()</c> hands back a new handle to the same memory), any other through torch.
+        /// </summary>
+        public static void Clear(Tensor t)
+        {
+            if (t.device_type == TorchSharp.DeviceType.CPU && t.is_contiguous()) t.bytes.Clear();
+            else t.zero_();
+        }
+
         /// <summary>Whether every element of <paramref name="t"/> is finite (neither NaN nor infinite). One read.</summary>
         public static bool AllFinite(Tensor t) => t.dtype == ScalarType.Float32 ? AllFinite(Elements<float>(t)) : AllFinite(Elements<double>(t));
 

@@ -11,6 +11,22 @@ namespace MLNetRiemannian.Tests.Numerics
     public sealed class FusedPassesTests
     {
         [TestMethod]
+        public void ClearZeroesAContiguousViewOnlyAndATransposedOneThroughTorch()
+        {
+            using var scope = NewDisposeScope();
+            var flat = full(3 * 37 + 5, float.NaN, dtype: ScalarType.Float32);
+            var block = flat.narrow(0, 2, 3 * 37).view(3, 37); // a parameter buffer's view, as the gradient's
+            FusedPasses.Clear(block);
+            var values = flat.data<float>().ToArray();
+            for (int i = 0; i < values.Length; i++)
+                Assert.AreEqual(i >= 2 && i < 2 + 3 * 37, values[i] == 0f, $"element {i}: {values[i]}");
+
+            var matrix = full(new long[] { 4, 6 }, 2.0, dtype: ScalarType.Float64);
+            FusedPasses.Clear(matrix.t());
+            Assert.IsTrue((matrix == 0).all().item<bool>(), "a transposed view clears its memory through zero_()");
+        }
+
+        [TestMethod]
         [DataRow(ScalarType.Float32, 1e-5)]
         [DataRow(ScalarType.Float64, 1e-12)]
         public void SquaredSumsAreTheRowAndColumnSumsOfTheSquaredAugmentedGradient(ScalarType dtype, double tolerance)
