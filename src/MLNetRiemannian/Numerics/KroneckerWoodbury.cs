@@ -11,8 +11,8 @@ namespace MLNetRiemannian.Numerics
     /// The Woodbury direction <c>u = D⁻¹(g − Kᵀ S⁻¹ K D⁻¹ g)</c> of a dense layer with a Kronecker
     /// <c>D⁻¹ = diag(ρ) ⊗ diag(γ)</c> and a dense input (docs/method.md sections 3.1–3.2), with the three products that
     /// are GEMMs in torch and everything between them in managed code over the tensors' memory, the inner system S
-    /// assembled and factorized in Float64 (<see cref="SmallCholesky"/>): four tensor operations where the general path
-    /// takes 46, for the same arithmetic. A small layer (at most <see cref="MaximumManagedWork"/> multiply-adds, e.g.
+    /// assembled and factorized in Float64 (<see cref="SmallCholesky"/>): 12 tensors created for the 784→256 layer where
+    /// the general path creates 46, for the same arithmetic. A small layer (at most <see cref="MaximumManagedWork"/> multiply-adds, e.g.
     /// 12→256 under one output) takes no tensor operation at all: its products run in managed code too, because there
     /// each torch call's fixed cost (a few microseconds, and a parallel region) is more than its arithmetic.
     /// </summary>
