@@ -13,7 +13,7 @@ namespace MLNetRiemannian.Benchmarks
 {
     /// <summary>
     /// <c>compare --dataset fashion-mnist|digits|letter --epochs N --seeds K --out DIR [--evaluate test|validation]
-    /// [--trainers A,B] [--set Name=Value;...] [--quick] [--data-dir DIR]</c>: RiemannianMlp (identity and Gauss-Newton
+    /// [--trainers A,B] [--set Name=Value;...] [--quick] [--parts] [--data-dir DIR]</c>: RiemannianMlp (identity and Gauss-Newton
     /// output metrics, default options unless <c>--set</c>) against the same network trained by Adam, by Adam with
     /// RiemannianMlp's default learning-rate schedule and by SGD with momentum from the same initialization in the same
     /// batch order, and against ML.NET's LbfgsMaximumEntropy, SdcaMaximumEntropy and LightGbm. The network trainers are
@@ -31,7 +31,7 @@ namespace MLNetRiemannian.Benchmarks
 
         private const string Usage =
             "usage: MLNetRiemannian.Benchmarks compare --out DIR [--dataset fashion-mnist|digits|letter] [--epochs N] [--seeds K] [--evaluate test|validation]\n" +
-            "                                          [--trainers A,B,...] [--set Name=Value;Name=Value] [--quick] [--data-dir DIR]\n" +
+            "                                          [--trainers A,B,...] [--set Name=Value;Name=Value] [--quick] [--parts] [--data-dir DIR]\n" +
             "  --out DIR          where results.json, results.md and the two PNG plots go\n" +
             "  --dataset D        fashion-mnist (default), digits or letter (LetterRecognition)\n" +
             "  --epochs N         passes of the network trainers (default 20)\n" +
@@ -41,6 +41,8 @@ namespace MLNetRiemannian.Benchmarks
             "  --trainers A,B     a subset of the trainers (default all)\n" +
             "  --set N=V;N=V      public int, double, bool or enum fields of RiemannianMlpMulticlassTrainer.Options for the RiemannianMlp trainers\n" +
             "  --quick            digits, 2 epochs, 1 seed unless given: under a minute, for the test that keeps the tool working\n" +
+            "  --parts            each RiemannianMlp run prints its fit loop's milliseconds a step by part (forward, each layer's\n" +
+            "                     gradient, mass and solve, the update, the loop's own work between steps)\n" +
             "  --data-dir DIR     the Fashion-MNIST IDX files (default " + FashionMnist.DefaultDirectory + ")";
 
         private static readonly string[] ValueOptions = { "--out", "--dataset", "--epochs", "--seeds", "--data-dir", "--evaluate", "--trainers", "--set" };
@@ -86,11 +88,12 @@ namespace MLNetRiemannian.Benchmarks
         {
             for (int i = 0; i < args.Length; i++)
             {
-                if (args[i] == "--quick") continue;
+                if (args[i] is "--quick" or CompareOne.PartsFlag) continue;
                 if (!ValueOptions.Contains(args[i]) || i + 1 == args.Length) return Fail($"Unknown option or missing value: '{args[i]}'.");
                 i++;
             }
             bool quick = args.Contains("--quick");
+            bool parts = args.Contains(CompareOne.PartsFlag);
             string outDirectory = StepTiming.Option(args, "--out", "");
             string dataset = StepTiming.Option(args, "--dataset", quick ? ScoringData.Digits : ScoringData.FashionMnistName);
             string dataDirectory = StepTiming.Option(args, "--data-dir", FashionMnist.DefaultDirectory);
@@ -142,7 +145,7 @@ namespace MLNetRiemannian.Benchmarks
             {
                 var (seed, trainer) = jobs[i];
                 Console.WriteLine($"[{i + 1}/{jobs.Count}] {trainer}, seed {seed}:");
-                runs.AddRange(RunChild(trainer, seed, settings, dataDirectory));
+                runs.AddRange(RunChild(trainer, seed, settings, dataDirectory, parts));
             }
 
             Write(Machine(started, loadAtStart), settings, checks, runs, outDirectory);
@@ -150,14 +153,15 @@ namespace MLNetRiemannian.Benchmarks
         }
 
         // This program again, with the hidden child command; its progress lines go straight to this console.
-        private static List<CompareRun> RunChild(string trainer, int seed, CompareSettings settings, string dataDirectory)
+        private static List<CompareRun> RunChild(string trainer, int seed, CompareSettings settings, string dataDirectory, bool parts)
         {
             string rowsFile = Path.GetTempFileName();
             try
             {
                 var start = ChildProcess.StartInfo(new[] { CompareOne.Command, "--trainer", trainer, "--seed", $"{seed}", "--epochs", $"{settings.Epochs}",
                                                            "--dataset", settings.Dataset, "--data-dir", dataDirectory, "--evaluate", settings.Evaluate,
-                                                           "--set", CompareOptionSettings.Format(settings.RiemannianMlpSettings), "--rows", rowsFile }, redirectOutput: false);
+                                                           "--set", CompareOptionSettings.Format(settings.RiemannianMlpSettings), "--rows", rowsFile }
+                                                           .Concat(parts ? new[] { CompareOne.PartsFlag } : Array.Empty<string>()).ToArray(), redirectOutput: false);
                 using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
                 process.WaitForExit();
                 if (process.ExitCode != 0)

@@ -10,7 +10,7 @@ using MLNetRiemannian.Trainers;
 namespace MLNetRiemannian.Benchmarks
 {
     /// <summary>
-    /// <c>compare-one --trainer T --seed S --epochs N --dataset D --data-dir DIR --evaluate E --set S --rows FILE</c>, the
+    /// <c>compare-one --trainer T --seed S --epochs N --dataset D --data-dir DIR --evaluate E --set S --rows FILE [--parts]</c>, the
     /// hidden child command of <c>compare</c>: one trainer, one seed, in a process of its own, so that its peak memory
     /// and its timings are its own. Prints a progress line per measurement (every quarter epoch) and writes its
     /// <see cref="CompareRun"/> rows to FILE.
@@ -18,6 +18,9 @@ namespace MLNetRiemannian.Benchmarks
     internal static class CompareOne
     {
         public const string Command = "compare-one";
+
+        /// <summary>The flag that has the RiemannianMlp trainers print the fit loop's cost by part (<see cref="CompareRiemannianMlp.PrintParts"/>).</summary>
+        public const string PartsFlag = "--parts";
 
         /// <summary>The trainers that train RiemannianMlp's network epoch by epoch.</summary>
         private static readonly string[] NetworkTrainers = { "RiemannianMlp-Identity", "RiemannianMlp-GaussNewton", "Adam", "AdamSchedule", "SgdMomentum" };
@@ -57,7 +60,7 @@ namespace MLNetRiemannian.Benchmarks
             }
             else
             {
-                TrainNetwork(data, trainer, seed, epochs, settings, Record);
+                TrainNetwork(data, trainer, seed, epochs, settings, args.Contains(PartsFlag), Record);
             }
             File.WriteAllText(rowsFile, JsonSerializer.Serialize(runs, ScoringReport.Json));
             return 0;
@@ -65,11 +68,11 @@ namespace MLNetRiemannian.Benchmarks
 
         // The clock covers what RiemannianMlp's Fit does before its first epoch (reading the rows into tensors, building
         // the network) and the training steps; the evaluation after each quarter epoch runs with no clock running.
-        private static void TrainNetwork(CompareData data, string trainer, int seed, int epochs, IReadOnlyList<CompareOptionSetting> settings,
+        private static void TrainNetwork(CompareData data, string trainer, int seed, int epochs, IReadOnlyList<CompareOptionSetting> settings, bool parts,
             Action<double, double, double> record)
         {
             var clock = Stopwatch.StartNew();
-            using var network = Create(trainer, data.Train, seed, epochs, settings);
+            using var network = Create(trainer, data.Train, seed, epochs, settings, parts);
             double setupSeconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine($"  {trainer}, seed {seed}: {setupSeconds:F2} s before the first step (reading the rows into tensors, building the network and optimizer)");
             using var test = CompareData.ReadTensors(data.Test);
@@ -79,10 +82,10 @@ namespace MLNetRiemannian.Benchmarks
                 (epoch, trainingSeconds) => record(epoch, setupSeconds + trainingSeconds, CompareNetwork.Accuracy(network.Network, testFeatures, test.Labels)));
         }
 
-        private static ICompareEpochTrainer Create(string trainer, IDataView train, int seed, int epochs, IReadOnlyList<CompareOptionSetting> settings) => trainer switch
+        private static ICompareEpochTrainer Create(string trainer, IDataView train, int seed, int epochs, IReadOnlyList<CompareOptionSetting> settings, bool parts) => trainer switch
         {
-            "RiemannianMlp-Identity" => new CompareRiemannianMlp(train, OutputMetricKind.Identity, seed, epochs, settings),
-            "RiemannianMlp-GaussNewton" => new CompareRiemannianMlp(train, OutputMetricKind.GaussNewton, seed, epochs, settings),
+            "RiemannianMlp-Identity" => new CompareRiemannianMlp(train, OutputMetricKind.Identity, seed, epochs, settings) { PrintParts = parts },
+            "RiemannianMlp-GaussNewton" => new CompareRiemannianMlp(train, OutputMetricKind.GaussNewton, seed, epochs, settings) { PrintParts = parts },
             "Adam" => new BaselineOptimizer(train, BaselineKind.Adam, seed),
             "AdamSchedule" => new BaselineOptimizer(train, BaselineKind.AdamSchedule, seed),
             _ => new BaselineOptimizer(train, BaselineKind.SgdMomentum, seed),

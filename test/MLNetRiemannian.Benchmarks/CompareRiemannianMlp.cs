@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using Microsoft.ML;
 using MLNetRiemannian.Data;
@@ -58,6 +59,13 @@ namespace MLNetRiemannian.Benchmarks
         /// <inheritdoc/>
         public RiemannianModule Network => _network;
 
+        /// <summary>
+        /// When true, <see cref="Train"/> times every part of the fit loop's steps through the optimizer's probe (forward,
+        /// each layer's gradient, mass and solve, the update, and the loop's own work between steps) and prints each part's
+        /// milliseconds per step at the end (<c>compare --parts</c>). The parts' marks cost a few microseconds a step.
+        /// </summary>
+        public bool PrintParts { get; init; }
+
         /// <inheritdoc/>
         public void ScaleInput(FeatureMatrix features)
         {
@@ -88,13 +96,32 @@ namespace MLNetRiemannian.Benchmarks
             var atoms = _network.Atoms;
             int[] layerSizes = atoms.Select(a => (int)a.Weight.shape[0]).Prepend((int)atoms[0].Weight.shape[1]).ToArray();
             using var threads = TorchThreads.Enter(Defaults.Threads(_options, layerSizes), () => { });
-            return new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_data.Features, _data.Labels, _data.Weights, null,
-                new FitLoop.Settings(epochs, _batchSize, _options.Shuffle, EarlyStoppingPatience: 0)
+            var parts = new Dictionary<string, double>();
+            var partClock = Stopwatch.StartNew();
+            if (PrintParts)
+                _optimizer.Probe = part => { parts[part] = parts.GetValueOrDefault(part) + partClock.Elapsed.TotalMilliseconds; partClock.Restart(); };
+            try
+            {
+                return new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_data.Features, _data.Labels, _data.Weights, null,
+                    new FitLoop.Settings(epochs, _batchSize, _options.Shuffle, EarlyStoppingPatience: 0)
+                    {
+                        EvaluationsPerEpoch = measure is null ? 0 : measurementsPerEpoch,
+                        // The evaluation belongs to no part: the parts' clock restarts after it, as the epoch's clock does.
+                        OnEvaluation = measure is null ? null : (done, seconds) => { measure(done, before + seconds); partClock.Restart(); },
+                    },
+                    _generator, e => before += e.Seconds, () => { }, Console.WriteLine);
+            }
+            finally
+            {
+                _optimizer.Probe = null;
+                if (PrintParts && _optimizer.Steps > 0)
                 {
-                    EvaluationsPerEpoch = measure is null ? 0 : measurementsPerEpoch,
-                    OnEvaluation = measure is null ? null : (done, seconds) => measure(done, before + seconds),
-                },
-                _generator, e => before += e.Seconds, () => { }, Console.WriteLine);
+                    // The first step's "between steps" also holds the loop's setup (the epoch's row order): a few milliseconds.
+                    long steps = _optimizer.Steps;
+                    Console.WriteLine($"  the fit loop's parts over {steps} steps, ms a step ({before * 1000 / steps:F3} ms a step of training in all):");
+                    foreach (var (part, ms) in parts.OrderByDescending(p => p.Value)) Console.WriteLine($"    {part,-40} {ms / steps,8:F3}");
+                }
+            }
         }
 
         void ICompareEpochTrainer.Train(int epochs, int measurementsPerEpoch, Action<double, double> measure) => Train(epochs, measurementsPerEpoch, measure);

@@ -150,9 +150,13 @@ namespace MLNetRiemannian.Optimization
 
         /// <summary>
         /// When set, called at the end of each part of a step with the part's name ("forward", "784→256: mass", "update"
-        /// …), so the step benchmark can measure every part inside the real step's sequence. Null, the default, costs nothing.
+        /// …), and at a step's start with <see cref="BetweenSteps"/> (the caller's own work since the last step ended), so
+        /// the benchmarks can measure every part inside the real step's sequence. Null, the default, costs nothing.
         /// </summary>
         internal Action<string>? Probe { get; set; }
+
+        /// <summary>The part <see cref="Probe"/> names at the start of a step: what the caller did since the previous step.</summary>
+        internal const string BetweenSteps = "between steps";
 
         /// <summary>Halves η for the rest of training (the fit loop's recovery from a non-finite step).</summary>
         internal void HalveLearningRate() => LearningRate /= 2;
@@ -180,6 +184,7 @@ namespace MLNetRiemannian.Optimization
         internal (Tensor Loss, Tensor Output) StepCore(InputBatch input, Tensor target, Tensor? weights)
         {
             using var noGrad = no_grad();
+            Probe?.Invoke(BetweenSteps);
             if (_sparse is { } sparse)
             {
                 // The columns this step reads are brought up to the end of the last step before the forward pass reads them.

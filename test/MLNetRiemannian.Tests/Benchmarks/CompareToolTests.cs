@@ -66,7 +66,8 @@ namespace MLNetRiemannian.Tests.Benchmarks
 
         // --set reaches the RiemannianMlp trainers: at η = 10⁻⁹ the network barely moves in 2 epochs, so its accuracy stays
         // that of the initial weights at every measurement (within 0.01: an argmax near a tie may flip) and near chance
-        // (10 classes), while Adam, not a RiemannianMlp trainer, learns. The settings and the subset are recorded.
+        // (10 classes), while Adam, not a RiemannianMlp trainer, learns. The settings and the subset are recorded. With
+        // --parts the RiemannianMlp run prints its fit loop's cost by part.
         [TestMethod]
         public void SetReachesTheRiemannianMlpTrainersOnlyAndIsRecorded()
         {
@@ -74,9 +75,14 @@ namespace MLNetRiemannian.Tests.Benchmarks
             try
             {
                 var (exitCode, stdout, stderr) = HostProcess.Run(HostProcess.DllPath("MLNetRiemannianBenchmarks"), null, "compare", "--quick",
-                    "--trainers", "Adam,RiemannianMlp-Identity", "--set", "LearningRate=1e-9;Shuffle=false", "--out", directory.FullName);
+                    "--trainers", "Adam,RiemannianMlp-Identity", "--set", "LearningRate=1e-9;Shuffle=false", "--parts", "--out", directory.FullName);
                 TestContext.WriteLine($"{stdout}{stderr}");
                 Assert.AreEqual(0, exitCode, $"compare --set failed.\nstdout:\n{stdout}\nstderr:\n{stderr}");
+                // --parts: RiemannianMlp's run, and not Adam's, prints
+                // the fit loop's parts, the loop's own work between steps among them.
+                Assert.AreEqual(1, stdout.Split('\n').Count(l => l.Contains("the fit loop's parts over ")), $"one table of parts:\n{stdout}");
+                foreach (string part in new[] { "forward", "between steps", "update", "64→256: Woodbury solve" })
+                    StringAssert.Contains(stdout, $"    {part} ", "--parts lists every part");
                 using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory.FullName, "results.json")));
                 var root = results.RootElement;
                 CollectionAssert.AreEqual(new[] { "RiemannianMlp-Identity", "Adam" },
