@@ -166,7 +166,7 @@ namespace MLNetRiemannian.Numerics
             System.Threading.Tasks.Parallel.For(0, parts, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
             {
                 var mine = AllRows();
-                for (long r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++) ScaleRow(mine.Slice(checked((int)(r * width)), width), c, s, bound2);
+                for (long r = rows * part / parts, end = rows * (part + 1) / parts; r < end; r++) ScaleRow(RowSpan(mine, r), c, s, bound2);
             });
         }
 

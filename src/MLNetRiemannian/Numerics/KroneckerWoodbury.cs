@@ -92,9 +92,7 @@ namespace MLNetRiemannian.Numerics
                 // X diag(γ) [B, in], R diag(ρ) [n, out], and the input Gram x̃_b diag(γ) x̃_cᵀ.
                 ScaleRows(x, gammaWeights, xg);
                 ScaleRows(r, rho, rr);
-                for (int b = 0; b < batch; b++)
-                    for (int c = 0; c <= b; c++)
-                        gram[b * batch + c] = gram[c * batch + b] = double.CreateTruncating(RowKernels.Dot(xg.Slice(b * inputs, inputs), x.Slice(c * inputs, inputs)) + gammaBias);
+                InputGram(xg, x, gammaBias, batch, inputs, gram);
 
                 // S = I + K D⁻¹ Kᵀ, its lower triangle: S[(b,i),(c,j)] = (R_b diag(ρ) R_cᵀ)[i,j] · gram[b,c].
                 for (int row = 0; row < n; row++)
@@ -113,19 +111,13 @@ namespace MLNetRiemannian.Numerics
                     var tb = p.Slice(b * outputs, outputs);
                     TensorPrimitives.Multiply(gb, gammaBias, tb);
                     for (int j = 0; j < inputs; j++) RowKernels.MultiplyAdd(transposed.Slice(j * outputs, outputs), xg[b * inputs + j], tb);
-                    TensorPrimitives.Multiply(tb, rho, tb);
-                    for (int i = 0; i < k; i++) v[b * k + i] = double.CreateTruncating(RowKernels.Dot(r.Slice((b * k + i) * outputs, outputs), tb));
                 }
+                FactorTimes(p, rho, r, batch, k, v);
 
                 if (!SmallCholesky.Solve(s, n, v)) return false;
 
                 // Kᵀv = Pᵀ X̃ with P_b = v_bᵀ R_b; its weight part accumulated as (Pᵀ X)ᵀ over the inputs, its bias part summed.
-                p.Clear();
-                for (int b = 0; b < batch; b++)
-                {
-                    var pb = p.Slice(b * outputs, outputs);
-                    for (int i = 0; i < k; i++) RowKernels.MultiplyAdd(r.Slice((b * k + i) * outputs, outputs), T.CreateTruncating(v[b * k + i]), pb);
-                }
+                FactorTransposedTimes(r, v, batch, k, p);
                 update.Clear();
                 for (int b = 0; b < batch; b++)
                     for (int j = 0; j < inputs; j++)
@@ -177,7 +169,7 @@ namespace MLNetRiemannian.Numerics
             // for X diag(γ) g_Wᵀ; its B columns are laid out as rows in managed code (B·out values).
             ReadOnlySpan<T> productTransposed = FusedPasses.Elements<T>(gradientWeight.mm(scaledInput.t()));
 
-            var p = zeros(batch, outputs, dtype: dtype);
+            var p = empty(batch, outputs, dtype: dtype);
             Span<T> pv = FusedPasses.Elements<T>(p), ub = FusedPasses.Elements<T>(bias);
             var productPool = ArrayPool<T>.Shared.Rent(batch * outputs);
             var doublePool = ArrayPool<double>.Shared.Rent(batch * batch + n * n + n);
@@ -185,9 +177,7 @@ namespace MLNetRiemannian.Numerics
             {
                 var doubles = doublePool.AsSpan();
                 Span<double> gram = doubles.Slice(0, batch * batch), system = doubles.Slice(batch * batch, n * n), v = doubles.Slice(batch * batch + n * n, n);
-                for (int b = 0; b < batch; b++)
-                    for (int c = 0; c <= b; c++)
-                        gram[b * batch + c] = gram[c * batch + b] = double.CreateTruncating(RowKernels.Dot(xg.Slice(b * inputs, inputs), x.Slice(c * inputs, inputs)) + gammaBias);
+                InputGram<T>(xg, x, gammaBias, batch, inputs, gram);
                 for (int row = 0; row < n; row++)
                 {
                     var line = sv.Slice(row * n, row + 1);
@@ -204,18 +194,13 @@ namespace MLNetRiemannian.Numerics
                 {
                     var tb = t.Slice(b * outputs, outputs);
                     TensorPrimitives.MultiplyAdd(gb, gammaBias, tb, tb);
-                    TensorPrimitives.Multiply(tb, rho, tb);
-                    for (int i = 0; i < k; i++) v[b * k + i] = double.CreateTruncating(RowKernels.Dot(r.Slice((b * k + i) * outputs, outputs), tb));
                 }
+                FactorTimes<T>(t, rho, r, batch, k, v);
 
                 if (!SolveInnerSystem<T>(system, n, v, dtype)) return false;
 
                 // Kᵀv = Pᵀ X̃ with P_b = v_bᵀ R_b: P in managed code, its weight part by one GEMM into u, its bias part summed.
-                for (int b = 0; b < batch; b++)
-                {
-                    var pb = pv.Slice(b * outputs, outputs);
-                    for (int i = 0; i < k; i++) RowKernels.MultiplyAdd(r.Slice((b * k + i) * outputs, outputs), T.CreateTruncating(v[b * k + i]), pb);
-                }
+                FactorTransposedTimes<T>(r, v, batch, k, pv);
             }
             finally
             {
@@ -271,6 +256,47 @@ namespace MLNetRiemannian.Numerics
                 v[i] = double.CreateTruncating(solution[i]);
             }
             return true;
+        }
+
+        /// <summary>The input Gram <c>gram[b,c] = x̃_b diag(γ) x̃_cᵀ</c> (γ's last entry for the bias column), <c>[B, B]</c> in Float64, from X diag(γ) and X.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void InputGram<T>(ReadOnlySpan<T> scaledInput, ReadOnlySpan<T> input, T gammaBias, int batch, int inputs, Span<double> gram)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            for (int b = 0; b < batch; b++)
+                for (int c = 0; c <= b; c++)
+                    gram[b * batch + c] = gram[c * batch + b] = double.CreateTruncating(RowKernels.Dot(scaledInput.Slice(b * inputs, inputs), input.Slice(c * inputs, inputs)) + gammaBias);
+        }
+
+        /// <summary>
+        /// <c>K D⁻¹ g</c> from <c>T_b = g_W diag(γ) x_bᵀ + γ_bias g_b</c> (the rows of <paramref name="t"/>, <c>[B, out]</c>, scaled by ρ in
+        /// place): <c>v_(b,i) = R_(b,i) · (ρ ∘ T_b)</c>, <c>[B·k]</c> in Float64.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void FactorTimes<T>(Span<T> t, ReadOnlySpan<T> rho, ReadOnlySpan<T> factor, int batch, int k, Span<double> v)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int outputs = rho.Length;
+            for (int b = 0; b < batch; b++)
+            {
+                var tb = t.Slice(b * outputs, outputs);
+                TensorPrimitives.Multiply(tb, rho, tb);
+                for (int i = 0; i < k; i++) v[b * k + i] = double.CreateTruncating(RowKernels.Dot(factor.Slice((b * k + i) * outputs, outputs), tb));
+            }
+        }
+
+        /// <summary><c>P_b = v_bᵀ R_b</c> for each sample b, into the rows of <paramref name="p"/> (<c>[B, out]</c>, overwritten).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void FactorTransposedTimes<T>(ReadOnlySpan<T> factor, ReadOnlySpan<double> v, int batch, int k, Span<T> p)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int outputs = p.Length / batch;
+            p.Clear();
+            for (int b = 0; b < batch; b++)
+            {
+                var pb = p.Slice(b * outputs, outputs);
+                for (int i = 0; i < k; i++) RowKernels.MultiplyAdd(factor.Slice((b * k + i) * outputs, outputs), T.CreateTruncating(v[b * k + i]), pb);
+            }
         }
 
         /// <summary>Each row of <paramref name="rows"/> (rows of <paramref name="factor"/>'s length) times <paramref name="factor"/>, elementwise, into the same row of <paramref name="into"/>.</summary>
