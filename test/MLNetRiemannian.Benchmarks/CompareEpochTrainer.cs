@@ -20,7 +20,10 @@ namespace MLNetRiemannian.Benchmarks
         /// </summary>
         void Train(int epochs, int measurementsPerEpoch, Action<double, double> measure);
 
-        /// <summary>Maps rows to score as the trained model would before its first layer (its input scaling); none by default.</summary>
-        void ScaleInput(FeatureMatrix features) { }
+        /// <summary>
+        /// Rows to score as the trained model would see them at its first layer (its input scaling, in place, and its input
+        /// encoding, a new matrix the caller disposes when it is not <paramref name="features"/>); the rows as given by default.
+        /// </summary>
+        FeatureMatrix PrepareInput(FeatureMatrix features) => features;
     }
 }

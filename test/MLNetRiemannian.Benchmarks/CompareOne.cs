@@ -76,8 +76,9 @@ namespace MLNetRiemannian.Benchmarks
             double setupSeconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine($"  {trainer}, seed {seed}: {setupSeconds:F2} s before the first step (reading the rows into tensors, building the network and optimizer)");
             using var test = CompareData.ReadTensors(data.Test);
-            network.ScaleInput(test.Features);
-            var testFeatures = test.Features.ToDense();
+            var prepared = network.PrepareInput(test.Features);
+            using var encoded = ReferenceEquals(prepared, test.Features) ? null : prepared;
+            var testFeatures = prepared.ToDense();
             network.Train(epochs, MeasurementsPerEpoch,
                 (epoch, trainingSeconds) => record(epoch, setupSeconds + trainingSeconds, CompareNetwork.Accuracy(network.Network, testFeatures, test.Labels)));
         }

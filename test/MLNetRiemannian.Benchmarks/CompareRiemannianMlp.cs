@@ -33,6 +33,8 @@ namespace MLNetRiemannian.Benchmarks
         private readonly RiemannianSgd _optimizer;
         private readonly int _batchSize;
         private readonly InputScaling? _scaling;
+        private readonly InputEncoding? _encoding;
+        private readonly FeatureMatrix _features;
 
         /// <summary>
         /// Reads <paramref name="train"/> and builds the network and optimizer, as Fit does before its first epoch, with
@@ -46,9 +48,12 @@ namespace MLNetRiemannian.Benchmarks
             _data = CompareData.ReadTensors(train);
             // The input scaling the trainer learns from its training rows (every row trains here) and applies in place.
             _scaling = (_options.InputScaling ?? Defaults.InputScaling) == InputScalingKind.Robust ? InputScalingFit.Fit(_data.Features, _data.Weights, seed) : null;
-            ScaleInput(_data.Features);
+            if (_scaling is not null) InputScalingFit.Apply(_scaling, _data.Features);
             var columns = CompareData.Columns(train);
-            _network = CompareNetwork.Create(_options, columns.FeatureCount, columns.ClassCount, _generator);
+            // The input encoding the trainer would choose for these rows (none held out here).
+            _encoding = InputEncodingChoice.ForNewModel(_options, _data.Features, _data.Weights, 0, seed, columns, null);
+            _features = _encoding is null ? _data.Features : InputEncodingFit.Apply(_encoding, _data.Features);
+            _network = CompareNetwork.Create(_options, _encoding?.Width ?? columns.FeatureCount, columns.ClassCount, _generator);
             var loss = RiemannianMlpNetwork.Loss(PredictionTask.MulticlassClassification, _options.LabelSmoothing);
             var metric = RiemannianMlpNetwork.Metric(_options, loss);
             var sizes = Defaults.Resolve(_options, new TableShape(_data.Count, columns.FeatureCount, columns.FeatureCount, columns.ClassCount));
@@ -67,9 +72,10 @@ namespace MLNetRiemannian.Benchmarks
         public bool PrintParts { get; init; }
 
         /// <inheritdoc/>
-        public void ScaleInput(FeatureMatrix features)
+        public FeatureMatrix PrepareInput(FeatureMatrix features)
         {
             if (_scaling is not null) InputScalingFit.Apply(_scaling, features);
+            return _encoding is null ? features : InputEncodingFit.Apply(_encoding, features);
         }
 
         /// <summary>
@@ -102,7 +108,7 @@ namespace MLNetRiemannian.Benchmarks
                 _optimizer.Probe = part => { parts[part] = parts.GetValueOrDefault(part) + partClock.Elapsed.TotalMilliseconds; partClock.Restart(); };
             try
             {
-                return new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_data.Features, _data.Labels, _data.Weights, null,
+                return new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_features, _data.Labels, _data.Weights, null,
                     new FitLoop.Settings(epochs, _batchSize, _options.Shuffle, EarlyStoppingPatience: 0)
                     {
                         EvaluationsPerEpoch = measure is null ? 0 : measurementsPerEpoch,
@@ -131,6 +137,7 @@ namespace MLNetRiemannian.Benchmarks
         {
             _optimizer.Dispose();
             _network.Dispose();
+            if (!ReferenceEquals(_features, _data.Features)) _features.Dispose();
             _data.Dispose();
             _generator.Dispose();
         }

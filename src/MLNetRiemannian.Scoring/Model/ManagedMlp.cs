@@ -36,8 +36,10 @@ namespace MLNetRiemannian.Model
         /// <param name="biases">Per layer, <c>b</c> of length out.</param>
         /// <param name="activation">The nonlinearity between layers.</param>
         /// <param name="inputScaling">The map applied to the input before the first layer, or null.</param>
-        /// <param name="inputScale">The learned factors applied after <paramref name="inputScaling"/>, or null.</param>
-        public ManagedMlp(int[] sizes, float[][] weights, float[][] biases, ActivationKind activation, InputScaling? inputScaling = null, InputScale? inputScale = null)
+        /// <param name="inputScale">The learned factors applied after <paramref name="inputEncoding"/>, or null.</param>
+        /// <param name="inputEncoding">The encoding applied after <paramref name="inputScaling"/> (feature slots to the network's input), or null.</param>
+        public ManagedMlp(int[] sizes, float[][] weights, float[][] biases, ActivationKind activation, InputScaling? inputScaling = null, InputScale? inputScale = null,
+            InputEncoding? inputEncoding = null)
         {
             _sizes = sizes;
             _weights = weights;
@@ -45,12 +47,16 @@ namespace MLNetRiemannian.Model
             Activation = activation;
             InputScaling = inputScaling;
             InputScale = inputScale;
+            InputEncoding = inputEncoding;
             int widest = 0;
             for (int l = 1; l < sizes.Length - 1; l++) widest = Math.Max(widest, sizes[l]);
-            // Two hidden vectors in turn (the layer's input and output); a sparse input row is used as it is; with an input
-            // scaling or scale, the scaled row before them.
+            // Two hidden vectors in turn (the layer's input and output); a sparse input row is used as it is; then the rows
+            // each input step writes (the scaled features, their encoding, the learned scale's product), and a sparse row
+            // made dense when a step needs it so.
             _hiddenScratch = widest;
-            ScratchSize = 2 * widest + (inputScaling is null && inputScale is null ? 0 : sizes[0]);
+            int features = inputEncoding?.InputWidth ?? sizes[0];
+            _denseOffset = 2 * widest + (inputScaling is null ? 0 : features) + (inputEncoding is null ? 0 : sizes[0]) + (inputScale is null ? 0 : sizes[0]);
+            ScratchSize = _denseOffset + (inputScaling is { IsCentered: true } || inputEncoding is not null ? features : 0);
             _firstLayerTransposed = new Lazy<float[]>(() => Transpose(_weights[0], _sizes[1], _sizes[0]));
         }
 
@@ -60,16 +66,19 @@ namespace MLNetRiemannian.Model
         /// <summary>The map applied to the input before the first layer, or null.</summary>
         public InputScaling? InputScaling { get; }
 
-        /// <summary>The learned factors applied after <see cref="InputScaling"/>, or null.</summary>
+        /// <summary>The learned factors applied after <see cref="InputEncoding"/>, or null.</summary>
         public InputScale? InputScale { get; }
 
-        private readonly int _hiddenScratch;
+        /// <summary>The encoding applied after <see cref="InputScaling"/>, feature slots to the network's input, or null.</summary>
+        public InputEncoding? InputEncoding { get; }
+
+        private readonly int _hiddenScratch, _denseOffset;
 
         /// <summary>Number of dense layers.</summary>
         public int LayerCount => _weights.Length;
 
-        /// <summary>Width of the input.</summary>
-        public int InputSize => _sizes[0];
+        /// <summary>Width of the input, the feature slots (the first layer's input width unless an encoding widens them).</summary>
+        public int InputSize => InputEncoding?.InputWidth ?? _sizes[0];
 
         /// <summary>Width of the output (before the task's head).</summary>
         public int OutputSize => _sizes[^1];
@@ -92,14 +101,26 @@ namespace MLNetRiemannian.Model
         /// <param name="scratch">At least <see cref="ScratchSize"/> floats, owned by the caller for this call.</param>
         public void Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> scratch)
         {
-            int hidden = _hiddenScratch;
-            if (InputScaling is not null || InputScale is not null)
+            int hidden = _hiddenScratch, offset = 2 * hidden;
+            if (InputScaling is { } scaling)
             {
-                var scaled = scratch.Slice(2 * hidden, InputSize);
-                if (InputScaling is { } scaling) scaling.Apply(input, scaled);
-                else input.CopyTo(scaled);
-                if (InputScale is { } scale) TensorPrimitives.Multiply(scaled, scale.Factors, scaled);
+                var scaled = scratch.Slice(offset, scaling.Width);
+                scaling.Apply(input, scaled);
                 input = scaled;
+                offset += scaled.Length;
+            }
+            if (InputEncoding is { } encoding)
+            {
+                var encoded = scratch.Slice(offset, encoding.Width);
+                encoding.Apply(input, encoded);
+                input = encoded;
+                offset += encoded.Length;
+            }
+            if (InputScale is { } scale)
+            {
+                var factored = scratch.Slice(offset, scale.Width);
+                TensorPrimitives.Multiply(input, scale.Factors, factored);
+                input = factored;
             }
             Continue(0, input, output, scratch.Slice(0, hidden), scratch.Slice(hidden, hidden));
         }
@@ -112,10 +133,10 @@ namespace MLNetRiemannian.Model
         public void ForwardSparse(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> output, Span<float> scratch)
         {
             int hidden = _hiddenScratch;
-            if (InputScaling is { IsCentered: true })
+            if (InputScaling is { IsCentered: true } || InputEncoding is not null)
             {
-                // Centred slots map an unstored 0 to something else: the row is dense after all.
-                var dense = scratch.Slice(2 * hidden, InputSize);
+                // Centred or encoded slots map an unstored 0 to something else: the row is dense after all.
+                var dense = scratch.Slice(_denseOffset, InputSize);
                 dense.Clear();
                 for (int j = 0; j < indices.Length; j++) dense[indices[j]] = values[j];
                 Forward(dense, output, scratch);

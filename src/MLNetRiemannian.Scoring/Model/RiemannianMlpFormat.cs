@@ -15,7 +15,7 @@ namespace MLNetRiemannian.Model
     /// The binary stream a <see cref="RiemannianMlpModelParameters"/> saves inside ML.NET's model zip. Everything is
     /// little-endian (<see cref="BinaryWriter"/>'s encoding):
     /// <code>
-    /// int32   format version (6; versions 1 to 5, which lack the later fields marked below, are still read)
+    /// int32   format version (7; versions 1 to 6, which lack the later fields marked below, are still read)
     /// int64   payload length in bytes
     /// payload:
     ///   int32   task (PredictionTask), int32 activation (ActivationKind)
@@ -23,7 +23,10 @@ namespace MLNetRiemannian.Model
     ///   per dense layer l: float32[sizes[l+1] · sizes[l]] weights, row-major [out, in]; float32[sizes[l+1]] bias
     ///   string  output metric (BinaryWriter's length-prefixed UTF-8)
     ///   from version 4: bool has label standardization, and when true float64 mean, float64 scale (LabelStandardization)
-    ///   from version 5: bool has input scaling, and when true float32[sizes[0]] center, float32[sizes[0]] scale,
+    ///   from version 7: bool has input encoding, and when true int32 feature slots F, then per network input
+    ///           (sizes[0] of them) int32 source slot, float32 lower edge, float32 inverse width, bool clipped (InputEncoding);
+    ///           F = sizes[0] without one
+    ///   from version 5: bool has input scaling, and when true float32[F] center, float32[F] scale,
     ///           float32 clip bound (InputScaling)
     ///   from version 6: bool has input scale, and when true float32[sizes[0]] factors (InputScale)
     ///   int32   number of epochs, then per epoch: int32 epoch, float64 training loss, float64 training metric,
@@ -40,12 +43,13 @@ namespace MLNetRiemannian.Model
     /// predict wrongly instead of failing. A checksum anyone can recompute does not stop a deliberate edit, so the reader
     /// also refuses what no trainer writes: impossible sizes, unknown names, and non-finite weights or biases.
     /// Version history: 1, the first release; 2 adds the numerical-event counts; 3 the per-epoch diagnostics; 4 the
-    /// label standardization, the zero-weight batch counts and the training outcome; 5 the input scaling; 6 the learned input scale. Floats are copied as their bit patterns, so a model loads back bit-identically.
+    /// label standardization, the zero-weight batch counts and the training outcome; 5 the input scaling; 6 the learned input scale;
+    /// 7 the input encoding. Floats are copied as their bit patterns, so a model loads back bit-identically.
     /// </summary>
     internal static class RiemannianMlpFormat
     {
         /// <summary>The format version this code writes; it reads this one and every older one.</summary>
-        public const int Version = 6;
+        public const int Version = 7;
 
         /// <summary>The first released format (no numerical-event counts in the history).</summary>
         private const int FirstVersion = 1;
@@ -80,6 +84,18 @@ namespace MLNetRiemannian.Model
                 {
                     w.Write(standardization.Mean);
                     w.Write(standardization.Scale);
+                }
+                w.Write(model.InputEncoding is not null);
+                if (model.InputEncoding is { } encoding)
+                {
+                    w.Write(encoding.InputWidth);
+                    for (int o = 0; o < encoding.Width; o++)
+                    {
+                        w.Write(encoding.Source[o]);
+                        w.Write(encoding.Lower[o]);
+                        w.Write(encoding.InverseWidth[o]);
+                        w.Write(encoding.Clipped[o]);
+                    }
                 }
                 w.Write(model.InputScaling is not null);
                 if (model.InputScaling is { } scaling)
@@ -208,11 +224,13 @@ namespace MLNetRiemannian.Model
             LabelStandardization? standardization = version >= 4 && reader.ReadBoolean()
                 ? new LabelStandardization(reader.ReadDouble(), reader.ReadDouble())
                 : null;
+            InputEncoding? inputEncoding = version >= 7 && reader.ReadBoolean() ? ReadEncoding(reader, sizes[0]) : null;
+            int features = inputEncoding?.InputWidth ?? sizes[0];
             InputScaling? inputScaling = null;
             if (version >= 5 && reader.ReadBoolean())
             {
-                var center = ReadFiniteFloats(reader, sizes[0], $"the input scaling's {sizes[0]} centers");
-                var scale = ReadFiniteFloats(reader, sizes[0], $"the input scaling's {sizes[0]} scales");
+                var center = ReadFiniteFloats(reader, features, $"the input scaling's {features} centers");
+                var scale = ReadFiniteFloats(reader, features, $"the input scaling's {features} scales");
                 // The constructor refuses a non-positive scale or bound; its message says which.
                 inputScaling = new InputScaling(center, scale, reader.ReadSingle());
             }
@@ -251,7 +269,7 @@ namespace MLNetRiemannian.Model
             if (Remaining(reader) != 0)
                 throw Corrupt($"{Remaining(reader)} bytes of its payload are left over after the history");
 
-            return new RiemannianMlpModelParameters(env, task, activation, sizes, weights, biases, outputMetric, history, standardization, outcome, inputScaling, inputScale);
+            return new RiemannianMlpModelParameters(env, task, activation, sizes, weights, biases, outputMetric, history, standardization, outcome, inputScaling, inputScale, inputEncoding);
         }
 
         private static void WriteDiagnostics(BinaryWriter writer, EpochDiagnostics? diagnostics)
@@ -310,6 +328,28 @@ namespace MLNetRiemannian.Model
         /// <see cref="ReadFloats"/>, refusing NaN and infinities: training refuses every non-finite step, so such a value
         /// means an edited file, and a model holding one would score every row NaN without a word.
         /// </summary>
+        /// <summary>The input encoding of a network of <paramref name="inputs"/> inputs; its constructor refuses what no trainer writes.</summary>
+        private static InputEncoding ReadEncoding(BinaryReader reader, int inputs)
+        {
+            int features = reader.ReadInt32();
+            if (features < 1 || features > inputs) throw Corrupt($"its input encoding reads {features} feature slots into {inputs} inputs");
+            const int entryBytes = sizeof(int) + 2 * sizeof(float) + sizeof(bool);
+            if ((long)inputs * entryBytes > Remaining(reader)) throw Corrupt($"its input encoding needs {(long)inputs * entryBytes} bytes but {Remaining(reader)} remain");
+            var source = new int[inputs];
+            var lower = new float[inputs];
+            var inverseWidth = new float[inputs];
+            var clipped = new bool[inputs];
+            for (int o = 0; o < inputs; o++)
+            {
+                source[o] = reader.ReadInt32();
+                lower[o] = reader.ReadSingle();
+                inverseWidth[o] = reader.ReadSingle();
+                clipped[o] = reader.ReadBoolean();
+            }
+            try { return new InputEncoding(features, source, lower, inverseWidth, clipped); }
+            catch (ArgumentException e) { throw Corrupt(e.Message); }
+        }
+
         private static float[] ReadFiniteFloats(BinaryReader reader, long count, string what)
         {
             var values = ReadFloats(reader, count, what);

@@ -68,10 +68,12 @@ namespace MLNetRiemannian.Model
         /// </param>
         /// <param name="outcome">How training ended; null when unknown (a model saved before format version 4, or built by hand).</param>
         /// <param name="inputScaling">The map applied to the input before the first layer; null when the network takes the features as given.</param>
-        /// <param name="inputScale">The learned factors applied after <paramref name="inputScaling"/>, before the first layer; null for none.</param>
+        /// <param name="inputScale">The learned factors applied after <paramref name="inputEncoding"/>, before the first layer; null for none.</param>
+        /// <param name="inputEncoding">The encoding of the (scaled) feature slots into the network's <c>layerSizes[0]</c> inputs; null for none.</param>
         internal RiemannianMlpModelParameters(IHostEnvironment env, PredictionTask task, ActivationKind activation, int[] layerSizes,
             float[][] weights, float[][] biases, string outputMetric, IReadOnlyList<EpochSummary> history,
-            LabelStandardization? labelStandardization = null, TrainingOutcome? outcome = null, InputScaling? inputScaling = null, InputScale? inputScale = null)
+            LabelStandardization? labelStandardization = null, TrainingOutcome? outcome = null, InputScaling? inputScaling = null, InputScale? inputScale = null,
+            InputEncoding? inputEncoding = null)
         {
             if (env is null) throw new ArgumentNullException(nameof(env));
             if (!Enum.IsDefined(task)) throw new ArgumentOutOfRangeException(nameof(task), task, "Unknown prediction task.");
@@ -91,8 +93,11 @@ namespace MLNetRiemannian.Model
             if (outcome is not null && (!Enum.IsDefined(outcome.Reason) || outcome.Epoch < 1 || outcome.Step < 0 || outcome.KeptEpoch is < 1 || outcome.KeptEpoch > outcome.Epoch))
                 throw new ArgumentException($"The training outcome {outcome} is impossible: it needs a known reason, an epoch of at least 1, a step of at least 0 and a kept epoch from 1 to its epoch.", nameof(outcome));
 
-            if (inputScaling is not null && inputScaling.Width != layerSizes[0])
-                throw new ArgumentException($"The input scaling maps {inputScaling.Width} slots but the network takes {layerSizes[0]} features.", nameof(inputScaling));
+            if (inputEncoding is not null && inputEncoding.Width != layerSizes[0])
+                throw new ArgumentException($"The input encoding writes {inputEncoding.Width} slots but the network takes {layerSizes[0]} inputs.", nameof(inputEncoding));
+            int features = inputEncoding?.InputWidth ?? layerSizes[0];
+            if (inputScaling is not null && inputScaling.Width != features)
+                throw new ArgumentException($"The input scaling maps {inputScaling.Width} slots but the model takes {features} features.", nameof(inputScaling));
             if (inputScale is not null && inputScale.Width != layerSizes[0])
                 throw new ArgumentException($"The input scale has {inputScale.Width} factors but the network takes {layerSizes[0]} features.", nameof(inputScale));
 
@@ -103,7 +108,7 @@ namespace MLNetRiemannian.Model
             History = new ReadOnlyCollection<EpochSummary>(new List<EpochSummary>(history));
             var sizes = (int[])layerSizes.Clone();
             LayerSizes = Array.AsReadOnly(sizes);
-            _network = new ManagedMlp(sizes, Array.ConvertAll(weights, w => (float[])w.Clone()), Array.ConvertAll(biases, b => (float[])b.Clone()), activation, inputScaling, inputScale);
+            _network = new ManagedMlp(sizes, Array.ConvertAll(weights, w => (float[])w.Clone()), Array.ConvertAll(biases, b => (float[])b.Clone()), activation, inputScaling, inputScale, inputEncoding);
             _inputType = new VectorDataViewType(NumberDataViewType.Single, _network.InputSize);
             _outputType = task == PredictionTask.MulticlassClassification
                 ? new VectorDataViewType(NumberDataViewType.Single, _network.OutputSize)
@@ -146,6 +151,17 @@ namespace MLNetRiemannian.Model
         /// start can continue training them.
         /// </summary>
         public InputScale? InputScale => _network.InputScale;
+
+        /// <summary>
+        /// The piecewise linear encoding of the features after <see cref="InputScaling"/> (the trainer's <c>InputEncoding</c>
+        /// option): it maps the feature column's <see cref="InputEncoding.InputWidth"/> slots to the network's
+        /// <c>LayerSizes[0]</c> inputs, on which <see cref="InputScale"/> and layer 0's <see cref="GetWeights"/> act. Null when
+        /// the network takes the features one slot each (and for models saved before format version 7).
+        /// </summary>
+        public InputEncoding? InputEncoding => _network.InputEncoding;
+
+        /// <summary>The width of the feature column the model scores: <c>LayerSizes[0]</c>, or the encoding's input width.</summary>
+        public int FeatureCount => _network.InputSize;
 
         /// <summary>
         /// The class names (the label key's values, in key order) of the multiclass data the trainer fitted this model on,
@@ -318,7 +334,8 @@ namespace MLNetRiemannian.Model
             //verWrittenCur: 0x00010001, // Initial: RiemannianMlpFormat versions 1 to 3 (the header was not raised for 2 and 3).
             //verWrittenCur: 0x00010004, // RiemannianMlpFormat version 4: label standardization, zero-weight batch counts, training outcome.
             //verWrittenCur: 0x00010005, // RiemannianMlpFormat version 5: the input scaling.
-            verWrittenCur: 0x00010006, // RiemannianMlpFormat version 6: the learned input scale.
+            //verWrittenCur: 0x00010006, // RiemannianMlpFormat version 6: the learned input scale.
+            verWrittenCur: 0x00010007, // RiemannianMlpFormat version 7: the piecewise linear input encoding.
             verReadableCur: 0x00010001,
             verWeCanReadBack: 0x00010001,
             loaderSignature: LoaderSignature,

@@ -30,7 +30,7 @@ namespace MLNetRiemannian.Onnx
 
         /// <summary>
         /// Writes the nodes computing <paramref name="outputNames"/> from the ONNX variable <paramref name="features"/>
-        /// (float <c>[N, LayerSizes[0]]</c>).
+        /// (float <c>[N, F]</c>, F the model's <see cref="RiemannianMlpModelParameters.FeatureCount"/>).
         /// </summary>
         /// <param name="ctx">The graph the converter is building.</param>
         /// <param name="model">The network to write.</param>
@@ -79,6 +79,7 @@ namespace MLNetRiemannian.Onnx
             var sizes = model.LayerSizes;
             int layers = sizes.Count - 1;
             string h = model.InputScaling is { } scaling ? Scaled(ctx, scaling, features) : features;
+            if (model.InputEncoding is { } encoding) h = Encoded(ctx, encoding, h);
             if (model.InputScale is { } scale)
             {
                 // The learned input scale s ⊙ x: one Mul by an initializer [F], broadcast over the rows.
@@ -118,6 +119,34 @@ namespace MLNetRiemannian.Onnx
             string clipped = Intermediate(ctx, "input.clipped");
             Node(ctx, "Div", new[] { z, root }, clipped);
             return clipped;
+        }
+
+        // The input encoding, as the managed scorer computes it (Model/InputEncoding.cs): each network input gathers its
+        // feature slot, y = (x − lower)·inverseWidth, then Max and Min with per-input bounds, 0 and 1 where the input is
+        // clamped and ∓∞ where it passes x through (there lower = 0 and inverseWidth = 1, so y = x exactly).
+        private static string Encoded(OnnxContext ctx, InputEncoding encoding, string features)
+        {
+            long[] shape = { encoding.Width };
+            var source = new long[encoding.Width];
+            var low = new float[encoding.Width];
+            var high = new float[encoding.Width];
+            for (int o = 0; o < encoding.Width; o++)
+            {
+                source[o] = encoding.Source[o];
+                low[o] = encoding.Clipped[o] ? 0 : float.NegativeInfinity;
+                high[o] = encoding.Clipped[o] ? 1 : float.PositiveInfinity;
+            }
+            string gathered = Intermediate(ctx, "input.gathered");
+            Node(ctx, "Gather", new[] { features, ctx.AddInitializer(source, shape, Prefix + "input.source") }, gathered).AddAttribute("axis", 1L);
+            string shifted = Intermediate(ctx, "input.shifted");
+            Node(ctx, "Sub", new[] { gathered, ctx.AddInitializer(encoding.Lower.ToArray(), shape, Prefix + "input.lower") }, shifted);
+            string ratio = Intermediate(ctx, "input.binFraction");
+            Node(ctx, "Mul", new[] { shifted, ctx.AddInitializer(encoding.InverseWidth.ToArray(), shape, Prefix + "input.inverseWidth") }, ratio);
+            string floored = Intermediate(ctx, "input.floored");
+            Node(ctx, "Max", new[] { ratio, ctx.AddInitializer(low, shape, Prefix + "input.low") }, floored);
+            string encoded = Intermediate(ctx, "input.encoded");
+            Node(ctx, "Min", new[] { floored, ctx.AddInitializer(high, shape, Prefix + "input.high") }, encoded);
+            return encoded;
         }
 
         private static string Activation(OnnxContext ctx, ActivationKind activation, string z, string layer)

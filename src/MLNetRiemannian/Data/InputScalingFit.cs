@@ -39,9 +39,7 @@ namespace MLNetRiemannian.Data
         public static InputScaling Fit(FeatureMatrix features, Tensor? weights, int seed)
         {
             using var scope = NewDisposeScope();
-            // The rows that train (all when none weighs 0, or when all do: then there is nothing better to learn from).
-            var rows = weights is not null && weights.le(0).any().item<bool>() ? weights.gt(0).nonzero().squeeze(1) : null;
-            if (rows is not null && rows.shape[0] == 0) rows = null;
+            var rows = TrainingRows(weights);
             if (features.Compressed is null)
             {
                 var robust = Robust(features.ToDense(), rows, seed);
@@ -55,6 +53,29 @@ namespace MLNetRiemannian.Data
             return Scaling(MaxAbs(stored.Columns, stored.Values, features.Width));
         }
 
+        /// <summary>
+        /// The rows that train, Int64 (null: every row): those of positive weight, or all when none weighs 0 or when all do
+        /// (then there is nothing better to learn from).
+        /// </summary>
+        internal static Tensor? TrainingRows(Tensor? weights)
+        {
+            var rows = weights is not null && weights.le(0).any().item<bool>() ? weights.gt(0).nonzero().squeeze(1) : null;
+            return rows is not null && rows.shape[0] == 0 ? null : rows;
+        }
+
+        /// <summary>
+        /// The rows a quantile sample of <paramref name="candidates"/> rows of <paramref name="width"/> slots takes, at most
+        /// <see cref="SampleValues"/> values (at least 1,024 rows), drawn from <paramref name="rows"/> (null: every row) with a
+        /// generator of its own from <paramref name="seed"/>; null when every candidate is taken and <paramref name="rows"/> is null.
+        /// </summary>
+        internal static (Tensor? Rows, long Take) SampleRows(long candidates, long width, Tensor? rows, int seed)
+        {
+            long take = Math.Min(candidates, Math.Max(1024, SampleValues / Math.Max(1, width)));
+            if (take == candidates) return (rows, take);
+            var drawn = randperm(candidates, generator: new Generator(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + 1))).narrow(0, 0, take);
+            return (rows is null ? drawn : rows.index_select(0, drawn), take);
+        }
+
         /// <summary>Maps the cached rows of <paramref name="features"/> in place by <paramref name="scaling"/> (<see cref="FeatureMatrix.ScaleInPlace"/>).</summary>
         public static void Apply(InputScaling scaling, FeatureMatrix features)
         {
@@ -66,7 +87,7 @@ namespace MLNetRiemannian.Data
         private static InputScaling Scaling((float[] Center, float[] Scale) fitted) => new(fitted.Center, fitted.Scale, ClipBound);
 
         /// <summary>Sample values gathered at once: the sample's slots go through the quantiles a block at a time, so the fit's memory stays near the sample's.</summary>
-        private const long BlockValues = 1L << 21;
+        internal const long BlockValues = 1L << 21;
 
         /// <param name="values">Every row, <c>[N, F]</c>.</param>
         /// <param name="rows">The rows to learn from (Int64), or null for all.</param>
@@ -74,14 +95,8 @@ namespace MLNetRiemannian.Data
         private static (float[] Center, float[] Scale) Robust(Tensor values, Tensor? rows, int seed)
         {
             long candidates = rows?.shape[0] ?? values.shape[0], width = values.shape[1];
-            long take = Math.Min(candidates, Math.Max(1024, SampleValues / Math.Max(1, width)));
             // The sample's rows (null: every row), gathered a block of slots at a time below.
-            Tensor? sampleRows = rows;
-            if (take < candidates)
-            {
-                var drawn = randperm(candidates, generator: new Generator(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + 1))).narrow(0, 0, take);
-                sampleRows = rows is null ? drawn : rows.index_select(0, drawn);
-            }
+            var (sampleRows, take) = SampleRows(candidates, width, rows, seed);
             var center = new float[width];
             var scale = new float[width];
             long block = Math.Max(1, BlockValues / take);

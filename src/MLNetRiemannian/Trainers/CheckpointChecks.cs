@@ -121,6 +121,12 @@ namespace MLNetRiemannian.Trainers
             // Only when on, so a checkpoint written before the option existed (without a scale) still resumes.
             if (Defaults.InputScaleOn(options, trainX.Compressed is not null))
                 set.Add((nameof(options.LearnInputScale), "True", options.LearnInputScale is not null));
+            // Only when asked for, so a checkpoint written before the option existed still resumes (the layer sizes above
+            // tell an encoded network from one that is not).
+            if (options.InputEncoding is { } encoding)
+                set.Add((nameof(options.InputEncoding), encoding.ToString(), true));
+            if (options.PiecewiseLinearBins != Defaults.PiecewiseLinearBins)
+                set.Add((nameof(options.PiecewiseLinearBins), I(options.PiecewiseLinearBins), true));
             // OrderBy is stable: the set options keep their order, then the derived ones keep theirs.
             fingerprint.AddRange(set.OrderBy(o => !o.Set).Select(o => (o.Name, o.Value)));
             fingerprint.Add(("the seed", I(seed)));

@@ -34,6 +34,8 @@ namespace MLNetRiemannian.Trainers
             Require(o.ValidationSetFraction is null or (>= 0 and <= 0.5), nameof(o.ValidationSetFraction), o.ValidationSetFraction, "in [0, 0.5] (0: every row trains), or null for the default");
             Require(o.WeightDecay >= 0 && double.IsFinite(o.WeightDecay), nameof(o.WeightDecay), o.WeightDecay, "finite and ≥ 0");
             Require(o.LabelSmoothing >= 0 && o.LabelSmoothing < 1, nameof(o.LabelSmoothing), o.LabelSmoothing, "in [0, 1)");
+            Require(o.InputEncoding is null || Enum.IsDefined(o.InputEncoding.Value), nameof(o.InputEncoding), o.InputEncoding, "None or PiecewiseLinear, or null for the default");
+            Require(o.PiecewiseLinearBins is >= 2 and <= 256, nameof(o.PiecewiseLinearBins), o.PiecewiseLinearBins, "from 2 to 256");
             Require(o.EarlyStoppingPatience >= 0, nameof(o.EarlyStoppingPatience), o.EarlyStoppingPatience, "≥ 0");
             Require(o.CheckpointEveryEpochs > 0, nameof(o.CheckpointEveryEpochs), o.CheckpointEveryEpochs, "positive");
             Require(o.CheckpointPath is null || !string.IsNullOrWhiteSpace(o.CheckpointPath), nameof(o.CheckpointPath), o.CheckpointPath, "a file path, or null");

@@ -83,9 +83,9 @@ namespace Microsoft.ML
 
             string featureColumnName = predictionTransformer.FeatureColumnName;
             var columns = ColumnChecks.Check(data.Schema, featureColumnName, labelColumnName, null, task);
-            if (columns.FeatureCount != model.LayerSizes[0])
+            if (columns.FeatureCount != model.FeatureCount)
                 throw new ArgumentOutOfRangeException(nameof(data),
-                    $"Feature column '{featureColumnName}' has {columns.FeatureCount} slots but the model was trained on {model.LayerSizes[0]}.");
+                    $"Feature column '{featureColumnName}' has {columns.FeatureCount} slots but the model was trained on {model.FeatureCount}.");
             if (task == PredictionTask.MulticlassClassification && columns.ClassCount != model.LayerSizes[^1])
                 throw new ArgumentOutOfRangeException(nameof(data),
                     $"Label column '{labelColumnName}' has {columns.ClassCount} classes but the model has {model.LayerSizes[^1]} outputs.");
@@ -96,7 +96,10 @@ namespace Microsoft.ML
             // The bound is about the problem the trainer stepped on: with a standardized label, (y − m) / s and the last
             // layer before the map back was folded in.
             var targets = model.LabelStandardization is { } st ? (training.Labels.to_type(ScalarType.Float64) - st.Mean) / st.Scale : training.Labels;
-            return StabilityBound.Estimate(network, RiemannianMlpNetwork.Loss(task), training.Features.ToDense(), targets, xiSampleCount);
+            // The network's input, as the model maps the features before its first layer (its input scaling and encoding).
+            if (model.InputScaling is { } scaling) InputScalingFit.Apply(scaling, training.Features);
+            using var encoded = model.InputEncoding is { } encoding ? InputEncodingFit.Apply(encoding, training.Features) : null;
+            return StabilityBound.Estimate(network, RiemannianMlpNetwork.Loss(task), (encoded ?? training.Features).ToDense(), targets, xiSampleCount);
         }
 
         private static double[] Masses(double mass, double[]? layerMasses, int layers)

@@ -167,6 +167,22 @@ namespace MLNetRiemannian.Trainers
                 }
                 var statistics = TrainingStatistics.Compute(trainX, trainY, trainW, columns, _task, _options.LabelSmoothing);
                 WarnIfUnnormalized(statistics, columns, ch);
+                // The model's input encoding, learned from the scaled training rows (a warm start keeps the initial model's), after
+                // the checks above, which are about the features as the pipeline gives them; the cached rows are replaced by
+                // their encoding, the network's input.
+                var inputEncoding = initial is not null ? WarmStart.InputEncoding(initial, _options)
+                    : InputEncodingChoice.ForNewModel(_options, trainX, trainW, validation?.X.Rows ?? 0, seed, columns, ch);
+                using var encodedX = inputEncoding is null ? null : InputEncodingFit.Apply(inputEncoding, trainX);
+                using var encodedValidation = inputEncoding is null || validation is null ? null : InputEncodingFit.Apply(inputEncoding, validation.Value.X);
+                if (inputEncoding is not null)
+                {
+                    trainX = encodedX!;
+                    if (validation is { } held) validation = (encodedValidation!, held.Y);
+                    sizes[0] = inputEncoding.Width;
+                    ModelSizeCheck.Check(sizes, _options.NumberOfEpochs ?? Defaults.MaximumEpochs);
+                    if (initial is not null)
+                        ch.Info(MessageSensitivity.None, $"Input encoding: the initial model's, kept ({columns.FeatureCount} slots of '{columns.FeatureColumn}' into {inputEncoding.Width} inputs).");
+                }
                 // ω = w / Σw does not change when every weight is divided by the largest, and Σw can no longer overflow.
                 if (trainW is not null) trainW = trainW / statistics.WeightMax;
                 // Regression learns (y − mean) / scale, so the defaults (made for targets of order 1) fit any label's units;
@@ -277,7 +293,7 @@ namespace MLNetRiemannian.Trainers
                 var biases = network.Atoms.Select(a => a.Bias.contiguous().data<float>().ToArray()).ToArray();
                 if (standardization is { } fold) Unstandardize(weights[^1], biases[^1], fold);
                 var learnedScale = network.Diagonals.Count > 0 ? new InputScale(network.Diagonals[0].Scale.contiguous().data<float>().ToArray()) : null;
-                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes, weights, biases, MetricDescription(), history, standardization, outcome, inputScaling, learnedScale)
+                return new RiemannianMlpModelParameters(Host, _task, _options.Activation, sizes, weights, biases, MetricDescription(), history, standardization, outcome, inputScaling, learnedScale, inputEncoding)
                 {
                     ClassNames = columns.ClassNames,
                 };

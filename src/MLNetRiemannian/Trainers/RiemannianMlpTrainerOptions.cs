@@ -86,6 +86,25 @@ namespace MLNetRiemannian.Trainers
         public bool? LearnInputScale;
 
         /// <summary>
+        /// A piecewise linear encoding of each feature slot after the input scaling (<see cref="InputEncodingKind.PiecewiseLinear"/>):
+        /// the slot's training values are cut into up to <see cref="PiecewiseLinearBins"/> bins at their quantiles, and the
+        /// first layer sees the value and, per bin, how far into it the value lies (0 below, 1 above), so it can put a
+        /// threshold at any quantile as a tree does (docs/method.md section 10.2). Learned from the training rows and kept in
+        /// the model (the managed scorer, the ONNX export and a warm start apply it); the encoded rows are dense. Default
+        /// null: a new model takes <see cref="Defaults.InputEncoding"/> when the encoded rows stay within
+        /// <see cref="Defaults.MaximumEncodedInputs"/> inputs and <see cref="Defaults.MaximumEncodedValues"/> values (images,
+        /// text and hashed features keep one input per slot; the log says which), and a warm start continues with the initial
+        /// model's encoding or none. Asking for it on sparse features too wide to make dense, or on a warm start of a model
+        /// without one, is refused.
+        /// </summary>
+        /// <remarks>Source: the piecewise linear encoding of Gorishniy, Rubachev and Babenko, "On Embeddings for Numerical
+        /// Features in Tabular Deep Learning" (NeurIPS 2022).</remarks>
+        public InputEncodingKind? InputEncoding;
+
+        /// <summary>The most bins <see cref="InputEncoding"/> cuts a slot into, from 2 to 256; a slot with fewer distinct training values gets fewer. Default <see cref="Defaults.PiecewiseLinearBins"/>.</summary>
+        public int PiecewiseLinearBins = Defaults.PiecewiseLinearBins;
+
+        /// <summary>
         /// μ, the scalar mass of every layer with <see cref="Trainers.MassKind.Fixed"/> (docs/method.md section 4). Larger is
         /// more conservative: directions the batch's metric does not see move like plain SGD with rate <c>η/μ</c>. Default 1.
         /// </summary>

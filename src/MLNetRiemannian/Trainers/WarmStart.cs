@@ -23,8 +23,8 @@ namespace MLNetRiemannian.Trainers
         {
             var sizes = initial.LayerSizes.ToArray();
             Require(initial.Task == task, $"The initial model was trained for {initial.Task}, this trainer trains {task}.");
-            Require(columns.FeatureCount == sizes[0],
-                $"Feature column '{columns.FeatureColumn}' has {columns.FeatureCount} slots, the initial model takes {sizes[0]}.");
+            Require(columns.FeatureCount == initial.FeatureCount,
+                $"Feature column '{columns.FeatureColumn}' has {columns.FeatureCount} slots, the initial model takes {initial.FeatureCount}.");
             if (task == PredictionTask.MulticlassClassification)
                 Require(columns.ClassCount == sizes[^1],
                     $"Label column '{columns.LabelColumn}' has {columns.ClassCount} classes, the initial model predicts {sizes[^1]}.");
@@ -58,6 +58,19 @@ namespace MLNetRiemannian.Trainers
                 $"Option InputScaling is {options.InputScaling}, but the initial model was trained on its features as given (no input scaling); " +
                 "leave InputScaling unset (or None) to continue it, or train a new model.");
             return initial.InputScaling;
+        }
+
+        /// <summary>
+        /// The input encoding training continues with: the initial model's, whatever the option says when it has one (its
+        /// first layer acts on the encoded features); none when it has none and the option is left open (null) or None.
+        /// </summary>
+        /// <exception cref="ArgumentException">The option asks for an encoding the initial model was trained without.</exception>
+        public static InputEncoding? InputEncoding(RiemannianMlpModelParameters initial, RiemannianMlpTrainerOptions options)
+        {
+            Require(initial.InputEncoding is not null || options.InputEncoding != InputEncodingKind.PiecewiseLinear,
+                $"Option InputEncoding is {options.InputEncoding}, but the initial model was trained on one input per feature slot (no input encoding); " +
+                "leave InputEncoding unset (or None) to continue it, or train a new model.");
+            return initial.InputEncoding;
         }
 
         /// <summary>

@@ -257,18 +257,20 @@ namespace MLNetRiemannian.Training
                 new LayerOptimizerState(list[perLayer * l], list[perLayer * l + 1], perLayer == 4 ? list[4 * l + 2] : null, perLayer == 4 ? list[4 * l + 3] : null)));
         }
 
-        /// <summary>Throws naming the first entry of the fingerprint that differs, with both values.</summary>
+        /// <summary>Throws naming every entry of the fingerprint that differs, with both values (a changed seed also changes what the data's split derives, so one cause can show as several).</summary>
         /// <exception cref="InvalidOperationException">The checkpoint was made with other data or options.</exception>
         public void CheckMatches(IReadOnlyList<(string Name, string Value)> current, string path)
         {
+            var differences = new List<string>();
             foreach (var (name, value) in current)
             {
                 string? saved = Fingerprint.FirstOrDefault(f => f.Name == name).Value;
-                if (saved != value)
-                    throw new InvalidOperationException(
-                        $"Checkpoint '{path}' cannot be resumed: {name} differs, {saved ?? "absent"} in the checkpoint but {value} now. " +
-                        "Use the same data and options, or delete the checkpoint to start afresh.");
+                if (saved != value) differences.Add($"{name} differs, {saved ?? "absent"} in the checkpoint but {value} now");
             }
+            if (differences.Count > 0)
+                throw new InvalidOperationException(
+                    $"Checkpoint '{path}' cannot be resumed: {string.Join("; ", differences)}. " +
+                    "Use the same data and options, or delete the checkpoint to start afresh.");
         }
 
         private static void WriteTensors(BinaryWriter w, List<Tensor> tensors)

@@ -81,8 +81,9 @@ namespace MLNetRiemannian.Tests.Benchmarks
                 // --parts: RiemannianMlp's run, and not Adam's, prints
                 // the fit loop's parts, the loop's own work between steps among them.
                 Assert.AreEqual(1, stdout.Split('\n').Count(l => l.Contains("the fit loop's parts over ")), $"one table of parts:\n{stdout}");
-                foreach (string part in new[] { "forward", "between steps", "update", "64→256: Woodbury solve" })
-                    StringAssert.Contains(stdout, $"    {part} ", "--parts lists every part");
+                // (The digits' first layer takes their encoded pixels: its input width is the encoding's.)
+                foreach (string part in new[] { "    forward ", "    between steps ", "    update ", "→256: Woodbury solve " })
+                    StringAssert.Contains(stdout, part, "--parts lists every part");
                 using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory.FullName, "results.json")));
                 var root = results.RootElement;
                 CollectionAssert.AreEqual(new[] { "RiemannianMlp-Identity", "Adam" },

@@ -109,8 +109,8 @@ namespace MLNetRiemannian.Tests.Model
         public void ANewerFormatVersionAsksForANewerPackage()
         {
             string path = SavedMulticlassModel();
-            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 7); return Reseal(bytes); });
-            AssertLoadFails(path, "has format version 7, but this MLNetRiemannian reads version 6");
+            RewriteModelStream(path, bytes => { BinaryPrimitives.WriteInt32LittleEndian(bytes, 8); return Reseal(bytes); });
+            AssertLoadFails(path, "has format version 8, but this MLNetRiemannian reads version 7");
         }
 
         [TestMethod]
@@ -192,7 +192,7 @@ namespace MLNetRiemannian.Tests.Model
                 if (System.Text.Encoding.ASCII.GetString(bytes, 0x40, 8) == "RIEMNMLP") header = bytes;
             }
             Assert.IsNotNull(header, "no model header with the signature RIEMNMLP");
-            Assert.AreEqual(0x00010006u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x48)), "verWritten: format version 6");
+            Assert.AreEqual(0x00010007u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x48)), "verWritten: format version 7");
             Assert.AreEqual(0x00010001u, BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(0x4C)), "verReadable: the first version");
         }
 

@@ -210,6 +210,23 @@ namespace MLNetRiemannian.Tests.Onnx
             TestContext.WriteLine($"{task} with input scaling: largest Score difference {largest:E2} relative to 1 + |Score|");
         }
 
+        [TestMethod]
+        [DataRow(PredictionTask.MulticlassClassification)]
+        [DataRow(PredictionTask.BinaryClassification)]
+        [DataRow(PredictionTask.Regression)]
+        public void APipelineWhoseNetworkEncodesItsInputConvertsWithTheSameScores(PredictionTask task)
+        {
+            // The piecewise linear encoding is nodes of the graph (Gather, Sub, Mul, Max, Min) after the scaling's.
+            var ml = new MLContext(seed: 1);
+            var data = ml.Data.LoadFromEnumerable(Listings(seed: 5, priceScale: 1));
+            var model = Pipeline(ml, task, ActivationKind.ReLU, InputScalingKind.Robust, InputEncodingKind.PiecewiseLinear).Fit(data);
+            var network = ((IEnumerable<ITransformer>)model).OfType<ISingleFeaturePredictionTransformer<RiemannianMlpModelParameters>>().Single().Model;
+            Assert.IsNotNull(network.InputEncoding, "the trained network encodes its input");
+            Assert.IsTrue(network.LayerSizes[0] > network.FeatureCount, "the encoding widens the first layer's input");
+            var (largest, _) = Compare(ml, data, model, ConvertToOnnx(ml, model, data), task, $"{task} with input encoding");
+            TestContext.WriteLine($"{task} with input encoding: largest Score difference {largest:E2} relative to 1 + |Score|");
+        }
+
         private static (double Largest, string[] Predicted) Compare(MLContext ml, IDataView data, ITransformer model, byte[] onnxModel, PredictionTask task, string context)
         {
             var expected = model.Transform(data);
@@ -259,11 +276,13 @@ namespace MLNetRiemannian.Tests.Onnx
         /// What Model Builder writes for a table like <see cref="Listing"/>: missing values replaced by the column mean, the
         /// category one-hot encoded, everything concatenated and min-max normalized, string classes as keys and back.
         /// </summary>
-        private static IEstimator<ITransformer> Pipeline(MLContext ml, PredictionTask task, ActivationKind activation, InputScalingKind scaling = InputScalingKind.None)
+        private static IEstimator<ITransformer> Pipeline(MLContext ml, PredictionTask task, ActivationKind activation, InputScalingKind scaling = InputScalingKind.None,
+            InputEncodingKind encoding = InputEncodingKind.None)
         {
             T Configure<T>(T options, string label) where T : RiemannianMlpTrainerOptions
             {
                 options.InputScaling = scaling;
+                options.InputEncoding = encoding;
                 options.LabelColumnName = label;
                 options.HiddenLayerSizes = new[] { 16, 8 };
                 options.Activation = activation;

@@ -36,6 +36,8 @@ namespace MLNetRiemannian.Tests.Theory
             ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options
             {
                 HiddenLayerSizes = new[] { 8 }, Activation = ActivationKind.Tanh, NumberOfEpochs = 3, Mass = 0.5, LayerMasses = new[] { 0.5, 2.0 }, Seed = 1,
+                // The features themselves reach the first layer, as the reference below feeds them.
+                InputScaling = InputScalingKind.None, InputEncoding = InputEncodingKind.None,
             }).Fit(data);
 
         /// <summary>The model's network rebuilt from its public weights in Float64, with the given masses.</summary>
@@ -102,6 +104,7 @@ namespace MLNetRiemannian.Tests.Theory
             var model = ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
             {
                 LabelColumnName = "Class", HiddenLayerSizes = new[] { 5 }, Activation = ActivationKind.Tanh, NumberOfEpochs = 2, Seed = 1,
+                InputScaling = InputScalingKind.None, InputEncoding = InputEncodingKind.None,
             }).Fit(data);
             var estimate = ml.MulticlassClassification.EstimateStabilityBound(model, data, mass: 1, labelColumnName: "Class");
 

@@ -114,6 +114,7 @@ namespace MLNetRiemannian.Tests.Trainers
             var model = ml.BinaryClassification.Trainers.RiemannianMlp(new RiemannianMlpBinaryTrainer.Options
             {
                 LabelColumnName = "Flagged", HiddenLayerSizes = new[] { 8 }, NumberOfEpochs = 5, Seed = 1, LearnInputScale = true,
+                InputEncoding = InputEncodingKind.None, // narrow enough to be made dense and encoded by default: kept sparse here
             }).Fit(featurized).Model;
             lock (messages) Assert.IsTrue(messages.Any(m => m.Contains("the features stay sparse, but the first layer takes the dense step")), "the log says what the scale costs");
             Assert.IsNotNull(model.InputScale);
@@ -135,6 +136,7 @@ namespace MLNetRiemannian.Tests.Trainers
             ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options
             {
                 LearnInputScale = learn, HiddenLayerSizes = new[] { 12 }, NumberOfEpochs = epochs, Seed = 1, ValidationSetFraction = 0,
+                InputEncoding = InputEncodingKind.None, // one input per slot, as the reference computes it
             });
 
         /// <summary>The model's dense layers (ReLU between) on <paramref name="h"/>, in double.</summary>

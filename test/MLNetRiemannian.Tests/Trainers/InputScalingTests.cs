@@ -136,6 +136,7 @@ namespace MLNetRiemannian.Tests.Trainers
             var model = ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options
             {
                 InputScaling = InputScalingKind.Robust, HiddenLayerSizes = new[] { 12 }, NumberOfEpochs = 20, Seed = 1,
+                InputEncoding = InputEncodingKind.None, // one input per slot, as the reference computes it
             }).Fit(data);
             var network = model.Model;
             var scaling = network.InputScaling!;

@@ -210,6 +210,7 @@ namespace MLNetRiemannian.Tests.Trainers
             {
                 LabelColumnName = "Price", HiddenLayerSizes = new[] { 16 }, NumberOfEpochs = epochs, LearningRate = learningRate, Seed = 1,
                 ValidationSetFraction = 0, InputScaling = scaling,
+                InputEncoding = InputEncodingKind.None, // the test builds an initial model from the weights alone
             });
 
         /// <summary>Digits with a key label and min-max scaled pixels as "Features".</summary>

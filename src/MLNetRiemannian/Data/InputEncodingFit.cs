@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using MLNetRiemannian.Model;
+using MLNetRiemannian.Numerics;
+using static TorchSharp.torch;
+
+namespace MLNetRiemannian.Data
+{
+    /// <summary>
+    /// Learns the piecewise linear input encoding (<see cref="InputEncoding"/>) from the training rows and applies it to the
+    /// cached rows. Per dense slot, over the same kind of row sample as the input scaling (<see cref="InputScalingFit.SampleRows"/>),
+    /// the bin edges are the sample's ⌊t·(n − 1)/T⌉-th smallest values for t = 0..T, repeated values kept once: T bins for a
+    /// slot of many values, fewer for a slot of few. A slot of more than two values keeps its value as an input of its own
+    /// before its bins; an indicator (two values) becomes its one bin, the value mapped to 0 and 1; a slot of one value
+    /// passes through.
+    /// </summary>
+    internal static class InputEncodingFit
+    {
+        /// <summary>
+        /// The encoding of <paramref name="features"/>' slots, from the rows whose example weight is positive (every row
+        /// without <paramref name="weights"/>); the sample's rows are drawn from <paramref name="seed"/>.
+        /// </summary>
+        /// <param name="features">The (scaled) training rows; dense (a sparse matrix would be made dense whole).</param>
+        /// <param name="weights">Example weights <c>[N]</c>, or null.</param>
+        /// <param name="bins">T, the most bins a slot gets (≥ 2).</param>
+        /// <param name="seed">The fit's seed.</param>
+        public static InputEncoding Fit(FeatureMatrix features, Tensor? weights, int bins, int seed)
+        {
+            using var scope = NewDisposeScope();
+            var values = features.ToDense();
+            long width = values.shape[1];
+            var rows = InputScalingFit.TrainingRows(weights);
+            var (sampleRows, take) = InputScalingFit.SampleRows(rows?.shape[0] ?? values.shape[0], width, rows, seed);
+            var ranks = new long[bins + 1];
+            for (int t = 0; t <= bins; t++) ranks[t] = (long)Math.Round((double)t * (take - 1) / bins);
+            using var rankIndex = tensor(ranks);
+            var source = new List<int>();
+            var lower = new List<float>();
+            var inverseWidth = new List<float>();
+            var clipped = new List<bool>();
+            long block = Math.Max(1, InputScalingFit.BlockValues / take);
+            for (long start = 0; start < width; start += block)
+            {
+                using var blockScope = NewDisposeScope();
+                long count = Math.Min(block, width - start);
+                var slots = (sampleRows is null ? values.narrow(1, start, count) : values.narrow(1, start, count).index_select(0, sampleRows)).t().contiguous();
+                // The quantiles of each slot of the block, [count, T + 1], ascending.
+                var quantiles = slots.sort(1).Values.index_select(1, rankIndex).contiguous().data<float>().ToArray();
+                for (long j = 0; j < count; j++)
+                {
+                    int slot = (int)(start + j);
+                    var edges = Distinct(quantiles.AsSpan((int)(j * (bins + 1)), bins + 1));
+                    if (edges.Count < 2)
+                    {
+                        source.Add(slot);
+                        lower.Add(0);
+                        inverseWidth.Add(1);
+                        clipped.Add(false);
+                        continue;
+                    }
+                    // A slot of more than two values keeps its value beside its bins (two values: the one bin is the value, mapped to 0 and 1).
+                    if (edges.Count > 2)
+                    {
+                        source.Add(slot);
+                        lower.Add(0);
+                        inverseWidth.Add(1);
+                        clipped.Add(false);
+                    }
+                    for (int t = 0; t + 1 < edges.Count; t++)
+                    {
+                        source.Add(slot);
+                        lower.Add(edges[t]);
+                        // In double, rounded once (Distinct keeps only widths whose inverse is finite).
+                        inverseWidth.Add((float)(1 / ((double)edges[t + 1] - edges[t])));
+                        clipped.Add(true);
+                    }
+                }
+            }
+            return new InputEncoding((int)width, source.ToArray(), lower.ToArray(), inverseWidth.ToArray(), clipped.ToArray());
+        }
+
+        // The strictly increasing values of an ascending span whose bins Float32 can invert: an edge is kept when it lies far
+        // enough above the last kept one that 1 / (difference) is a finite Float32, else skipped.
+        private static List<float> Distinct(ReadOnlySpan<float> ascending)
+        {
+            var kept = new List<float>(ascending.Length);
+            foreach (float v in ascending)
+                if (kept.Count == 0 || (v > kept[^1] && float.IsFinite((float)(1 / ((double)v - kept[^1]))))) kept.Add(v);
+            return kept;
+        }
+
+        /// <summary>The rows of <paramref name="features"/> encoded, <c>[N, encoding.Width]</c> Float32, as a new dense matrix.</summary>
+        public static DenseFeatureMatrix Apply(InputEncoding encoding, FeatureMatrix features)
+        {
+            using var scope = NewDisposeScope();
+            long rows = features.Rows;
+            int inputs = encoding.InputWidth, outputs = encoding.Width;
+            var encoded = empty(rows, outputs, dtype: ScalarType.Float32);
+            var source = features.ToDense().contiguous();
+            // A chunk of rows at a time, so each span stays within a Span's length.
+            long chunk = Math.Max(1, (1L << 28) / Math.Max(inputs, outputs));
+            for (long start = 0; start < rows; start += chunk)
+            {
+                long count = Math.Min(chunk, rows - start);
+                var xs = source.narrow(0, start, count);
+                var ys = encoded.narrow(0, start, count);
+                var x = MemoryMarshal.Cast<byte, float>(xs.bytes);
+                var y = MemoryMarshal.Cast<byte, float>(ys.bytes);
+                for (int r = 0; r < count; r++)
+                    encoding.Apply(x.Slice(r * inputs, inputs), y.Slice(r * outputs, outputs));
+            }
+            return new DenseFeatureMatrix(encoded.DetachFromDisposeScope());
+        }
+    }
+}
