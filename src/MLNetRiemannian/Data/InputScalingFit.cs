@@ -65,12 +65,12 @@ namespace MLNetRiemannian.Data
 
         /// <summary>
         /// The rows a quantile sample of <paramref name="candidates"/> rows of <paramref name="width"/> slots takes, at most
-        /// <see cref="SampleValues"/> values (at least 1,024 rows), drawn from <paramref name="rows"/> (null: every row) with a
+        /// <paramref name="sampleValues"/> values (at least 1,024 rows), drawn from <paramref name="rows"/> (null: every row) with a
         /// generator of its own from <paramref name="seed"/>; null when every candidate is taken and <paramref name="rows"/> is null.
         /// </summary>
-        internal static (Tensor? Rows, long Take) SampleRows(long candidates, long width, Tensor? rows, int seed)
+        internal static (Tensor? Rows, long Take) SampleRows(long candidates, long width, Tensor? rows, int seed, long sampleValues = SampleValues)
         {
-            long take = Math.Min(candidates, Math.Max(1024, SampleValues / Math.Max(1, width)));
+            long take = Math.Min(candidates, Math.Max(1024, sampleValues / Math.Max(1, width)));
             if (take == candidates) return (rows, take);
             var drawn = randperm(candidates, generator: new Generator(unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + 1))).narrow(0, 0, take);
             return (rows is null ? drawn : rows.index_select(0, drawn), take);
