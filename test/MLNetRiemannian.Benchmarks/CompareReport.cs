@@ -1,5 +1,6 @@
 using System.Linq;
 using System.Text;
+using MLNetRiemannian.Trainers;
 
 namespace MLNetRiemannian.Benchmarks
 {
@@ -62,7 +63,7 @@ namespace MLNetRiemannian.Benchmarks
                 text.AppendLine();
                 text.AppendLine($"A level Adam reaches and RiemannianMlp does not fails; a level only RiemannianMlp reaches passes; otherwise time ratio ≤ {CompareTarget.RatioTarget} " +
                                 $"passes (≤ {CompareTarget.RatioStretch}: stretch goal met). The issue states its targets for the default options, which " +
-                                $"RiemannianMlp-Identity runs{(s.RiemannianMlpSettings.Count == 0 ? "" : " (here with the settings above)")}: Identity is the default output metric." +
+                                $"RiemannianMlp-{Defaults.OutputMetric} runs{(s.RiemannianMlpSettings.Count == 0 ? "" : " (here with the settings above)")}: {Defaults.OutputMetric} is the default output metric." +
                                 (s.Evaluate == CompareData.EvaluateTest ? "" : " These are validation rows: the targets are stated for the test rows."));
                 text.AppendLine();
                 text.AppendLine("| trainer | target | measured (medians) | verdict |");
