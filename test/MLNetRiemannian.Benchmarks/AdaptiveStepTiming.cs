@@ -12,7 +12,8 @@ namespace MLNetRiemannian.Benchmarks
 {
     /// <summary>
     /// <c>step --mass adaptive [--layers 784,256,10] [--batch 128,256] [--curvature 16] [--refresh 8] [--steps 80]
-    /// [--rounds 5] [--rank 0]</c>: the default optimizer's step (adaptive Kronecker mass, curvature kept for <c>--refresh</c> steps;
+    /// [--rounds 5] [--rank 0] [--metric GaussNewton|Identity]</c>: the default optimizer's step (with the default output
+    /// metric, <see cref="Defaults.OutputMetric"/>, unless <c>--metric</c>) (adaptive Kronecker mass, curvature kept for <c>--refresh</c> steps;
     /// <c>--rank k</c> samples the output factor with k rows per curvature row instead of the exact one)
     /// against a TorchSharp Adam step (autograd forward and backward, then <c>optimizer.step()</c>, timed as at 1651d69)
     /// on the same network shape and batches. Per batch size: <c>--rounds</c> rounds, each timing <c>--steps</c> of ours
@@ -35,23 +36,28 @@ namespace MLNetRiemannian.Benchmarks
             int steps = int.Parse(StepTiming.Option(args, "--steps", "80"));
             int rounds = int.Parse(StepTiming.Option(args, "--rounds", "5"));
             int rank = int.Parse(StepTiming.Option(args, "--rank", "0"));
+            var metric = Enum.Parse<OutputMetricKind>(StepTiming.Option(args, "--metric", Defaults.OutputMetric.ToString()), ignoreCase: true);
+            if (metric is not (OutputMetricKind.Identity or OutputMetricKind.GaussNewton))
+                throw new ArgumentException($"--metric {metric}: the step benchmark times Identity or GaussNewton.");
             if (StepTiming.Option(args, "--threads", "") is { Length: > 0 } threads) set_num_threads(int.Parse(threads));
-            Console.WriteLine($"# adaptive step timing: MLP {string.Join("-", layers)}, Float32, identity metric, curvature rows {curvature}, " +
+            Console.WriteLine($"# adaptive step timing: MLP {string.Join("-", layers)}, Float32, {metric} output metric, curvature rows {curvature}, " +
                               $"refreshed every {refresh} steps, output factor {(rank == 0 ? "exact" : $"sampled, rank {rank}")}, {get_num_threads()} threads; {rounds} rounds of {steps} steps each, ours then Adam's");
             Console.WriteLine($"# load average at start: {LoadAverage()}");
-            foreach (int batch in batches) RunBatch(layers, batch, curvature, refresh, steps, rounds, rank);
+            foreach (int batch in batches) RunBatch(layers, batch, curvature, refresh, steps, rounds, rank, metric);
             Console.WriteLine($"Peak resident memory of the process: {StepCost.Usage().PeakResidentBytes >> 20} MB; load average at end: {LoadAverage()}");
             return 0;
         }
 
-        private static void RunBatch(int[] layers, int batch, int curvature, int refresh, int steps, int rounds, int rank)
+        private static void RunBatch(int[] layers, int batch, int curvature, int refresh, int steps, int rounds, int rank, OutputMetricKind metricKind)
         {
             var generator = new Generator(1);
             using var network = StepTiming.Network(layers, generator);
             // Distinct batches in turn, as training sees them (one batch repeated is fitted until its gradients vanish).
             var xs = Enumerable.Range(0, Batches).Select(_ => rand(new long[] { batch, layers[0] }, generator: generator).DetachFromDisposeScope()).ToArray();
             var ys = Enumerable.Range(0, Batches).Select(_ => randint(layers[^1], new long[] { batch }, generator: generator).DetachFromDisposeScope()).ToArray();
-            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), new OptimizerPlan
+            var loss = new SoftmaxCrossEntropyLoss();
+            OutputMetric metric = metricKind == OutputMetricKind.GaussNewton ? new GaussNewtonMetric(loss, Defaults.GaussNewtonEpsilon) : new IdentityMetric();
+            using var optimizer = new RiemannianSgd(network, loss, metric, new OptimizerPlan
             {
                 LearningRate = Defaults.AdaptiveMassLearningRate, CurvatureRows = curvature, CurvatureRefreshSteps = refresh, OutputRank = rank,
                 Rule = UpdateRulePlan.AdaptiveMass(Defaults.Momentum, Defaults.SecondMomentDecay),

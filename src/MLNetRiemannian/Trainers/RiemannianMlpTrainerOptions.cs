@@ -40,7 +40,7 @@ namespace MLNetRiemannian.Trainers
         /// <summary>The hidden layers' nonlinearity. Default ReLU.</summary>
         public ActivationKind Activation = ActivationKind.ReLU;
 
-        /// <summary>The output metric M. Default <see cref="Defaults.OutputMetric"/> (<see cref="OutputMetricKind.GaussNewton"/>, measured: docs/method.md section 11.4).</summary>
+        /// <summary>The output metric M. Default <see cref="Defaults.OutputMetric"/> (<see cref="OutputMetricKind.Identity"/>; Gauss-Newton measured against it: docs/method.md section 11.4).</summary>
         public OutputMetricKind OutputMetric = Defaults.OutputMetric;
 
         /// <summary>ε added to the Gauss-Newton metric's diagonal (the softmax Hessian is singular). Default 0.1.</summary>
