@@ -9,7 +9,8 @@ namespace MLNetRiemannian.Model
     /// (quantiles of those values) becomes, when it has more than two values, its value x itself followed by k slots, slot t
     /// holding <c>clamp((x − e_t) / (e_{t+1} − e_t), 0, 1)</c>: 1 for bins wholly below x, 0 for bins above it, the fraction of
     /// its own bin in between. The first layer can then put a threshold at any edge, which a linear map of x alone cannot.
-    /// A slot of two training values becomes its one bin (the values mapped to 0 and 1); a slot of one passes through.
+    /// A slot whose quantiles give only two distinct edges (an indicator, or a column mostly of one value) becomes its one
+    /// bin, x mapped linearly from the edges to [0, 1]; a slot of one value passes through.
     /// Each output slot o is <c>y_o = x[Source_o]</c> when it passes x through (not <see cref="Clipped"/>), else
     /// <c>clamp((x[Source_o] − Lower_o) · InverseWidth_o, 0, 1)</c>, computed in Float32 in that order by the trainer, the
     /// managed scorer and the ONNX export alike. It is part of the model.
@@ -26,8 +27,8 @@ namespace MLNetRiemannian.Model
         /// <summary>Takes copies; one entry per output slot.</summary>
         /// <param name="inputWidth">F, the feature slots encoded.</param>
         /// <param name="source">Each output slot's feature slot, in [0, F), non-decreasing, every feature slot at least once.</param>
-        /// <param name="lower">Each output slot's lower edge (0 for a slot that passes through), finite.</param>
-        /// <param name="inverseWidth">Each output slot's 1 / (upper − lower edge) (1 for a slot that passes through), positive and finite.</param>
+        /// <param name="lower">Each output slot's lower edge (exactly 0 for a slot that passes through), finite.</param>
+        /// <param name="inverseWidth">Each output slot's 1 / (upper − lower edge) (exactly 1 for a slot that passes through), positive and finite.</param>
         /// <param name="clipped">Whether each output slot is clamped to [0, 1] (false: it passes x through).</param>
         /// <exception cref="ArgumentException">The arrays disagree in length or break a rule above; the message names the slot.</exception>
         internal InputEncoding(int inputWidth, int[] source, float[] lower, float[] inverseWidth, bool[] clipped)
@@ -42,13 +43,18 @@ namespace MLNetRiemannian.Model
             int next = 0;
             for (int o = 0; o < source.Length; o++)
             {
-                if (source[o] != next && source[o] != next - 1)
-                    throw new ArgumentException($"The input encoding's output slot {o} reads feature slot {source[o]}; after slot {next - 1} it must read {next - 1} or {next}.", nameof(source));
+                if (source[o] != next && (o == 0 || source[o] != next - 1))
+                    throw new ArgumentException(o == 0
+                        ? $"The input encoding's output slot 0 reads feature slot {source[0]}; it must read slot 0."
+                        : $"The input encoding's output slot {o} reads feature slot {source[o]}; after slot {next - 1} it must read {next - 1} or {next}.", nameof(source));
                 if (source[o] == next) next++;
                 if (!float.IsFinite(lower[o]))
                     throw new ArgumentException($"The input encoding's lower edge of output slot {o} is {lower[o]}; it must be finite.", nameof(lower));
                 if (!(inverseWidth[o] > 0) || !float.IsFinite(inverseWidth[o]))
                     throw new ArgumentException($"The input encoding's inverse width of output slot {o} is {inverseWidth[o]}; it must be positive and finite.", nameof(inverseWidth));
+                // A slot that passes x through is written as (x − 0)·1 by the ONNX graph: anything else would score otherwise there.
+                if (!clipped[o] && (lower[o] != 0 || inverseWidth[o] != 1))
+                    throw new ArgumentException($"The input encoding's output slot {o} passes its value through but has lower edge {lower[o]} and inverse width {inverseWidth[o]}; it must have 0 and 1.", nameof(lower));
             }
             if (next != inputWidth)
                 throw new ArgumentException($"The input encoding's output slots read feature slots 0 to {next - 1}, but it maps {inputWidth}: every slot must be read.", nameof(source));

@@ -324,10 +324,6 @@ namespace MLNetRiemannian.Model
             return values;
         }
 
-        /// <summary>
-        /// <see cref="ReadFloats"/>, refusing NaN and infinities: training refuses every non-finite step, so such a value
-        /// means an edited file, and a model holding one would score every row NaN without a word.
-        /// </summary>
         /// <summary>The input encoding of a network of <paramref name="inputs"/> inputs; its constructor refuses what no trainer writes.</summary>
         private static InputEncoding ReadEncoding(BinaryReader reader, int inputs)
         {
@@ -350,6 +346,10 @@ namespace MLNetRiemannian.Model
             catch (ArgumentException e) { throw Corrupt(e.Message); }
         }
 
+        /// <summary>
+        /// <see cref="ReadFloats"/>, refusing NaN and infinities: training refuses every non-finite step, so such a value
+        /// means an edited file, and a model holding one would score every row NaN without a word.
+        /// </summary>
         private static float[] ReadFiniteFloats(BinaryReader reader, long count, string what)
         {
             var values = ReadFloats(reader, count, what);

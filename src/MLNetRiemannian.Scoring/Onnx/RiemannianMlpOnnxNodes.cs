@@ -82,7 +82,7 @@ namespace MLNetRiemannian.Onnx
             if (model.InputEncoding is { } encoding) h = Encoded(ctx, encoding, h);
             if (model.InputScale is { } scale)
             {
-                // The learned input scale s ⊙ x: one Mul by an initializer [F], broadcast over the rows.
+                // The learned input scale s ⊙ x: one Mul by an initializer [LayerSizes[0]], broadcast over the rows.
                 string scaled = Intermediate(ctx, "input.learnedScale");
                 Node(ctx, "Mul", new[] { h, ctx.AddInitializer(scale.Factors.ToArray(), new long[] { scale.Width }, Prefix + "input.factors") }, scaled);
                 h = scaled;

@@ -10,8 +10,9 @@ namespace MLNetRiemannian.Data
     /// <summary>
     /// Learns the piecewise linear input encoding (<see cref="InputEncoding"/>) from the training rows and applies it to the
     /// cached rows. Per dense slot, over a row sample drawn as the input scaling's is (<see cref="InputScalingFit.SampleRows"/>, of <see cref="SampleValues"/> values),
-    /// the bin edges are the sample's ⌊t·(n − 1)/T⌉-th smallest values for t = 0..T, repeated values kept once: T bins for a
-    /// slot of many values, fewer for a slot of few. A slot of more than two values keeps its value as an input of its own
+    /// the bin edges are the sample's ⌊t·(n − 1)/T⌉-th smallest values for t = 0..T, repeated values (and values within
+    /// <see cref="MinimumBinShare"/> of the range of the one before) kept once: T bins for a slot of many values, fewer for a
+    /// slot of few. A slot of more than two values keeps its value as an input of its own
     /// before its bins; an indicator (two values) becomes its one bin, the value mapped to 0 and 1; a slot of one value
     /// passes through.
     /// </summary>
@@ -79,7 +80,7 @@ namespace MLNetRiemannian.Data
                     {
                         source.Add(slot);
                         lower.Add(edges[t]);
-                        // In double, rounded once (Distinct keeps only widths whose inverse is finite).
+                        // In double, rounded once (Distinct keeps only bins wide enough, whose inverse is finite).
                         inverseWidth.Add((float)(1 / ((double)edges[t + 1] - edges[t])));
                         clipped.Add(true);
                     }
@@ -88,13 +89,22 @@ namespace MLNetRiemannian.Data
             return new InputEncoding((int)width, source.ToArray(), lower.ToArray(), inverseWidth.ToArray(), clipped.ToArray());
         }
 
-        // The strictly increasing values of an ascending span whose bins Float32 can invert: an edge is kept when it lies far
-        // enough above the last kept one that 1 / (difference) is a finite Float32, else skipped.
+        /// <summary>
+        /// The smallest bin kept, as a share of the slot's quantile range: an edge closer than this to the one before is
+        /// dropped. A narrower bin would be a step on a rounding difference: the ONNX graph smooth-clips in Float32 where
+        /// the trainer and the managed scorer round once from Float64, and a bin one unit in the last place wide would turn
+        /// that difference into a whole bin.
+        /// </summary>
+        public const double MinimumBinShare = 1e-4;
+
+        // The increasing values of an ascending span kept as edges: the first, then each at least MinimumBinShare of the
+        // span's range above the last kept (so 1 / width is finite too).
         private static List<float> Distinct(ReadOnlySpan<float> ascending)
         {
             var kept = new List<float>(ascending.Length);
+            double least = MinimumBinShare * ((double)ascending[^1] - ascending[0]);
             foreach (float v in ascending)
-                if (kept.Count == 0 || (v > kept[^1] && float.IsFinite((float)(1 / ((double)v - kept[^1]))))) kept.Add(v);
+                if (kept.Count == 0 || ((double)v - kept[^1] > least && v > kept[^1] && float.IsFinite((float)(1 / ((double)v - kept[^1]))))) kept.Add(v);
             return kept;
         }
 

@@ -60,8 +60,8 @@ namespace MLNetRiemannian.Trainers
         /// cached rows themselves, each formatted with the invariant culture so that a checkpoint resumes under any culture.
         /// </summary>
         /// <remarks>
-        /// <see cref="Training.Checkpoint.CheckMatches"/> names the first entry that differs, so the order says what is reported when
-        /// one change moves several entries: the shapes first; then the options the user set (every option with a value of
+        /// <see cref="Training.Checkpoint.CheckMatches"/> names every entry that differs in this order, so the order says what is
+        /// reported first when one change moves several entries: the shapes first; then the options the user set (every option with a value of
         /// its own, and each nullable one that is set), before the sizes derived from them (a changed MassKind moves the
         /// default batch, curvature rows, learning rate and schedule, and is named itself); then the seed, which decides
         /// the validation split; then the rows' digests; last the label standardization, which follows from the labels.

@@ -96,7 +96,8 @@ namespace Microsoft.ML
             // The bound is about the problem the trainer stepped on: with a standardized label, (y − m) / s and the last
             // layer before the map back was folded in.
             var targets = model.LabelStandardization is { } st ? (training.Labels.to_type(ScalarType.Float64) - st.Mean) / st.Scale : training.Labels;
-            // The network's input, as the model maps the features before its first layer (its input scaling and encoding).
+            // The network's input: the features through the model's input scaling and encoding (a learned input scale is not
+            // applied: Network rebuilds the dense layers only, as before the encoding).
             if (model.InputScaling is { } scaling) InputScalingFit.Apply(scaling, training.Features);
             using var encoded = model.InputEncoding is { } encoding ? InputEncodingFit.Apply(encoding, training.Features) : null;
             return StabilityBound.Estimate(network, RiemannianMlpNetwork.Loss(task), (encoded ?? training.Features).ToDense(), targets, xiSampleCount);

@@ -170,7 +170,7 @@ namespace MLNetRiemannian.Trainers
                 // The model's input encoding, learned from the scaled training rows (a warm start keeps the initial model's), after
                 // the checks above, which are about the features as the pipeline gives them; the cached rows are replaced by
                 // their encoding, the network's input.
-                var inputEncoding = initial is not null ? WarmStart.InputEncoding(initial, _options)
+                var inputEncoding = initial is not null ? WarmStart.InputEncoding(initial, _options, trainX, validation?.X.Rows ?? 0, columns)
                     : InputEncodingChoice.ForNewModel(_options, trainX, trainW, validation?.X.Rows ?? 0, seed, columns, ch);
                 using var encodedX = inputEncoding is null ? null : InputEncodingFit.Apply(inputEncoding, trainX);
                 using var encodedValidation = inputEncoding is null || validation is null ? null : InputEncodingFit.Apply(inputEncoding, validation.Value.X);

@@ -64,12 +64,21 @@ namespace MLNetRiemannian.Trainers
         /// The input encoding training continues with: the initial model's, whatever the option says when it has one (its
         /// first layer acts on the encoded features); none when it has none and the option is left open (null) or None.
         /// </summary>
-        /// <exception cref="ArgumentException">The option asks for an encoding the initial model was trained without.</exception>
-        public static InputEncoding? InputEncoding(RiemannianMlpModelParameters initial, RiemannianMlpTrainerOptions options)
+        /// <exception cref="ArgumentException">The option asks for an encoding the initial model was trained without, or the new
+        /// rows are sparse and their encoding (dense) would pass <see cref="Defaults.MaximumEncodedValues"/> values.</exception>
+        public static InputEncoding? InputEncoding(RiemannianMlpModelParameters initial, RiemannianMlpTrainerOptions options, Numerics.FeatureMatrix rows,
+            long validationRows, ColumnChecks columns)
         {
             Require(initial.InputEncoding is not null || options.InputEncoding != InputEncodingKind.PiecewiseLinear,
                 $"Option InputEncoding is {options.InputEncoding}, but the initial model was trained on one input per feature slot (no input encoding); " +
                 "leave InputEncoding unset (or None) to continue it, or train a new model.");
+            if (initial.InputEncoding is { } encoding && rows.Compressed is not null)
+            {
+                long values = encoding.Width * (rows.Rows + validationRows);
+                Require(values <= Defaults.MaximumEncodedValues,
+                    $"The initial model encodes the {columns.FeatureCount} slots of '{columns.FeatureColumn}' into {encoding.Width} inputs, and these rows are sparse: " +
+                    $"encoding them would make {values:N0} dense values, beyond {Defaults.MaximumEncodedValues:N0}. Continue on fewer rows at a time, or train a new model.");
+            }
             return initial.InputEncoding;
         }
 

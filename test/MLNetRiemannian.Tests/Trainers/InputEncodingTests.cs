@@ -48,6 +48,12 @@ namespace MLNetRiemannian.Tests.Trainers
             var encoded = InputEncodingFit.Apply(encoding, matrix);
             Assert.AreEqual(7, encoded.Width);
             CollectionAssert.AreEqual(new[] { 30f, 1f, (30f - 26f) * (1 / 25f), 0f, 0f, 0f, 5f }, encoded.Values[29].data<float>().ToArray(), "row 29 (value 30, indicator 0)");
+
+            // Quantiles closer than a ten-thousandth of the slot's range make no bin of their own (a rounding step, not a threshold).
+            var close = Enumerable.Range(0, 100).Select(i => i < 50 ? 0f : i < 75 ? 1e-6f : 1f).ToArray();
+            using var tight = new DenseFeatureMatrix(tensor(close, new long[] { 100, 1 }));
+            var merged = InputEncodingFit.Fit(tight, weights: null, bins: 4, seed: 1);
+            CollectionAssert.AreEqual(new[] { 0f }, merged.Lower.ToArray(), "one bin from 0 to 1: 1e-6 is within 1e-4 of the range");
         }
 
         [TestMethod]
@@ -59,6 +65,12 @@ namespace MLNetRiemannian.Tests.Trainers
             StringAssert.Contains(e.Message, "every slot must be read");
             e = Assert.ThrowsExactly<ArgumentException>(() => new InputEncoding(1, new[] { 0 }, new[] { 0f }, new[] { 0f }, new[] { true }));
             StringAssert.Contains(e.Message, "inverse width of output slot 0 is 0");
+            // A damaged file's −1 would read the last slot through ONNX's Gather and throw in the managed scorer.
+            e = Assert.ThrowsExactly<ArgumentException>(() => new InputEncoding(1, new[] { -1, 0 }, new[] { 0f, 0f }, new[] { 1f, 1f }, new[] { true, true }));
+            StringAssert.Contains(e.Message, "output slot 0 reads feature slot -1; it must read slot 0");
+            // A slot that passes through is (x − 0)·1 in the ONNX graph: other numbers would score differently there.
+            e = Assert.ThrowsExactly<ArgumentException>(() => new InputEncoding(1, new[] { 0 }, new[] { 2f }, new[] { 1f }, new[] { false }));
+            StringAssert.Contains(e.Message, "passes its value through but has lower edge 2");
         }
 
         [TestMethod]
