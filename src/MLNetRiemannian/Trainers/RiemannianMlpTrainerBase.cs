@@ -201,7 +201,9 @@ namespace MLNetRiemannian.Trainers
                 using var network = RiemannianMlpNetwork.Create(_options, sizes, generator, inputScale);
                 if (initial is not null) WarmStart.CopyWeights(network, initial);
                 var loss = RiemannianMlpNetwork.Loss(_task, _options.LabelSmoothing);
-                var trainingSizes = Defaults.Resolve(_options, new TableShape(trainX.Rows, columns.FeatureCount, data.NonZerosPerRow, outputs, data.Count));
+                // The rows the network trains on: the encoded ones are dense, every input of each row stored.
+                double nonZerosPerRow = inputEncoding?.Width ?? data.NonZerosPerRow;
+                var trainingSizes = Defaults.Resolve(_options, new TableShape(trainX.Rows, columns.FeatureCount, nonZerosPerRow, outputs, data.Count));
                 var (batchSize, curvatureBatchSize, outputRank, epochs, refreshSteps) = trainingSizes;
                 var outputMetric = RiemannianMlpNetwork.Metric(_options, loss);
                 var plan = trainingSizes.OptimizerPlan(_options, trainX.Rows, sparseInput, inputScale);
@@ -218,7 +220,7 @@ namespace MLNetRiemannian.Trainers
                     $"{(standardization is { } ls ? $"; label '{columns.LabelColumn}' standardized with mean {ls.Mean:G6} and scale {ls.Scale:G6}" : "")}.");
                 if (initial is not null)
                     ch.Info(MessageSensitivity.None, "Warm start: continuing from the given model's weights; momentum and the adaptive mass's moments start at zero (the model does not hold the optimizer's state).");
-                var cost = PlannedCost.Of(sizes, trainX.Rows, batchSize, epochs, data.NonZerosPerRow, plan.ColumnSparseFirstLayer, Math.Min(curvatureBatchSize > 0 ? curvatureBatchSize : batchSize, batchSize));
+                var cost = PlannedCost.Of(sizes, trainX.Rows, batchSize, epochs, nonZerosPerRow, plan.ColumnSparseFirstLayer, Math.Min(curvatureBatchSize > 0 ? curvatureBatchSize : batchSize, batchSize));
                 ch.Info(MessageSensitivity.None, cost.Describe());
                 if (cost.Warning(columns.FeatureColumn) is { } far) ch.Warning(MessageSensitivity.None, far);
                 long curvatureSamples = curvatureBatchSize is > 0 ? Math.Min(curvatureBatchSize, batchSize) : batchSize;
