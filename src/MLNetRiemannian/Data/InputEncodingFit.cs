@@ -30,17 +30,26 @@ namespace MLNetRiemannian.Data
         /// The encoding of <paramref name="features"/>' slots, from the rows whose example weight is positive (every row
         /// without <paramref name="weights"/>); the sample's rows are drawn from <paramref name="seed"/>.
         /// </summary>
-        /// <param name="features">The (scaled) training rows; dense (a sparse matrix would be made dense whole).</param>
+        /// <param name="features">The (scaled) training rows, dense or sparse.</param>
         /// <param name="weights">Example weights <c>[N]</c>, or null.</param>
         /// <param name="bins">T, the most bins a slot gets (≥ 2).</param>
         /// <param name="seed">The fit's seed.</param>
         public static InputEncoding Fit(FeatureMatrix features, Tensor? weights, int bins, int seed)
         {
             using var scope = NewDisposeScope();
-            var values = features.ToDense();
-            long width = values.shape[1];
+            long width = features.Width;
             var rows = InputScalingFit.TrainingRows(weights);
-            var (sampleRows, take) = InputScalingFit.SampleRows(rows?.shape[0] ?? values.shape[0], width, rows, seed, SampleValues);
+            var (sampleRows, take) = InputScalingFit.SampleRows(rows?.shape[0] ?? features.Rows, width, rows, seed, SampleValues);
+            // Dense rows are read in place, the sample's gathered a block of slots at a time below; sparse rows are made
+            // dense for the sample only.
+            Tensor values;
+            if (features.Compressed is null) values = features.ToDense();
+            else
+            {
+                using var sample = sampleRows is null ? null : features.Select(sampleRows);
+                values = (sample ?? features).ToDense();
+                sampleRows = null;
+            }
             var ranks = new long[bins + 1];
             for (int t = 0; t <= bins; t++) ranks[t] = (long)Math.Round((double)t * (take - 1) / bins);
             using var rankIndex = tensor(ranks);
