@@ -112,6 +112,8 @@ namespace MLNetRiemannian.Benchmarks
                     new FitLoop.Settings(epochs, _batchSize, _options.Shuffle, EarlyStoppingPatience: 0)
                     {
                         EvaluationsPerEpoch = measure is null ? 0 : measurementsPerEpoch,
+                        // The parameters' average, as the trainer resolves it for these dense rows (measured: the average's accuracy).
+                        AveragingDecay = Defaults.ParameterAveraging(_options, TrainingSizes.ColumnSparseEligible(_options, sparseInput: false, inputScale: false)),
                         // The evaluation belongs to no part: the parts' clock restarts after it, as the epoch's clock does.
                         OnEvaluation = measure is null ? null : (done, seconds) => { measure(done, before + seconds); partClock.Restart(); },
                     },

@@ -193,5 +193,35 @@ namespace MLNetRiemannian.Numerics
                 w[j] = keep * w[j] + step * averaged;
             }
         }
+    
+        /// <summary>
+        /// <c>a ← a + w·(x − a)</c> in place (an exponential moving average's update with weight w = 1 − β): one pass over a
+        /// and x, of one shape and type. A small network's parameters are a few thousand numbers, where a torch call's fixed
+        /// cost is most of the work.
+        /// </summary>
+        public static void MoveToward(Tensor average, Tensor value, double weight)
+        {
+            if (average.dtype == ScalarType.Float32) MoveToward<float>(average, value, weight);
+            else MoveToward<double>(average, value, weight);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void MoveToward<T>(Tensor average, Tensor value, double weight) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            Span<T> a = Elements<T>(average);
+            ReadOnlySpan<T> x = Elements<T>(value);
+            if (x.Length != a.Length) throw new ArgumentException("The average and the value must have one shape.", nameof(value));
+            T w = T.CreateTruncating(weight);
+            int j = 0;
+            if (Vector.IsHardwareAccelerated && a.Length >= Vector<T>.Count)
+            {
+                var va = MemoryMarshal.Cast<T, Vector<T>>(a);
+                var vx = MemoryMarshal.Cast<T, Vector<T>>(x);
+                var vw = new Vector<T>(w);
+                for (int v = 0; v < va.Length; v++) va[v] += vw * (vx[v] - va[v]);
+                j = va.Length * Vector<T>.Count;
+            }
+            for (; j < a.Length; j++) a[j] += w * (x[j] - a[j]);
+        }
     }
 }

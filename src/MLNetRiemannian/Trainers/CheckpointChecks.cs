@@ -56,6 +56,12 @@ namespace MLNetRiemannian.Trainers
         }
 
         /// <summary>
+        /// The fingerprint's entries that <see cref="Fingerprint"/> writes only while what they name is on, so that one in a
+        /// checkpoint and missing now is a difference (<see cref="Training.Checkpoint.CheckMatches"/>).
+        /// </summary>
+        public static readonly string[] WrittenOnlyWhileOn = { nameof(RiemannianMlpTrainerOptions.ParameterAveragingDecay), nameof(RiemannianMlpTrainerOptions.LearnInputScale) };
+
+        /// <summary>
         /// What a checkpoint must agree on to be resumed: the data's shape, every option the steps depend on and digests of the
         /// cached rows themselves, each formatted with the invariant culture so that a checkpoint resumes under any culture.
         /// </summary>
@@ -78,9 +84,10 @@ namespace MLNetRiemannian.Trainers
         /// <param name="trainingSizes">The sizes resolved from the options and the table.</param>
         /// <param name="seed">The seed in use.</param>
         /// <param name="standardization">The regression label's standardization, or null.</param>
+        /// <param name="averaging">The parameter averaging's β in use (0: none).</param>
         public static List<(string Name, string Value)> Fingerprint(RiemannianMlpTrainerOptions options, PredictionTask task, string outputMetric,
             ColumnChecks columns, int[] sizes, FeatureMatrix trainX, Tensor trainY, Tensor? trainW, (FeatureMatrix X, Tensor Y)? validation,
-            TrainingSizes trainingSizes, int seed, LabelStandardization? standardization)
+            TrainingSizes trainingSizes, int seed, LabelStandardization? standardization, double averaging)
         {
             static string N(double x) => x.ToString("R", CultureInfo.InvariantCulture);
             static string I(long x) => x.ToString(CultureInfo.InvariantCulture);
@@ -125,6 +132,10 @@ namespace MLNetRiemannian.Trainers
             // tell an encoded network from one that is not).
             if (options.InputEncoding is { } encoding)
                 set.Add((nameof(options.InputEncoding), encoding.ToString(), true));
+            // Only when on, so a checkpoint written before averaging existed resumes with it turned off (0) and is refused,
+            // naming it, with it on: that run holds no average to continue.
+            if (averaging > 0)
+                set.Add((nameof(options.ParameterAveragingDecay), N(averaging), options.ParameterAveragingDecay is not null));
             if (options.PiecewiseLinearBins != Defaults.PiecewiseLinearBins)
                 set.Add((nameof(options.PiecewiseLinearBins), I(options.PiecewiseLinearBins), true));
             // OrderBy is stable: the set options keep their order, then the derived ones keep theirs.

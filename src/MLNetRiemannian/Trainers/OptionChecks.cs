@@ -33,6 +33,7 @@ namespace MLNetRiemannian.Trainers
                 "a function when OutputMetric is Custom");
             Require(o.ValidationSetFraction is null or (>= 0 and <= 0.5), nameof(o.ValidationSetFraction), o.ValidationSetFraction, "in [0, 0.5] (0: every row trains), or null for the default");
             Require(o.WeightDecay >= 0 && double.IsFinite(o.WeightDecay), nameof(o.WeightDecay), o.WeightDecay, "finite and ≥ 0");
+            Require(o.ParameterAveragingDecay is null or (>= 0 and < 1), nameof(o.ParameterAveragingDecay), o.ParameterAveragingDecay, "in [0, 1) (0: no averaging), or null for the default");
             Require(o.LabelSmoothing >= 0 && o.LabelSmoothing < 1, nameof(o.LabelSmoothing), o.LabelSmoothing, "in [0, 1)");
             Require(o.InputEncoding is null || Enum.IsDefined(o.InputEncoding.Value), nameof(o.InputEncoding), o.InputEncoding, "None or PiecewiseLinear, or null for the default");
             Require(o.PiecewiseLinearBins is >= 2 and <= 256, nameof(o.PiecewiseLinearBins), o.PiecewiseLinearBins, "from 2 to 256");

@@ -207,6 +207,8 @@ namespace MLNetRiemannian.Trainers
                 var (batchSize, curvatureBatchSize, outputRank, epochs, refreshSteps) = trainingSizes;
                 var outputMetric = RiemannianMlpNetwork.Metric(_options, loss);
                 var plan = trainingSizes.OptimizerPlan(_options, trainX.Rows, sparseInput, inputScale);
+                bool columnSparseEligible = TrainingSizes.ColumnSparseEligible(_options, sparseInput, inputScale);
+                double averaging = Defaults.ParameterAveraging(_options, columnSparseEligible);
                 using var optimizer = RiemannianMlpNetwork.Optimizer(plan, network, loss, outputMetric, generator);
                 TrainingMetric metric = _task == PredictionTask.Regression ? new TrainingMetric.RootMeanSquaredError() : new TrainingMetric.Accuracy();
                 ch.Info(MessageSensitivity.None,
@@ -218,6 +220,12 @@ namespace MLNetRiemannian.Trainers
                     $"{(_options.MassKind == MassKind.Fixed ? $", μ = {_options.Mass}" : "")}, output metric {_options.OutputMetric} " +
                     (outputRank > 0 ? $"with a sampled factor of rank {outputRank} of {outputs}" : "with its exact factor") +
                     $"{(standardization is { } ls ? $"; label '{columns.LabelColumn}' standardized with mean {ls.Mean:G6} and scale {ls.Scale:G6}" : "")}.");
+                ch.Info(MessageSensitivity.None, averaging > 0
+                    ? $"The model is the moving average of the parameters over the steps (ParameterAveragingDecay {averaging:G3}): each epoch's validation, the epoch kept and the returned model are the average's." +
+                      (columnSparseEligible ? " Every weight is averaged after every step, so the first layer of these sparse features takes the dense step, not the column-sparse one." : "")
+                    : _options.ParameterAveragingDecay is null
+                        ? "No parameter averaging: the first layer's column-sparse step on these sparse features would lose its savings (ParameterAveragingDecay turns it on)."
+                        : "No parameter averaging (ParameterAveragingDecay 0): the model holds the last step's parameters.");
                 if (initial is not null)
                     ch.Info(MessageSensitivity.None, "Warm start: continuing from the given model's weights; momentum and the adaptive mass's moments start at zero (the model does not hold the optimizer's state).");
                 var cost = PlannedCost.Of(sizes, trainX.Rows, batchSize, epochs, nonZerosPerRow, plan.ColumnSparseFirstLayer, Math.Min(curvatureBatchSize > 0 ? curvatureBatchSize : batchSize, batchSize));
@@ -238,11 +246,11 @@ namespace MLNetRiemannian.Trainers
                         ZeroWeightBatches = e.ZeroWeightBatches,
                     };
                 var fingerprint = _options.CheckpointPath is null ? new List<(string, string)>()
-                    : CheckpointChecks.Fingerprint(_options, _task, MetricDescription(), columns, sizes, trainX, trainY, trainW, validation, trainingSizes, seed, standardization);
+                    : CheckpointChecks.Fingerprint(_options, _task, MetricDescription(), columns, sizes, trainX, trainY, trainW, validation, trainingSizes, seed, standardization, averaging);
                 using var resume = _options.CheckpointPath is { } checkpointPath && File.Exists(checkpointPath) ? Checkpoint.Load(checkpointPath) : null;
                 if (resume is not null)
                 {
-                    resume.CheckMatches(fingerprint, _options.CheckpointPath!);
+                    resume.CheckMatches(fingerprint, _options.CheckpointPath!, CheckpointChecks.WrittenOnlyWhileOn);
                     CheckpointChecks.Epochs(_options, resume.State.Epoch, epochs);
                     history.AddRange(resume.State.History.Select(Summary));
                     ch.Info(MessageSensitivity.None, $"Resuming from checkpoint '{_options.CheckpointPath}' after epoch {resume.State.Epoch}" +
@@ -255,6 +263,7 @@ namespace MLNetRiemannian.Trainers
                     {
                         NonFiniteAdvice = statistics.NonFiniteAdvice(), Stop = _options.StopToken,
                         CheckpointPath = _options.CheckpointPath, CheckpointEveryEpochs = _options.CheckpointEveryEpochs, Fingerprint = fingerprint, Resume = resume,
+                        AveragingDecay = averaging,
                     }, generator,
                     e =>
                     {

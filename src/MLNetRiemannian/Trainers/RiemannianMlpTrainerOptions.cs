@@ -182,6 +182,18 @@ namespace MLNetRiemannian.Trainers
         public double L2Regularization;
 
         /// <summary>
+        /// β in [0, 1) of the parameters' exponential moving average (Polyak averaging of the iterates): after each step
+        /// <c>θ̄ ← β_t θ̄ + (1 − β_t) θ</c> with <c>β_t = min(β, (1 + t)/(10 + t))</c> at step t, and the model is θ̄ — the
+        /// validation each epoch, the best epoch kept and the returned parameters are the average's, while the steps move
+        /// θ as always (docs/method.md section 11.6). The reported training loss and metric are those of the batches at θ.
+        /// 0 turns it off. Default null: 0.99, except when the first layer would take the column-sparse step on sparse
+        /// features (averaging touches every weight each step; there it is off). Set there, it makes that layer take the
+        /// dense step (docs/method.md section 12), at the cost of every column at every step; the log says so. A checkpoint
+        /// written with averaging resumes only with it, and one written without it only with 0.
+        /// </summary>
+        public double? ParameterAveragingDecay;
+
+        /// <summary>
         /// Label smoothing α in [0, 1) for classification: the loss is the cross-entropy against <c>(1 − α)·y + α/K</c>
         /// (K classes; K = 2 for binary) instead of the one-hot label y (docs/method.md section 11). Ignored for regression.
         /// The reported training loss is the smoothed one. Default 0.

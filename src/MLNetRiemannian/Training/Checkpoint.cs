@@ -32,13 +32,14 @@ namespace MLNetRiemannian.Training
     /// early-stopping state (<see cref="TrainingState.BestLoss"/>); 5, the diagonal modules (the learnable input scale): their
     /// scales s after the dense layers' weights and biases in each parameter list, and after the layers' optimizer state the
     /// number of diagonal modules, then per module the two parts of <see cref="DiagonalOptimizerState"/>, each present or
-    /// not (a version 4 checkpoint has none).
+    /// not (a version 4 checkpoint has none); 6, after the history, the parameters' moving average
+    /// (<see cref="TrainingState.Averaged"/>: none without parameter averaging, and in every earlier version).
     /// The curvature samples are not saved: every epoch draws them anew (<see cref="FitLoop"/>).
     /// </remarks>
     internal sealed class Checkpoint : IDisposable
     {
         private static readonly byte[] Magic = Encoding.ASCII.GetBytes("RMLPCKPT");
-        internal const int Version = 5;
+        internal const int Version = 6;
         private const int HashBytes = 32;
 
         /// <summary>The data shape and options that made it; a resume with others is refused (<see cref="CheckMatches"/>).</summary>
@@ -128,6 +129,7 @@ namespace MLNetRiemannian.Training
                     w.Write(e.Events.NonFiniteSteps); w.Write(e.Events.JitterRetries); w.Write(e.Events.DoublePrecisionFallbacks);
                     w.Write(e.ZeroWeightBatches);
                 }
+                WriteTensors(w, State.Averaged);
                 w.Flush();
             }
             long end = stream.Position;
@@ -222,9 +224,11 @@ namespace MLNetRiemannian.Training
                 var events = new NumericalEvents { NonFiniteSteps = p.ReadInt32(), JitterRetries = p.ReadInt32(), DoublePrecisionFallbacks = p.ReadInt32() };
                 return new FitLoop.EpochResult(e, loss, train, hasValidation ? validation : null, seconds, rate, events, null) { ZeroWeightBatches = p.ReadInt32() };
             }).ToList();
+            var averaged = version >= 6 ? ReadTensors(p, wide) : new List<Tensor>();
             var state = new TrainingState { Epoch = epoch, TotalSteps = steps, Best = best, BestLoss = bestLoss, SinceBest = sinceBest, BestEpoch = bestEpoch, EarlyStopped = stopped };
             state.LastGood.AddRange(lastGood);
             state.BestParameters.AddRange(bestParameters);
+            state.Averaged.AddRange(averaged);
             state.History.AddRange(history);
             return new Checkpoint { Fingerprint = fingerprint, Parameters = parameters, State = state, Optimizer = optimizer, GeneratorState = generator };
         }
@@ -259,14 +263,27 @@ namespace MLNetRiemannian.Training
 
         /// <summary>Throws naming every entry of the fingerprint that differs, with both values (a changed seed also changes what the data's split derives, so one cause can show as several).</summary>
         /// <exception cref="InvalidOperationException">The checkpoint was made with other data or options.</exception>
-        public void CheckMatches(IReadOnlyList<(string Name, string Value)> current, string path)
+        /// <param name="current">The fingerprint of the fit that would resume.</param>
+        /// <param name="path">The checkpoint's path, for the message.</param>
+        /// <param name="writtenOnlyWhileOn">
+        /// Entries a fingerprint holds only while what they name is on (parameter averaging, a learned input scale): one
+        /// in the checkpoint but not in <paramref name="current"/> is a difference too (the run had it, this fit has not).
+        /// Other entries may be absent for other reasons (an option written only when set explicitly) and are not compared that way.
+        /// </param>
+        public void CheckMatches(IReadOnlyList<(string Name, string Value)> current, string path, IReadOnlyCollection<string>? writtenOnlyWhileOn = null)
         {
             var differences = new List<string>();
             foreach (var (name, value) in current)
             {
                 string? saved = Fingerprint.FirstOrDefault(f => f.Name == name).Value;
-                if (saved != value) differences.Add($"{name} differs, {saved ?? "absent"} in the checkpoint but {value} now");
+                if (saved != value)
+                    differences.Add(saved is null
+                        ? $"{name} differs, absent in the checkpoint (written with it off, or before it existed) but {value} now"
+                        : $"{name} differs, {saved} in the checkpoint but {value} now");
             }
+            foreach (var (name, saved) in Fingerprint)
+                if (writtenOnlyWhileOn?.Contains(name) == true && !current.Any(c => c.Name == name))
+                    differences.Add($"{name} differs, {saved} in the checkpoint but off now");
             if (differences.Count > 0)
                 throw new InvalidOperationException(
                     $"Checkpoint '{path}' cannot be resumed: {string.Join("; ", differences)}. " +

@@ -24,6 +24,10 @@ namespace MLNetRiemannian.Training
     /// With validation the parameters at the end of the best epoch so far are kept whether or not early stopping is on:
     /// early stopping, and a stop through <see cref="Settings.Stop"/>, return them. A stop is looked at before every step,
     /// so it ends training within one step; the epoch it interrupts is not reported.
+    /// With parameter averaging (<see cref="Settings.AveragingDecay"/> &gt; 0) the steps move the parameters θ as always,
+    /// and after each step the average <c>θ̄ ← β_t θ̄ + (1 − β_t) θ</c> follows them (<see cref="AveragingDecayAt"/>);
+    /// θ̄ is what the evaluations, the validation and the best-epoch snapshot see, and what the run returns
+    /// (docs/method.md section 11.6).
     /// </remarks>
     internal sealed class FitLoop
     {
@@ -84,7 +88,22 @@ namespace MLNetRiemannian.Training
             /// so a measurement made here (a test-set accuracy) counts in no <see cref="EpochResult.Seconds"/>.
             /// </summary>
             public Action<double, double>? OnEvaluation { get; init; }
+
+            /// <summary>
+            /// β of the parameters' exponential moving average (0, the default, for none; below 1): the network is
+            /// evaluated, validated and returned with the average θ̄ in place of the last step's θ (see the remarks).
+            /// </summary>
+            public double AveragingDecay { get; init; }
         }
+
+        /// <summary>
+        /// The decay of the average after <paramref name="steps"/> steps of the optimizer (counting the one just taken;
+        /// skipped batches do not count):
+        /// <c>min(β, (1 + t)/(10 + t))</c>, the rule of TensorFlow's <c>ExponentialMovingAverage</c> with <c>num_updates</c>,
+        /// so that the average forgets the initial parameters within the first steps (β_1 = 2/11) and reaches β after
+        /// <c>(10β − 1)/(1 − β)</c> steps (890 at β = 0.99).
+        /// </summary>
+        public static double AveragingDecayAt(double decay, long steps) => Math.Min(decay, (1.0 + steps) / (10.0 + steps));
 
         /// <summary>How the last <see cref="Run"/> ended and which epoch's parameters the network holds.</summary>
         public TrainingOutcome? Outcome { get; private set; }
@@ -116,6 +135,9 @@ namespace MLNetRiemannian.Training
                     if (state.EarlyStopped) reason = TrainingStopReason.EarlyStopping;
                 }
                 if (state.LastGood.Count == 0) Snapshot(state.LastGood);
+                bool averaging = settings.AveragingDecay > 0;
+                // The average starts at the parameters training starts from (a resume brings its own).
+                if (averaging && state.Averaged.Count == 0) Snapshot(state.Averaged);
                 int firstEpoch = state.Epoch + 1;
                 var history = state.History;
                 for (int epoch = firstEpoch; epoch <= settings.Epochs && reason == TrainingStopReason.Completed; epoch++)
@@ -144,8 +166,12 @@ namespace MLNetRiemannian.Training
                             var index = order.narrow(0, start, Math.Min(settings.BatchSize, rows - start));
                             var batchY = y.index_select(0, index);
                             var batchWeights = weights?.index_select(0, index);
+                            long taken = _optimizer.Steps;
                             var (loss, output) = StepWithRecovery(x.Gather(index), batchY, batchWeights, epoch, steps + 1, settings, state.LastGood, log);
                             if (++state.TotalSteps % SnapshotInterval == 0) Snapshot(state.LastGood);
+                            // A batch the optimizer skipped (its example weights sum to 0) changes nothing, the average included;
+                            // t is the optimizer's step counter, which a checkpoint restores.
+                            if (averaging && _optimizer.Steps > taken) Average(state.Averaged, AveragingDecayAt(settings.AveragingDecay, _optimizer.Steps));
                             double batchWeight = batchWeights?.sum().to_type(ScalarType.Float64).item<double>() ?? index.shape[0];
                             lossSum += loss.to_type(ScalarType.Float64).item<double>() * batchWeight;
                             weightSum += batchWeight;
@@ -156,7 +182,8 @@ namespace MLNetRiemannian.Training
                             {
                                 clock.Stop();
                                 _optimizer.BringUpToDate();
-                                evaluate(epoch - 1 + (double)++evaluations / perEpoch, clock.Elapsed.TotalSeconds);
+                                using (WithAverage(averaging ? state.Averaged : null))
+                                    evaluate(epoch - 1 + (double)++evaluations / perEpoch, clock.Elapsed.TotalSeconds);
                                 clock.Start();
                             }
                         }
@@ -164,34 +191,39 @@ namespace MLNetRiemannian.Training
                     lastStep = steps;
                     _optimizer.BringUpToDate();
                     if (reason == TrainingStopReason.StopRequested) break;
-                    var (validationMetric, validationLoss) = validation is { } v ? EvaluateWithLoss(v.X, v.Y) : ((double?)null, double.NaN);
-                    double seconds = clock.Elapsed.TotalSeconds;
-                    var result = new EpochResult(epoch, lossSum / weightSum, _metric.Finish(metricSum, rows * Outputs(y)), validationMetric, seconds, steps / seconds,
-                        _optimizer.Events.Since(eventsBefore), _optimizer.Diagnostics?.Finish())
+                    // The epoch is validated and (as the best so far) kept with the average in place of θ, which is put back
+                    // whatever happens (a callback that throws included). Without validation nothing reads the network here.
+                    using (WithAverage(averaging && validation is not null ? state.Averaged : null))
                     {
-                        ZeroWeightBatches = _optimizer.ZeroWeightBatches - zeroWeightBefore,
-                    };
-                    history.Add(result);
-                    state.Epoch = epoch;
-                    onEpoch(result);
+                        var (validationMetric, validationLoss) = validation is { } v ? EvaluateWithLoss(v.X, v.Y) : ((double?)null, double.NaN);
+                        double seconds = clock.Elapsed.TotalSeconds;
+                        var result = new EpochResult(epoch, lossSum / weightSum, _metric.Finish(metricSum, rows * Outputs(y)), validationMetric, seconds, steps / seconds,
+                            _optimizer.Events.Since(eventsBefore), _optimizer.Diagnostics?.Finish())
+                        {
+                            ZeroWeightBatches = _optimizer.ZeroWeightBatches - zeroWeightBefore,
+                        };
+                        history.Add(result);
+                        state.Epoch = epoch;
+                        onEpoch(result);
 
-                    if (validationMetric is { } current)
-                    {
-                        // A tie on the metric (accuracy is coarse: on a table of 15 % positives every early epoch may score
-                        // the majority rate) is broken by the validation loss.
-                        if (double.IsNaN(state.Best) || _metric.IsBetter(current, state.Best)
-                            || (current == state.Best && (double.IsNaN(state.BestLoss) || validationLoss < state.BestLoss)))
+                        if (validationMetric is { } current)
                         {
-                            state.Best = current;
-                            state.BestLoss = validationLoss;
-                            state.BestEpoch = epoch;
-                            state.SinceBest = 0;
-                            Snapshot(state.BestParameters);
-                        }
-                        else if (settings.EarlyStoppingPatience > 0 && ++state.SinceBest >= settings.EarlyStoppingPatience)
-                        {
-                            reason = TrainingStopReason.EarlyStopping;
-                            state.EarlyStopped = true;
+                            // A tie on the metric (accuracy is coarse: on a table of 15 % positives every early epoch may score
+                            // the majority rate) is broken by the validation loss.
+                            if (double.IsNaN(state.Best) || _metric.IsBetter(current, state.Best)
+                                || (current == state.Best && (double.IsNaN(state.BestLoss) || validationLoss < state.BestLoss)))
+                            {
+                                state.Best = current;
+                                state.BestLoss = validationLoss;
+                                state.BestEpoch = epoch;
+                                state.SinceBest = 0;
+                                Snapshot(state.BestParameters);
+                            }
+                            else if (settings.EarlyStoppingPatience > 0 && ++state.SinceBest >= settings.EarlyStoppingPatience)
+                            {
+                                reason = TrainingStopReason.EarlyStopping;
+                                state.EarlyStopped = true;
+                            }
                         }
                     }
                     if (settings.CheckpointPath is { } path && epoch % settings.CheckpointEveryEpochs == 0)
@@ -200,6 +232,7 @@ namespace MLNetRiemannian.Training
                 // Without early stopping a run to the end keeps its last epoch, as it always did.
                 bool keepBest = state.BestParameters.Count > 0 && (settings.EarlyStoppingPatience > 0 || reason == TrainingStopReason.StopRequested);
                 if (keepBest) Restore(state.BestParameters);
+                else if (averaging) Restore(state.Averaged);
                 // A stop before an epoch's first step holds the previous epoch's end (or the initial parameters).
                 int? kept = keepBest ? state.BestEpoch
                     : reason != TrainingStopReason.StopRequested ? lastEpoch
@@ -210,6 +243,8 @@ namespace MLNetRiemannian.Training
             finally
             {
                 state.Dispose();
+                foreach (var t in _stepParameters) t.Dispose();
+                _stepParameters.Clear();
             }
         }
 
@@ -258,6 +293,43 @@ namespace MLNetRiemannian.Training
 
         // RMSE averages over every output coordinate; accuracy over rows.
         private long Outputs(Tensor y) => _metric is TrainingMetric.RootMeanSquaredError && y.dim() == 2 ? y.shape[1] : 1;
+
+        /// <summary>
+        /// <c>θ̄ ← β θ̄ + (1 − β) θ</c> for every parameter, in place (θ̄ + (1 − β)(θ − θ̄), one managed pass each where the
+        /// tensors allow it, else torch's <c>lerp_</c>).
+        /// </summary>
+        private void Average(List<Tensor> averaged, double beta)
+        {
+            _optimizer.BringUpToDate();
+            using var noGrad = no_grad();
+            var parameters = Parameters();
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                if (FusedPasses.Applies(averaged[i], parameters[i])) FusedPasses.MoveToward(averaged[i], parameters[i], 1 - beta);
+                else averaged[i].lerp_(parameters[i], 1 - beta);
+            }
+        }
+
+        private readonly List<Tensor> _stepParameters = new();
+
+        /// <summary>
+        /// Puts <paramref name="averaged"/> into the network until the returned scope is disposed, which puts the last
+        /// step's parameters back (kept meanwhile in a copy made once per fit); nothing when it is null.
+        /// </summary>
+        private AverageScope WithAverage(List<Tensor>? averaged)
+        {
+            if (averaged is null) return default;
+            Snapshot(_stepParameters);
+            Restore(averaged);
+            return new AverageScope(this);
+        }
+
+        private readonly struct AverageScope : IDisposable
+        {
+            private readonly FitLoop? _loop;
+            public AverageScope(FitLoop loop) => _loop = loop;
+            public void Dispose() => _loop?.Restore(_loop._stepParameters);
+        }
 
         /// <summary>Copies the parameters into <paramref name="saved"/>, reusing its tensors when they fit (no new memory per snapshot).</summary>
         private void Snapshot(List<Tensor> saved)

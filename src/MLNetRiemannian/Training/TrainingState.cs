@@ -42,6 +42,12 @@ namespace MLNetRiemannian.Training
         /// <summary>The parameters at the end of epoch <see cref="BestEpoch"/> (empty without validation).</summary>
         public List<Tensor> BestParameters { get; } = new();
 
+        /// <summary>
+        /// The parameters' moving average θ̄ (weight, bias per layer, then the input scales; empty without averaging,
+        /// <see cref="FitLoop.Settings.AveragingDecay"/>), as it stood after the optimizer's last step.
+        /// </summary>
+        public List<Tensor> Averaged { get; } = new();
+
         /// <summary>One result per epoch completed.</summary>
         public List<FitLoop.EpochResult> History { get; } = new();
 
@@ -51,6 +57,7 @@ namespace MLNetRiemannian.Training
             var copy = new TrainingState { Epoch = Epoch, TotalSteps = TotalSteps, Best = Best, BestLoss = BestLoss, SinceBest = SinceBest, BestEpoch = BestEpoch, EarlyStopped = EarlyStopped };
             copy.LastGood.AddRange(LastGood.Select(t => t.clone().DetachFromDisposeScope()));
             copy.BestParameters.AddRange(BestParameters.Select(t => t.clone().DetachFromDisposeScope()));
+            copy.Averaged.AddRange(Averaged.Select(t => t.clone().DetachFromDisposeScope()));
             copy.History.AddRange(History);
             return copy;
         }
@@ -58,9 +65,10 @@ namespace MLNetRiemannian.Training
         /// <summary>Releases the snapshots' tensors.</summary>
         public void Dispose()
         {
-            foreach (var t in LastGood.Concat(BestParameters)) t.Dispose();
+            foreach (var t in LastGood.Concat(BestParameters).Concat(Averaged)) t.Dispose();
             LastGood.Clear();
             BestParameters.Clear();
+            Averaged.Clear();
         }
     }
 }

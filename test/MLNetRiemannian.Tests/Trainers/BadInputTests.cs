@@ -150,6 +150,8 @@ namespace MLNetRiemannian.Tests.Trainers
             Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options { Momentum = 1 }), "Momentum", "1");
             Throws<ArgumentOutOfRangeException>(() => ml.BinaryClassification.Trainers.RiemannianMlp(new RiemannianMlpBinaryTrainer.Options { OutputMetric = OutputMetricKind.Custom }), "CustomOutputMetric");
             Throws<ArgumentOutOfRangeException>(() => ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options { OutputRank = -3 }), "OutputRank", "-3");
+            Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options { ParameterAveragingDecay = 1 }), "ParameterAveragingDecay", "1", "[0, 1)");
+            Throws<ArgumentOutOfRangeException>(() => ml.Regression.Trainers.RiemannianMlp(new RiemannianMlpRegressionTrainer.Options { ParameterAveragingDecay = -0.5 }), "ParameterAveragingDecay", "-0.5");
         }
 
         [TestMethod]

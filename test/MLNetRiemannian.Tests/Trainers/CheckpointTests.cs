@@ -75,6 +75,10 @@ namespace MLNetRiemannian.Tests.Trainers
             AssertSame(x.Parameters, y.Parameters, "parameters");
             AssertSame(x.State.LastGood, y.State.LastGood, "last-good snapshot");
             AssertSame(x.State.BestParameters, y.State.BestParameters, "best parameters");
+            // The default averages the parameters (dense digits): the average is saved, and it is not the parameters.
+            Assert.AreEqual(x.Parameters.Count, x.State.Averaged.Count, "the parameters' moving average is saved");
+            Assert.IsTrue(x.State.Averaged.Zip(x.Parameters).Any(p => !p.First.eq(p.Second).all().item<bool>()), "the average differs from the parameters, so the comparison can fail");
+            AssertSame(x.State.Averaged, y.State.Averaged, "the parameters' moving average");
             Assert.AreEqual(x.Optimizer.Steps, y.Optimizer.Steps);
             Assert.AreEqual(x.Optimizer.Layers.Count, y.Optimizer.Layers.Count);
             for (int l = 0; l < x.Optimizer.Layers.Count; l++)
@@ -172,18 +176,23 @@ namespace MLNetRiemannian.Tests.Trainers
             Refused(Trainer(ml, 2, path), ml.Data.TakeRows(data, 1000), "the training row count differs, 1438 in the checkpoint but 800 now");
             // Other rows of the same count (here the same rows in another order) are told apart by the rows themselves.
             Refused(Trainer(ml, 2, path), ml.Data.ShuffleRows(data, seed: 5), "the training features (SHA-256 of their values, in order) differs");
+            // Parameter averaging is written only while on: turned off, or on where it was off, a resume would not continue the run.
+            Refused(Trainer(ml, 2, path, averaging: 0), data, $"ParameterAveragingDecay differs, {Defaults.ParameterAveragingDecay:R} in the checkpoint but off now");
+            string withoutAverage = Path.Combine(Folder, "without-average.ckpt");
+            Trainer(ml, epochs: 1, withoutAverage, averaging: 0).Fit(data);
+            Refused(Trainer(ml, 2, withoutAverage, averaging: 0.5), data, "ParameterAveragingDecay differs, absent in the checkpoint (written with it off, or before it existed) but 0.5 now");
         }
 
         private static RiemannianMlpMulticlassTrainer Trainer(MLContext ml, int epochs, string path, int every = 1, int hidden = 16,
             double? learningRate = null, double momentum = 0.9, int seed = 1, int outputRank = 0,
             System.Threading.CancellationToken stop = default, IProgress<EpochSummary>? progress = null, double weightDecay = 0, double labelSmoothing = 0,
-            bool? inputScale = null) =>
+            bool? inputScale = null, double? averaging = null) =>
             ml.MulticlassClassification.Trainers.RiemannianMlp(new RiemannianMlpMulticlassTrainer.Options
             {
                 HiddenLayerSizes = new[] { hidden }, NumberOfEpochs = epochs, LearningRate = learningRate, Momentum = momentum, Seed = seed,
                 ValidationSetFraction = 0.2, EarlyStoppingPatience = 3, CheckpointPath = path, CheckpointEveryEpochs = every,
                 OutputRank = outputRank, StopToken = stop, Progress = progress, WeightDecay = weightDecay, LabelSmoothing = labelSmoothing,
-                LearnInputScale = inputScale,
+                LearnInputScale = inputScale, ParameterAveragingDecay = averaging,
             });
 
         /// <summary>Cancels <paramref name="stop"/> when epoch <paramref name="epoch"/> has been reported (after its checkpoint is due).</summary>

@@ -40,11 +40,12 @@ namespace MLNetRiemannian.Tests.Trainers
         }
 
         private static RiemannianMlpBinaryTrainer Trainer(MLContext ml, int epochs, bool diagnostics = false, string? checkpoint = null,
-            System.Threading.CancellationToken stop = default, IProgress<EpochSummary>? progress = null) =>
+            System.Threading.CancellationToken stop = default, IProgress<EpochSummary>? progress = null, double? averaging = null) =>
             ml.BinaryClassification.Trainers.RiemannianMlp(new RiemannianMlpBinaryTrainer.Options
             {
                 LabelColumnName = "Flagged", HiddenLayerSizes = new[] { 8 }, NumberOfEpochs = epochs, Seed = 1, RecordDiagnostics = diagnostics,
                 ValidationSetFraction = checkpoint is null ? 0 : 0.2, EarlyStoppingPatience = 0, CheckpointPath = checkpoint, StopToken = stop, Progress = progress,
+                ParameterAveragingDecay = averaging,
             });
 
         private static List<string> Messages(MLContext ml)
@@ -73,9 +74,11 @@ namespace MLNetRiemannian.Tests.Trainers
             var data = Orders(ml);
             var sparse = Trainer(ml, epochs: 6).Fit(data).Model;
             Assert.IsTrue(messages.Any(m => m.Contains("column-sparse first layer")), "the plan says the first layer takes the column-sparse step");
+            Assert.IsTrue(messages.Any(m => m.Contains("No parameter averaging: the first layer's column-sparse step")), "the log says why nothing is averaged");
             messages.Clear();
-            // Diagnostics measure every column at every step, so this fit takes the dense step (the same method).
-            var dense = Trainer(ml, epochs: 6, diagnostics: true).Fit(data).Model;
+            // Diagnostics measure every column at every step, so this fit takes the dense step (the same method); without
+            // the parameter averaging, which the default leaves off for the column-sparse fit only.
+            var dense = Trainer(ml, epochs: 6, diagnostics: true, averaging: 0).Fit(data).Model;
             Assert.IsFalse(messages.Any(m => m.Contains("column-sparse first layer")), "with diagnostics the first layer takes the dense step");
             for (int l = 0; l + 1 < dense.LayerSizes.Count; l++)
             {

@@ -104,22 +104,38 @@ namespace MLNetRiemannian.Tests.Training
             }
 
             // A version 4 checkpoint (written before the input scale existed) holds no diagonal state: it reads as none.
-            var payload = new MemoryStream();
-            using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
-            {
-                w.Write(0); // fingerprint entries
-                w.Write(1); w.Write(12L); w.Write(0.04); // epoch, total steps, η
-                w.Write(double.NaN); w.Write(0); w.Write(0); w.Write(false); w.Write(double.NaN); // best, since best, best epoch, early stopped, best loss
-                w.Write(2); Tensor(w, Weight, ScalarType.Float64, 2, 3); Tensor(w, Bias, ScalarType.Float64, 2);
-                w.Write(0); w.Write(0); // last good, best parameters
-                w.Write(12L); w.Write(0.04); w.Write(1); // the optimizer's steps, η and one layer
-                w.Write(true); Tensor(w, Weight, ScalarType.Float64, 2, 3); w.Write(true); Tensor(w, Bias, ScalarType.Float64, 2); w.Write(false); w.Write(false);
-                w.Write(3); w.Write(new byte[] { 1, 2, 3 }); // generator state
-                w.Write(0); // history
-            }
-            using var old = LoadRaw(version: 4, payload.ToArray());
+            using var old = LoadRaw(version: 4, PayloadBefore6(version: 4));
             Assert.AreEqual(0, old.Optimizer.Diagonals.Count);
             CollectionAssert.AreEqual(Bias, old.Optimizer.Layers.Single().MomentumBias!.data<double>().ToArray());
+            Assert.AreEqual(2, old.Parameters.Count);
+        }
+
+        [TestMethod]
+        public void Version6KeepsTheParametersAverageAndVersion5ReadsWithoutOne()
+        {
+            string path = Path.GetTempFileName();
+            try
+            {
+                using (var written = Make(new OptimizerState { Steps = 12, LearningRate = 0.04, Layers = new[] { new LayerOptimizerState(null, null, null, null) } }))
+                {
+                    written.State.Averaged.Add(T(Weight, 2, 3));
+                    written.State.Averaged.Add(T(Bias, 2));
+                    written.Save(path);
+                }
+                using var read = Checkpoint.Load(path);
+                Assert.AreEqual(2, read.State.Averaged.Count);
+                CollectionAssert.AreEqual(Weight, read.State.Averaged[0].data<double>().ToArray());
+                CollectionAssert.AreEqual(new long[] { 2, 3 }, read.State.Averaged[0].shape);
+                CollectionAssert.AreEqual(Bias, read.State.Averaged[1].data<double>().ToArray());
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+
+            // A version 5 checkpoint (written before averaging existed) ends with its history: it reads with no average.
+            using var old = LoadRaw(version: 5, PayloadBefore6(version: 5));
+            Assert.AreEqual(0, old.State.Averaged.Count);
             Assert.AreEqual(2, old.Parameters.Count);
         }
 
@@ -167,6 +183,29 @@ namespace MLNetRiemannian.Tests.Training
         }
 
         public TestContext TestContext { get; set; } = null!;
+
+        /// <summary>
+        /// The payload of a version 4 or 5 checkpoint, byte for byte as those versions wrote it: one 3→2 layer with its
+        /// momentum, no snapshots, an empty history; version 5 adds the diagonal modules' count (0) after the layers.
+        /// </summary>
+        private static byte[] PayloadBefore6(int version)
+        {
+            var payload = new MemoryStream();
+            using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+            {
+                w.Write(0); // fingerprint entries
+                w.Write(1); w.Write(12L); w.Write(0.04); // epoch, total steps, η
+                w.Write(double.NaN); w.Write(0); w.Write(0); w.Write(false); w.Write(double.NaN); // best, since best, best epoch, early stopped, best loss
+                w.Write(2); Tensor(w, Weight, ScalarType.Float64, 2, 3); Tensor(w, Bias, ScalarType.Float64, 2);
+                w.Write(0); w.Write(0); // last good, best parameters
+                w.Write(12L); w.Write(0.04); w.Write(1); // the optimizer's steps, η and one layer
+                w.Write(true); Tensor(w, Weight, ScalarType.Float64, 2, 3); w.Write(true); Tensor(w, Bias, ScalarType.Float64, 2); w.Write(false); w.Write(false);
+                if (version >= 5) w.Write(0); // diagonal modules
+                w.Write(3); w.Write(new byte[] { 1, 2, 3 }); // generator state
+                w.Write(0); // history
+            }
+            return payload.ToArray();
+        }
 
         private static Tensor T(double[] values, params long[] shape) => tensor(values, shape, ScalarType.Float64);
 

@@ -4,9 +4,6 @@ using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
-using MLNetRiemannian.Geometry;
-using MLNetRiemannian.Numerics;
-using MLNetRiemannian.Optimization;
 using MLNetRiemannian.Training;
 using static TorchSharp.torch;
 
@@ -64,14 +61,10 @@ namespace MLNetRiemannian.Tests.Training
         // Two epochs of 4 measurements, batches of 10, on a small softmax network and random rows.
         private static List<FitLoop.EpochResult> Run(int rows, Action<double, double> onEvaluation, Action checkAlive, Action<FitLoop.EpochResult>? onEpoch = null)
         {
-            var generator = new Generator(3);
-            using var network = new Sequential(new Dense(5, 8, generator: generator), new Tanh(8), new Dense(8, 3, generator: generator));
-            using var optimizer = new RiemannianSgd(network, new SoftmaxCrossEntropyLoss(), new IdentityMetric(), 0.1, momentum: 0.9);
+            using var fit = new SmallSoftmaxFit(rows);
             using var scope = NewDisposeScope();
-            using var x = new DenseFeatureMatrix(randn(new long[] { rows, 5 }, generator: generator));
-            var y = randint(3, new long[] { rows }, generator: generator);
             var settings = new FitLoop.Settings(Epochs: 2, BatchSize: 10, Shuffle: true, EarlyStoppingPatience: 0) { EvaluationsPerEpoch = 4, OnEvaluation = onEvaluation };
-            return new FitLoop(network, optimizer, new TrainingMetric.Accuracy()).Run(x, y, null, null, settings, generator, onEpoch ?? (_ => { }), checkAlive, _ => { });
+            return fit.Run(settings, onEpoch: onEpoch, checkAlive: checkAlive);
         }
     }
 }
