@@ -45,10 +45,11 @@ for (int i = 0; i < args.Length; i++)
 }
 
 var mlContext = new MLContext(seed: 1);
-// The trainer reports through ML.NET's log: one line for the network it built, then one line per epoch.
+// The trainer reports through ML.NET's log: one line for the network it built, one for what the model is made of (the
+// parameters' moving average), then one line per epoch.
 mlContext.Log += (_, e) =>
 {
-    if (e.Kind == ChannelMessageKind.Info && (e.RawMessage.StartsWith("RiemannianMlp:") || e.RawMessage.StartsWith("Epoch ")))
+    if (e.Kind == ChannelMessageKind.Info && (e.RawMessage.StartsWith("RiemannianMlp:") || e.RawMessage.StartsWith("The model is") || e.RawMessage.StartsWith("Epoch ")))
         Console.WriteLine("  " + e.RawMessage);
 };
 

@@ -271,7 +271,7 @@ namespace MLNetRiemannian.Trainers
                         history.Add(summary);
                         ch.Info(MessageSensitivity.None,
                             $"Epoch {e.Epoch}/{epochs}: loss {summary.TrainingLoss:G5}, training {metric.Name} {summary.TrainingMetric:G5}" +
-                            $"{(summary.ValidationMetric is { } m ? $", validation {metric.Name} {m:G5}" : "")}, {e.Seconds:F2} s, {e.StepsPerSecond:F1} steps/s" +
+                            $"{(summary.ValidationMetric is { } m ? $", validation {metric.Name} {m:G5}{(averaging > 0 ? " (of the average)" : "")}" : "")}, {e.Seconds:F2} s, {e.StepsPerSecond:F1} steps/s" +
                             (e.ZeroWeightBatches == 0 ? "" : $"; {e.ZeroWeightBatches} steps skipped for example weights summing to 0") +
                             (e.Events.IsEmpty ? "" : $"; numerical events: {e.Events.NonFiniteSteps} refused steps, {e.Events.JitterRetries} jitter retries, {e.Events.DoublePrecisionFallbacks} Float64 fallbacks"));
                         if (e.Diagnostics is { } d) LogDiagnostics(ch, sizes, d);

@@ -278,7 +278,8 @@ namespace MLNetRiemannian.Training
                 string? saved = Fingerprint.FirstOrDefault(f => f.Name == name).Value;
                 if (saved != value)
                     differences.Add(saved is null
-                        ? $"{name} differs, absent in the checkpoint (written with it off, or before it existed) but {value} now"
+                        ? $"{name} differs, absent in the checkpoint (written with it off, or before it existed) but {value} now" +
+                          (writtenOnlyWhileOn?.Contains(name) == true ? $" (turn {name} off to resume that run)" : "")
                         : $"{name} differs, {saved} in the checkpoint but {value} now");
             }
             foreach (var (name, saved) in Fingerprint)

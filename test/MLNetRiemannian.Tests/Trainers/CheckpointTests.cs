@@ -180,7 +180,7 @@ namespace MLNetRiemannian.Tests.Trainers
             Refused(Trainer(ml, 2, path, averaging: 0), data, $"ParameterAveragingDecay differs, {Defaults.ParameterAveragingDecay:R} in the checkpoint but off now");
             string withoutAverage = Path.Combine(Folder, "without-average.ckpt");
             Trainer(ml, epochs: 1, withoutAverage, averaging: 0).Fit(data);
-            Refused(Trainer(ml, 2, withoutAverage, averaging: 0.5), data, "ParameterAveragingDecay differs, absent in the checkpoint (written with it off, or before it existed) but 0.5 now");
+            Refused(Trainer(ml, 2, withoutAverage, averaging: 0.5), data, "ParameterAveragingDecay differs, absent in the checkpoint (written with it off, or before it existed) but 0.5 now (turn ParameterAveragingDecay off to resume that run)");
         }
 
         private static RiemannianMlpMulticlassTrainer Trainer(MLContext ml, int epochs, string path, int every = 1, int hidden = 16,
