@@ -83,7 +83,11 @@ namespace MLNetRiemannian.Benchmarks
             text.AppendLine($"- Data: {s.EvaluationRows}; label mapped to a key, features min-max normalized with the range of the rows trained on (fitted before " +
                             "any clock starts).");
             text.AppendLine($"- RiemannianMlp: default options{(s.RiemannianMlpSettings.Count == 0 ? "" : " with the settings above")} (network, η, μ, momentum, " +
-                            $"batch {s.BatchSize}), NumberOfEpochs = {s.Epochs}, no validation or early stopping; run through the library's own pieces (data reader, " +
+                            $"batch {s.BatchSize}), NumberOfEpochs = {s.Epochs}, " +
+                            (s.RiemannianMlpSettings.Any(o => o.Name == nameof(Trainers.RiemannianMlpTrainerOptions.ValidationSetFraction))
+                                ? "the training rows held out and early stopping as the settings say (split as the trainer splits them)"
+                                : "no validation or early stopping (every training row trains)") +
+                            "; run through the library's own pieces (data reader, " +
                             "network, RiemannianSgd, FitLoop) so that the accuracy is measured in the fit loop's evaluation hook, with the epoch's clock stopped. " +
                             "The harness check above ties these pieces to the public trainer.");
             text.AppendLine($"- Adam (η = 10⁻³, β = (0.9, 0.999)), AdamSchedule (the same, with η = 10⁻³ × the factor of RiemannianMlp's default schedule, " +

@@ -20,7 +20,9 @@ namespace MLNetRiemannian.Benchmarks
     /// <see cref="RiemannianMlpMulticlassTrainer.Options"/> with the output metric, the epochs, the seed and the
     /// <c>--set</c> settings chosen, the data read by <see cref="TrainingData"/> and scaled as the options say
     /// (<see cref="InputScalingFit"/>, the test rows too), the network of <see cref="CompareNetwork"/>, <see cref="RiemannianSgd"/> and
-    /// the same <see cref="FitLoop"/>, without validation or early stopping. Built from these internal pieces so that
+    /// the same <see cref="FitLoop"/>; every row trains, without validation or early stopping, unless <c>--set</c> asks
+    /// for held-out rows (<c>ValidationSetFraction=null</c>: the trainer's default), which are then split, validated
+    /// and stopped on as the trainer does (<see cref="HoldOut"/>, the options' patience). Built from these internal pieces so that
     /// the accuracy is measured in the fit loop's evaluation hook (<see cref="FitLoop.Settings.OnEvaluation"/>), which
     /// runs with the epoch's clock stopped; the benchmark's harness check compares it with the public trainer.
     /// </summary>
@@ -35,6 +37,11 @@ namespace MLNetRiemannian.Benchmarks
         private readonly InputScaling? _scaling;
         private readonly InputEncoding? _encoding;
         private readonly FeatureMatrix _features;
+        private readonly FeatureMatrix _trainingRows;     // the training rows before any encoding (the read rows, or those the hold-out leaves)
+        private readonly Tensor _labels;
+        private readonly Tensor? _weights;
+        private readonly (FeatureMatrix X, Tensor Y)? _validation;
+        private readonly FeatureMatrix? _validationRows;  // the held-out rows before any encoding
 
         /// <summary>
         /// Reads <paramref name="train"/> and builds the network and optimizer, as Fit does before its first epoch, with
@@ -46,19 +53,37 @@ namespace MLNetRiemannian.Benchmarks
             _options = Options(outputMetric, epochs, settings);
             _generator = new Generator((ulong)seed);
             _data = CompareData.ReadTensors(train);
-            // The input scaling the trainer learns from its training rows (every row trains here) and applies in place.
-            _scaling = (_options.InputScaling ?? Defaults.InputScaling) == InputScalingKind.Robust ? InputScalingFit.Fit(_data.Features, _data.Weights, seed) : null;
-            if (_scaling is not null) InputScalingFit.Apply(_scaling, _data.Features);
             var columns = CompareData.Columns(train);
-            // The input encoding the trainer would choose for these rows (none held out here).
-            _encoding = InputEncodingChoice.ForNewModel(_options, _data.Features, _data.Weights, 0, seed, columns, null);
-            _features = _encoding is null ? _data.Features : InputEncodingFit.Apply(_encoding, _data.Features);
+            // The rows the trainer would hold out for validation (none unless --set asks, e.g. "ValidationSetFraction=null"
+            // for the default's 20 % of a table of 1,000+ rows), split as it splits them: stratified, from the fit's generator.
+            (_trainingRows, _labels, _weights) = (_data.Features, _data.Labels, _data.Weights);
+            double fraction = Defaults.HeldOutFraction(_options, _data.Count, validationSetGiven: false);
+            if (fraction > 0)
+            {
+                long held = (long)Math.Round(_data.Count * fraction);
+                var order = HoldOut.Order(_data.Count, _data.Labels, _generator);
+                var trainIndex = order.narrow(0, held, _data.Count - held);
+                (_validationRows, _trainingRows) = _data.Features.SplitRows(order, held);
+                (_labels, _weights) = (_data.Labels.index_select(0, trainIndex), _data.Weights?.index_select(0, trainIndex));
+                _validation = (_validationRows, _data.Labels.index_select(0, order.narrow(0, 0, held)));
+            }
+            // The input scaling the trainer learns from its training rows and applies in place (to the held-out rows too).
+            _scaling = (_options.InputScaling ?? Defaults.InputScaling) == InputScalingKind.Robust ? InputScalingFit.Fit(_trainingRows, _weights, seed) : null;
+            if (_scaling is not null)
+            {
+                InputScalingFit.Apply(_scaling, _trainingRows);
+                if (_validationRows is not null) InputScalingFit.Apply(_scaling, _validationRows);
+            }
+            // The input encoding the trainer would choose for these rows.
+            _encoding = InputEncodingChoice.ForNewModel(_options, _trainingRows, _weights, _validationRows?.Rows ?? 0, seed, columns, null);
+            _features = _encoding is null ? _trainingRows : InputEncodingFit.Apply(_encoding, _trainingRows);
+            if (_encoding is not null && _validation is { } v) _validation = (InputEncodingFit.Apply(_encoding, v.X), v.Y);
             _network = CompareNetwork.Create(_options, _encoding?.Width ?? columns.FeatureCount, columns.ClassCount, _generator);
             var loss = RiemannianMlpNetwork.Loss(PredictionTask.MulticlassClassification, _options.LabelSmoothing);
             var metric = RiemannianMlpNetwork.Metric(_options, loss);
-            var sizes = Defaults.Resolve(_options, new TableShape(_data.Count, columns.FeatureCount, columns.FeatureCount, columns.ClassCount));
+            var sizes = Defaults.Resolve(_options, new TableShape(_trainingRows.Rows, columns.FeatureCount, columns.FeatureCount, columns.ClassCount, _data.Count));
             _batchSize = sizes.BatchSize;
-            _optimizer = RiemannianMlpNetwork.Optimizer(sizes.OptimizerPlan(_options, _data.Count), _network, loss, metric, _generator);
+            _optimizer = RiemannianMlpNetwork.Optimizer(sizes.OptimizerPlan(_options, _trainingRows.Rows), _network, loss, metric, _generator);
         }
 
         /// <inheritdoc/>
@@ -108,8 +133,9 @@ namespace MLNetRiemannian.Benchmarks
                 _optimizer.Probe = part => { parts[part] = parts.GetValueOrDefault(part) + partClock.Elapsed.TotalMilliseconds; partClock.Restart(); };
             try
             {
-                return new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_features, _data.Labels, _data.Weights, null,
-                    new FitLoop.Settings(epochs, _batchSize, _options.Shuffle, EarlyStoppingPatience: 0)
+                // With held-out rows, early stopping and the kept epoch as the trainer has them.
+                return new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_features, _labels, _weights, _validation,
+                    new FitLoop.Settings(epochs, _batchSize, _options.Shuffle, _validation is null ? 0 : _options.EarlyStoppingPatience)
                     {
                         EvaluationsPerEpoch = measure is null ? 0 : measurementsPerEpoch,
                         // The parameters' average, as the trainer resolves it for these dense rows (measured: the average's accuracy).
@@ -139,7 +165,16 @@ namespace MLNetRiemannian.Benchmarks
         {
             _optimizer.Dispose();
             _network.Dispose();
-            if (!ReferenceEquals(_features, _data.Features)) _features.Dispose();
+            if (!ReferenceEquals(_features, _trainingRows)) _features.Dispose();
+            if (_validation is { } v && !ReferenceEquals(v.X, _validationRows)) v.X.Dispose();
+            if (_validationRows is not null)
+            {
+                _validationRows.Dispose();
+                _trainingRows.Dispose();
+                _labels.Dispose();
+                _weights?.Dispose();
+                _validation!.Value.Y.Dispose();
+            }
             _data.Dispose();
             _generator.Dispose();
         }
