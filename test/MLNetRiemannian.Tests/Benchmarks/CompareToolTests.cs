@@ -111,6 +111,30 @@ namespace MLNetRiemannian.Tests.Benchmarks
             }
         }
 
+        // --set "ValidationSetFraction=…" makes the harness hold rows out as the trainer does: the harness check (the public
+        // trainer with the same setting against the harness, one epoch on the digits) agrees to the last digit only if both
+        // trained on the same rows — a harness that ignored the setting would train on every row and differ — and the report
+        // says the rows were held out.
+        [TestMethod]
+        public void AHoldOutSettingSplitsTheRowsAsTheTrainerDoes()
+        {
+            var directory = Directory.CreateTempSubdirectory("mlnetriemannian-compare-hold-out-");
+            try
+            {
+                var (exitCode, stdout, stderr) = HostProcess.Run(HostProcess.DllPath("MLNetRiemannianBenchmarks"), null, "compare", "--quick",
+                    "--trainers", "RiemannianMlp-Identity", "--set", "ValidationSetFraction=0.25", "--out", directory.FullName);
+                TestContext.WriteLine($"{stdout}{stderr}");
+                Assert.AreEqual(0, exitCode, $"compare with a hold-out failed.\nstdout:\n{stdout}\nstderr:\n{stderr}");
+                using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory.FullName, "results.json")));
+                AssertHarnessCheck(results.RootElement.GetProperty("harnessCheck"));
+                StringAssert.Contains(File.ReadAllText(Path.Combine(directory.FullName, "results.md")), "the training rows held out and early stopping as the settings say");
+            }
+            finally
+            {
+                directory.Delete(recursive: true);
+            }
+        }
+
         // Bad --set and --trainers values stop before any training with exit code 2 and a message naming what is allowed.
         [TestMethod]
         [DataRow("--set", "Bogus=1", "LearningRate")]
