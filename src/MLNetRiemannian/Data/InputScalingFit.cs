@@ -107,10 +107,10 @@ namespace MLNetRiemannian.Data
                 // The block's slots as rows, [count, take], so that each slot's sample is contiguous for the selections.
                 var slots = (sampleRows is null ? values.narrow(1, start, count) : values.narrow(1, start, count).index_select(0, sampleRows)).t().contiguous();
                 // The quantiles are values of the sample, the ⌊p·(take − 1)⌉-th smallest of each slot, selected in the values'
-                // own type (the order is the same in Float64) without sorting a copy of the block.
-                Tensor Quantile(double p) => slots.kthvalue((long)Math.Round(p * (take - 1)) + 1, 1).values.to_type(ScalarType.Float64);
-                var median = Quantile(0.5);
-                var spread = (Quantile(0.75) - Quantile(0.25)) / NormalInterquartileRange;
+                // own type (the order is the same in Float64) without sorting a copy of the block (Quartiles).
+                var (lower, middle, upper) = Quartiles(slots, (int)count, (int)take);
+                var median = tensor(middle);
+                var spread = (tensor(upper) - tensor(lower)) / NormalInterquartileRange;
                 var deviation = slots.to_type(ScalarType.Float64).std(1, unbiased: false);
                 // Quartiles that coincide: the standard deviation; a constant slot: 1.
                 var fallback = where(deviation.gt(0), deviation, ones_like(deviation));
@@ -119,6 +119,74 @@ namespace MLNetRiemannian.Data
                 inverse.to_type(ScalarType.Float32).data<float>().ToArray().CopyTo(scale, start);
             }
             return (center, scale);
+        }
+
+        /// <summary>
+        /// The ⌊p·(n − 1)⌉-th smallest value of each row of <paramref name="slots"/> (<c>[rows, n]</c>, contiguous Float32) for
+        /// p = ¼, ½ and ¾, in Float64: each row copied once and the three order statistics selected in place (the median
+        /// first, then each quartile within its side), rows split over libtorch's threads. The same values as torch's
+        /// <c>kthvalue</c> (an order statistic is one value whichever way it is found), which took 0.14 s of a Fashion-MNIST
+        /// fit's setup (784 slots × 5,350 sampled rows) by three passes of partial sorts.
+        /// </summary>
+        internal static (double[] Lower, double[] Middle, double[] Upper) Quartiles(Tensor slots, int rows, int n)
+        {
+            var lower = new double[rows];
+            var middle = new double[rows];
+            var upper = new double[rows];
+            if (rows == 0 || n == 0) return (lower, middle, upper);
+            int r25 = (int)Math.Round(0.25 * (n - 1)), r50 = (int)Math.Round(0.5 * (n - 1)), r75 = (int)Math.Round(0.75 * (n - 1));
+            var all = slots.contiguous();
+            int parts = Math.Clamp(Math.Min(rows, get_num_threads()), 1, 64);
+            System.Threading.Tasks.Parallel.For(0, parts, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+            {
+                var scratch = new float[n];
+                ReadOnlySpan<float> source = Numerics.FusedPasses.Elements<float>(all);
+                for (int row = rows * part / parts, end = rows * (part + 1) / parts; row < end; row++)
+                {
+                    source.Slice(row * n, n).CopyTo(scratch);
+                    middle[row] = Select(scratch, 0, n - 1, r50);
+                    lower[row] = Select(scratch, 0, r50 - 1, r25);
+                    upper[row] = Select(scratch, r50 + 1, n - 1, r75);
+                }
+            });
+            return (lower, middle, upper);
+        }
+
+        /// <summary>
+        /// The value of rank <paramref name="k"/> (0-based, within [<paramref name="left"/>, <paramref name="right"/>]) of
+        /// <paramref name="a"/>, with the elements of [left, right] rearranged so that those before k are not larger and those
+        /// after it not smaller (Hoare's selection with a median-of-three pivot). <paramref name="k"/> = left − 1 or right + 1
+        /// (an empty side) returns the element there.
+        /// </summary>
+        private static float Select(float[] a, int left, int right, int k)
+        {
+            if (k < left || k > right) return a[k];
+            while (right > left)
+            {
+                int mid = left + (right - left) / 2;
+                // Median of three into a[mid], as the pivot.
+                if (a[mid] < a[left]) (a[mid], a[left]) = (a[left], a[mid]);
+                if (a[right] < a[left]) (a[right], a[left]) = (a[left], a[right]);
+                if (a[right] < a[mid]) (a[right], a[mid]) = (a[mid], a[right]);
+                float pivot = a[mid];
+                int i = left, j = right;
+                while (i <= j)
+                {
+                    while (a[i] < pivot) i++;
+                    while (a[j] > pivot) j--;
+                    if (i <= j)
+                    {
+                        (a[i], a[j]) = (a[j], a[i]);
+                        i++;
+                        j--;
+                    }
+                }
+                // [left, j] ≤ pivot ≤ [i, right], and the elements between j and i equal the pivot.
+                if (k <= j) right = j;
+                else if (k >= i) left = i;
+                else return a[k];
+            }
+            return a[k];
         }
 
         private static (float[] Center, float[] Scale) MaxAbs(Tensor columns, Tensor values, long width)
