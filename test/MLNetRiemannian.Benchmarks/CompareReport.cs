@@ -84,9 +84,14 @@ namespace MLNetRiemannian.Benchmarks
                             "any clock starts).");
             text.AppendLine($"- RiemannianMlp: default options{(s.RiemannianMlpSettings.Count == 0 ? "" : " with the settings above")} (network, η, μ, momentum, " +
                             $"batch {s.BatchSize}), NumberOfEpochs = {s.Epochs}, " +
-                            (s.RiemannianMlpSettings.Any(o => o.Name == nameof(Trainers.RiemannianMlpTrainerOptions.ValidationSetFraction))
-                                ? "the training rows held out and early stopping as the settings say (split as the trainer splits them)"
-                                : "no validation or early stopping (every training row trains)") +
+                            CompareRiemannianMlp.Options(Trainers.OutputMetricKind.Identity, s.Epochs, s.RiemannianMlpSettings).ValidationSetFraction switch
+                            {
+                                null => "the trainer's default hold-out (20 % of a table of 1,000+ training rows, none below), validated every epoch with early " +
+                                        "stopping and the best epoch kept, split as the trainer splits them",
+                                > 0 and var f => $"{f:P0} of the training rows held out, validated every epoch with early stopping and the best epoch kept, " +
+                                                 "split as the trainer splits them",
+                                _ => "no validation or early stopping (every training row trains)",
+                            } +
                             "; run through the library's own pieces (data reader, " +
                             "network, RiemannianSgd, FitLoop) so that the accuracy is measured in the fit loop's evaluation hook, with the epoch's clock stopped. " +
                             "The harness check above ties these pieces to the public trainer.");

@@ -61,11 +61,14 @@ namespace MLNetRiemannian.Benchmarks
             if (fraction > 0)
             {
                 long held = (long)Math.Round(_data.Count * fraction);
-                var order = HoldOut.Order(_data.Count, _data.Labels, _generator);
-                var trainIndex = order.narrow(0, held, _data.Count - held);
+                if (held < 1 || held >= _data.Count)
+                    throw new ArgumentOutOfRangeException(nameof(settings), $"ValidationSetFraction {fraction} of {_data.Count} rows leaves {held} validation rows.");
+                using var order = HoldOut.Order(_data.Count, _data.Labels, _generator);
+                using var trainIndex = order.narrow(0, held, _data.Count - held);
+                using var validIndex = order.narrow(0, 0, held);
                 (_validationRows, _trainingRows) = _data.Features.SplitRows(order, held);
                 (_labels, _weights) = (_data.Labels.index_select(0, trainIndex), _data.Weights?.index_select(0, trainIndex));
-                _validation = (_validationRows, _data.Labels.index_select(0, order.narrow(0, 0, held)));
+                _validation = (_validationRows, _data.Labels.index_select(0, validIndex));
             }
             // The input scaling the trainer learns from its training rows and applies in place (to the held-out rows too).
             _scaling = (_options.InputScaling ?? Defaults.InputScaling) == InputScalingKind.Robust ? InputScalingFit.Fit(_trainingRows, _weights, seed) : null;

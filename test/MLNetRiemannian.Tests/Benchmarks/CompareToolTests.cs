@@ -127,7 +127,7 @@ namespace MLNetRiemannian.Tests.Benchmarks
                 Assert.AreEqual(0, exitCode, $"compare with a hold-out failed.\nstdout:\n{stdout}\nstderr:\n{stderr}");
                 using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory.FullName, "results.json")));
                 AssertHarnessCheck(results.RootElement.GetProperty("harnessCheck"));
-                StringAssert.Contains(File.ReadAllText(Path.Combine(directory.FullName, "results.md")), "the training rows held out and early stopping as the settings say");
+                StringAssert.Contains(File.ReadAllText(Path.Combine(directory.FullName, "results.md")), "of the training rows held out, validated every epoch with early stopping");
             }
             finally
             {
