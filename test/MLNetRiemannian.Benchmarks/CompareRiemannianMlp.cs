@@ -60,15 +60,8 @@ namespace MLNetRiemannian.Benchmarks
             double fraction = Defaults.HeldOutFraction(_options, _data.Count, validationSetGiven: false);
             if (fraction > 0)
             {
-                long held = (long)Math.Round(_data.Count * fraction);
-                if (held < 1 || held >= _data.Count)
-                    throw new ArgumentOutOfRangeException(nameof(settings), $"ValidationSetFraction {fraction} of {_data.Count} rows leaves {held} validation rows.");
-                using var order = HoldOut.Order(_data.Count, _data.Labels, _generator);
-                using var trainIndex = order.narrow(0, held, _data.Count - held);
-                using var validIndex = order.narrow(0, 0, held);
-                (_validationRows, _trainingRows) = _data.Features.SplitRows(order, held);
-                (_labels, _weights) = (_data.Labels.index_select(0, trainIndex), _data.Weights?.index_select(0, trainIndex));
-                _validation = (_validationRows, _data.Labels.index_select(0, validIndex));
+                (_trainingRows, _labels, _weights, var held) = HoldOut.Split(_data, fraction, stratified: true, _generator);
+                (_validationRows, _validation) = (held.X, held);
             }
             // The input scaling the trainer learns from its training rows and applies in place (to the held-out rows too).
             _scaling = (_options.InputScaling ?? Defaults.InputScaling) == InputScalingKind.Robust ? InputScalingFit.Fit(_trainingRows, _weights, seed) : null;

@@ -1,3 +1,5 @@
+using System;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Data
@@ -25,6 +27,28 @@ namespace MLNetRiemannian.Data
             var position = (rank.to_type(ScalarType.Float64) + 0.5) / counts.index_select(0, grouped).to_type(ScalarType.Float64);
             var (_, spread) = position.sort(stable: true);
             return random.index_select(0, byClass.index_select(0, spread)).MoveToOuterDisposeScope();
+        }
+
+        /// <summary>
+        /// Holds out the first round(N·<paramref name="fraction"/>) rows of <see cref="Order"/> (stratified by
+        /// <paramref name="data"/>'s labels when <paramref name="stratified"/>) and returns the rest as the training rows.
+        /// The cache is split in place (dense rows are not copied), so <paramref name="data"/>'s features are not to be read
+        /// afterwards; the matrices and tensors returned are the caller's (the labels and weights in its dispose scope).
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">The fraction leaves no validation row or no training row.</exception>
+        public static (FeatureMatrix X, Tensor Y, Tensor? W, (FeatureMatrix X, Tensor Y) Validation) Split(TrainingData data, double fraction, bool stratified, Generator generator)
+        {
+            long held = (long)Math.Round(data.Count * fraction);
+            if (held < 1 || held >= data.Count)
+                throw new ArgumentOutOfRangeException("ValidationSetFraction",
+                    $"ValidationSetFraction {fraction} of {data.Count} rows leaves {held} validation rows; use a larger fraction or a ValidationSet.");
+            using var scope = NewDisposeScope();
+            var order = Order(data.Count, stratified ? data.Labels : null, generator);
+            var validIndex = order.narrow(0, 0, held);
+            var trainIndex = order.narrow(0, held, data.Count - held);
+            var (validX, trainX) = data.Features.SplitRows(order, held);
+            return (trainX, data.Labels.index_select(0, trainIndex).MoveToOuterDisposeScope(), data.Weights?.index_select(0, trainIndex).MoveToOuterDisposeScope(),
+                (validX, data.Labels.index_select(0, validIndex).MoveToOuterDisposeScope()));
         }
     }
 }

@@ -57,42 +57,30 @@ namespace MLNetRiemannian.Data
             var lower = new List<float>();
             var inverseWidth = new List<float>();
             var clipped = new List<bool>();
+            void Add(int slot, float lowerEdge, float inverse, bool clip)
+            {
+                source.Add(slot);
+                lower.Add(lowerEdge);
+                inverseWidth.Add(inverse);
+                clipped.Add(clip);
+            }
             long block = Math.Max(1, InputScalingFit.BlockValues / take);
             for (long start = 0; start < width; start += block)
             {
                 using var blockScope = NewDisposeScope();
                 long count = Math.Min(block, width - start);
-                var slots = (sampleRows is null ? values.narrow(1, start, count) : values.narrow(1, start, count).index_select(0, sampleRows)).t().contiguous();
+                var slots = InputScalingFit.SampleBlock(values, sampleRows, start, count);
                 // The quantiles of each slot of the block, [count, T + 1], ascending.
                 var quantiles = slots.sort(1).Values.index_select(1, rankIndex).contiguous().data<float>().ToArray();
                 for (long j = 0; j < count; j++)
                 {
                     int slot = (int)(start + j);
                     var edges = Distinct(quantiles.AsSpan((int)(j * (bins + 1)), bins + 1));
-                    if (edges.Count < 2)
-                    {
-                        source.Add(slot);
-                        lower.Add(0);
-                        inverseWidth.Add(1);
-                        clipped.Add(false);
-                        continue;
-                    }
-                    // A slot of more than two values keeps its value beside its bins (two values: the one bin is the value, mapped to 0 and 1).
-                    if (edges.Count > 2)
-                    {
-                        source.Add(slot);
-                        lower.Add(0);
-                        inverseWidth.Add(1);
-                        clipped.Add(false);
-                    }
-                    for (int t = 0; t + 1 < edges.Count; t++)
-                    {
-                        source.Add(slot);
-                        lower.Add(edges[t]);
-                        // In double, rounded once (Distinct keeps only bins wide enough, whose inverse is finite).
-                        inverseWidth.Add((float)(1 / ((double)edges[t + 1] - edges[t])));
-                        clipped.Add(true);
-                    }
+                    // One value passes through; more than two keep the value beside their bins (two values: the one bin is
+                    // the value, mapped to 0 and 1).
+                    if (edges.Count != 2) Add(slot, 0, 1, clip: false);
+                    // In double, rounded once (Distinct keeps only bins wide enough, whose inverse is finite).
+                    for (int t = 0; t + 1 < edges.Count; t++) Add(slot, edges[t], (float)(1 / ((double)edges[t + 1] - edges[t])), clip: true);
                 }
             }
             return new InputEncoding((int)width, source.ToArray(), lower.ToArray(), inverseWidth.ToArray(), clipped.ToArray());

@@ -89,6 +89,17 @@ namespace MLNetRiemannian.Data
         /// <summary>Sample values gathered at once: the sample's slots go through the quantiles a block at a time, so the fit's memory stays near the sample's.</summary>
         internal const long BlockValues = 1L << 21;
 
+        /// <summary>
+        /// Slots <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> of the sample's rows
+        /// (<paramref name="sampleRows"/>; null: every row of <paramref name="values"/>) as rows, <c>[count, take]</c>, so that
+        /// each slot's sample is contiguous for the selections.
+        /// </summary>
+        internal static Tensor SampleBlock(Tensor values, Tensor? sampleRows, long start, long count)
+        {
+            var block = values.narrow(1, start, count);
+            return (sampleRows is null ? block : block.index_select(0, sampleRows)).t().contiguous();
+        }
+
         /// <param name="values">Every row, <c>[N, F]</c>.</param>
         /// <param name="rows">The rows to learn from (Int64), or null for all.</param>
         /// <param name="seed">Draws the sample's rows when there are more than <see cref="SampleValues"/> values.</param>
@@ -104,8 +115,7 @@ namespace MLNetRiemannian.Data
             {
                 using var scope = NewDisposeScope();
                 long count = Math.Min(block, width - start);
-                // The block's slots as rows, [count, take], so that each slot's sample is contiguous for the selections.
-                var slots = (sampleRows is null ? values.narrow(1, start, count) : values.narrow(1, start, count).index_select(0, sampleRows)).t().contiguous();
+                var slots = SampleBlock(values, sampleRows, start, count);
                 // The quantiles are values of the sample, the ⌊p·(take − 1)⌉-th smallest of each slot, selected in the values'
                 // own type (the order is the same in Float64) without sorting a copy of the block (Quartiles).
                 var (lower, middle, upper) = Quartiles(slots, (int)count, (int)take);

@@ -473,17 +473,8 @@ namespace MLNetRiemannian.Trainers
             }
             if (fraction <= 0)
                 return (data.Features, data.Labels, data.Weights, null);
-            long held = (long)Math.Round(data.Count * fraction);
-            if (held < 1 || held >= data.Count)
-                throw new ArgumentOutOfRangeException(nameof(_options.ValidationSetFraction),
-                    $"ValidationSetFraction {fraction} of {data.Count} rows leaves {held} validation rows; use a larger fraction or a ValidationSet.");
             // Stratified for classification: the validation rows hold each class in its share of the training rows.
-            var order = HoldOut.Order(data.Count, _task == PredictionTask.Regression ? null : data.Labels, generator);
-            var validIndex = order.narrow(0, 0, held);
-            var trainIndex = order.narrow(0, held, data.Count - held);
-            // The cache is split in place (dense rows are not copied): data.Features is not read after this.
-            var (validX, trainX) = data.Features.SplitRows(order, held);
-            return (trainX, data.Labels.index_select(0, trainIndex), data.Weights?.index_select(0, trainIndex), (validX, data.Labels.index_select(0, validIndex)));
+            return HoldOut.Split(data, fraction, stratified: _task != PredictionTask.Regression, generator);
         }
     }
 }
