@@ -2,14 +2,13 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using MLNetRiemannian.Geometry;
-using MLNetRiemannian.Model;
 using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Optimization
 {
     /// <summary>
-    /// Accumulates an epoch's <see cref="EpochDiagnostics"/> from the optimizer's steps (docs/method.md section 1). Every
+    /// Accumulates an epoch's diagnostics (<see cref="DiagnosticTotals"/>) from the optimizer's steps (docs/method.md section 1). Every
     /// quantity is computed in Float64 from the step's own tensors, so the solver residual measures the solve and not
     /// the diagnostic's rounding. Costs per layer and step two products with K, two with D, and the condition estimate's
     /// 60 matrix-vector products and solves; nothing at all when the optimizer has no diagnostics attached.
@@ -50,11 +49,11 @@ namespace MLNetRiemannian.Optimization
         public void AddLossChange(double before, double after) => _lossDecrease += before - after;
 
         /// <summary>The epoch's diagnostics; starts the next epoch from zero.</summary>
-        public EpochDiagnostics Finish()
+        public DiagnosticTotals Finish()
         {
-            var layers = _layers.Select(t => new LayerDiagnostics(
+            var layers = _layers.Select(t => new LayerDiagnosticTotals(
                 t.DualNorm / Math.Max(t.Steps, 1), t.Residual, t.Length / Math.Max(t.Steps, 1), t.Action, t.Condition)).ToArray();
-            var result = new EpochDiagnostics(layers.Sum(l => l.Action), _lossDecrease, layers);
+            var result = new DiagnosticTotals(layers.Sum(l => l.Action), _lossDecrease, layers);
             foreach (var t in _layers) t.Clear();
             _lossDecrease = 0;
             return result;
@@ -99,4 +98,16 @@ namespace MLNetRiemannian.Optimization
             public void Clear() => (Steps, DualNorm, Residual, Length, Action, Condition) = (0, 0, 0, 0, 0, 0);
         }
     }
+
+    /// <summary>
+    /// An epoch's diagnostics as <see cref="TrainingDiagnostics"/> measured them (the fit loop hands them to the model's
+    /// history as <c>EpochDiagnostics</c>, whose members these are).
+    /// </summary>
+    /// <param name="Action">The layers' actions summed.</param>
+    /// <param name="LossDecrease">The batch losses before the steps minus after them, summed over the epoch's steps.</param>
+    /// <param name="Layers">Per dense layer, input side first.</param>
+    internal sealed record DiagnosticTotals(double Action, double LossDecrease, IReadOnlyList<LayerDiagnosticTotals> Layers);
+
+    /// <summary>One layer's share of <see cref="DiagnosticTotals"/>: means over the epoch's steps, the largest residual and condition, the summed action.</summary>
+    internal sealed record LayerDiagnosticTotals(double GradientDualNormSquared, double SolverResidual, double StepLength, double Action, double InnerSystemCondition);
 }

@@ -105,6 +105,11 @@ namespace MLNetRiemannian.Training
         /// </summary>
         public static double AveragingDecayAt(double decay, long steps) => Math.Min(decay, (1.0 + steps) / (10.0 + steps));
 
+        /// <summary>The optimizer's diagnostics of an epoch as the model's history records them, or null when none were recorded.</summary>
+        private static EpochDiagnostics? ModelDiagnostics(DiagnosticTotals? totals) => totals is null ? null
+            : new EpochDiagnostics(totals.Action, totals.LossDecrease, totals.Layers.Select(l =>
+                new LayerDiagnostics(l.GradientDualNormSquared, l.SolverResidual, l.StepLength, l.Action, l.InnerSystemCondition)).ToArray());
+
         /// <summary>How the last <see cref="Run"/> ended and which epoch's parameters the network holds.</summary>
         public TrainingOutcome? Outcome { get; private set; }
 
@@ -198,7 +203,7 @@ namespace MLNetRiemannian.Training
                         var (validationMetric, validationLoss) = validation is { } v ? EvaluateWithLoss(v.X, v.Y) : ((double?)null, double.NaN);
                         double seconds = clock.Elapsed.TotalSeconds;
                         var result = new EpochResult(epoch, lossSum / weightSum, _metric.Finish(metricSum, rows * Outputs(y)), validationMetric, seconds, steps / seconds,
-                            _optimizer.Events.Since(eventsBefore), _optimizer.Diagnostics?.Finish())
+                            _optimizer.Events.Since(eventsBefore), ModelDiagnostics(_optimizer.Diagnostics?.Finish()))
                         {
                             ZeroWeightBatches = _optimizer.ZeroWeightBatches - zeroWeightBefore,
                         };
