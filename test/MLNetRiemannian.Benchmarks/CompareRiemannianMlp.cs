@@ -18,13 +18,14 @@ namespace MLNetRiemannian.Benchmarks
     /// <summary>
     /// RiemannianMlp as its multiclass trainer runs it (RiemannianMlpTrainerBase.Train): the default
     /// <see cref="RiemannianMlpMulticlassTrainer.Options"/> with the output metric, the epochs, the seed and the
-    /// <c>--set</c> settings chosen, the data read by <see cref="TrainingData"/> and scaled as the options say
-    /// (<see cref="InputScalingFit"/>, the test rows too), the network of <see cref="CompareNetwork"/>, <see cref="RiemannianSgd"/> and
-    /// the same <see cref="FitLoop"/>; every row trains, without validation or early stopping, unless <c>--set</c> asks
-    /// for held-out rows (<c>ValidationSetFraction=null</c>: the trainer's default), which are then split, validated
-    /// and stopped on as the trainer does (<see cref="HoldOut"/>, the options' patience). Built from these internal pieces so that
-    /// the accuracy is measured in the fit loop's evaluation hook (<see cref="FitLoop.Settings.OnEvaluation"/>), which
-    /// runs with the epoch's clock stopped; the benchmark's harness check compares it with the public trainer.
+    /// <c>--set</c> settings chosen, the data read by <see cref="TrainingData"/> and prepared by the trainer's own
+    /// <see cref="TrainingRows"/> (hold-out, input scaling and encoding; the test rows are scaled and encoded alike), the
+    /// network of <see cref="CompareNetwork"/>, the trainer's <see cref="TrainingPlan"/>, <see cref="RiemannianSgd"/> and the
+    /// same <see cref="FitLoop"/>; every row trains, without validation or early stopping, unless <c>--set</c> asks for
+    /// held-out rows (<c>ValidationSetFraction=null</c>: the trainer's default), which are then validated and stopped on
+    /// as the trainer does. Built from these internal pieces so that the accuracy is measured in the fit loop's evaluation
+    /// hook (<see cref="FitLoop.Settings.OnEvaluation"/>), which runs with the epoch's clock stopped; the benchmark's
+    /// harness check compares it with the public trainer.
     /// </summary>
     internal sealed class CompareRiemannianMlp : ICompareEpochTrainer
     {
@@ -34,14 +35,8 @@ namespace MLNetRiemannian.Benchmarks
         private readonly Sequential _network;
         private readonly RiemannianSgd _optimizer;
         private readonly int _batchSize;
-        private readonly InputScaling? _scaling;
-        private readonly InputEncoding? _encoding;
-        private readonly FeatureMatrix _features;
-        private readonly FeatureMatrix _trainingRows;     // the training rows before any encoding (the read rows, or those the hold-out leaves)
-        private readonly Tensor _labels;
-        private readonly Tensor? _weights;
-        private readonly (FeatureMatrix X, Tensor Y)? _validation;
-        private readonly FeatureMatrix? _validationRows;  // the held-out rows before any encoding
+        private readonly TrainingRows _rows;
+        private readonly double _averaging;
 
         /// <summary>
         /// Reads <paramref name="train"/> and builds the network and optimizer, as Fit does before its first epoch, with
@@ -54,32 +49,24 @@ namespace MLNetRiemannian.Benchmarks
             _generator = new Generator((ulong)seed);
             _data = CompareData.ReadTensors(train);
             var columns = CompareData.Columns(train);
-            // The rows the trainer would hold out for validation (none unless --set asks, e.g. "ValidationSetFraction=null"
-            // for the default's 20 % of a table of 1,000+ rows), split as it splits them: stratified, from the fit's generator.
-            (_trainingRows, _labels, _weights) = (_data.Features, _data.Labels, _data.Weights);
-            double fraction = Defaults.HeldOutFraction(_options, _data.Count, validationSetGiven: false);
-            if (fraction > 0)
-            {
-                (_trainingRows, _labels, _weights, var held) = HoldOut.Split(_data, fraction, stratified: true, _generator);
-                (_validationRows, _validation) = (held.X, held);
-            }
-            // The input scaling the trainer learns from its training rows and applies in place (to the held-out rows too).
-            _scaling = (_options.InputScaling ?? Defaults.InputScaling) == InputScalingKind.Robust ? InputScalingFit.Fit(_trainingRows, _weights, seed) : null;
-            if (_scaling is not null)
-            {
-                InputScalingFit.Apply(_scaling, _trainingRows);
-                if (_validationRows is not null) InputScalingFit.Apply(_scaling, _validationRows);
-            }
-            // The input encoding the trainer would choose for these rows.
-            _encoding = InputEncodingChoice.ForNewModel(_options, _trainingRows, _weights, _validationRows?.Rows ?? 0, seed, columns, null);
-            _features = _encoding is null ? _trainingRows : InputEncodingFit.Apply(_encoding, _trainingRows);
-            if (_encoding is not null && _validation is { } v) _validation = (InputEncodingFit.Apply(_encoding, v.X), v.Y);
-            _network = CompareNetwork.Create(_options, _encoding?.Width ?? columns.FeatureCount, columns.ClassCount, _generator);
+            // The rows as the trainer prepares them (TrainingRows, with its hold-out when --set asks for one, e.g.
+            // "ValidationSetFraction=null" for the default's 20 % of a table of 1,000+ rows), then its network and plan. The
+            // label tensors a hold-out makes are left to the garbage collector, as the trainer leaves them to its Fit's scope.
+            _rows = TrainingRows.Prepare(_data, null, _options, PredictionTask.MulticlassClassification, columns, null, seed, _generator, null);
+            _network = CompareNetwork.Create(_options, _rows.Encoding?.Width ?? columns.FeatureCount, columns.ClassCount, _generator);
             var loss = RiemannianMlpNetwork.Loss(PredictionTask.MulticlassClassification, _options.LabelSmoothing);
             var metric = RiemannianMlpNetwork.Metric(_options, loss);
-            var sizes = Defaults.Resolve(_options, new TableShape(_trainingRows.Rows, columns.FeatureCount, columns.FeatureCount, columns.ClassCount, _data.Count));
-            _batchSize = sizes.BatchSize;
-            _optimizer = RiemannianMlpNetwork.Optimizer(sizes.OptimizerPlan(_options, _trainingRows.Rows), _network, loss, metric, _generator);
+            var plan = TrainingPlan.Resolve(_options, _rows, LayerSizes(_network), columns.FeatureCount, inputScale: false);
+            _batchSize = plan.Sizes.BatchSize;
+            _averaging = plan.AveragingDecay;
+            _optimizer = RiemannianMlpNetwork.Optimizer(plan.Optimizer, _network, loss, metric, _generator);
+        }
+
+        /// <summary>The widths of <paramref name="network"/>'s dense layers, input first.</summary>
+        private static int[] LayerSizes(Sequential network)
+        {
+            var atoms = network.Atoms;
+            return atoms.Select(a => (int)a.Weight.shape[0]).Prepend((int)atoms[0].Weight.shape[1]).ToArray();
         }
 
         /// <inheritdoc/>
@@ -95,8 +82,8 @@ namespace MLNetRiemannian.Benchmarks
         /// <inheritdoc/>
         public FeatureMatrix PrepareInput(FeatureMatrix features)
         {
-            if (_scaling is not null) InputScalingFit.Apply(_scaling, features);
-            return _encoding is null ? features : InputEncodingFit.Apply(_encoding, features);
+            if (_rows.Scaling is not null) InputScalingFit.Apply(_rows.Scaling, features);
+            return _rows.Encoding is null ? features : InputEncodingFit.Apply(_rows.Encoding, features);
         }
 
         /// <summary>
@@ -120,9 +107,7 @@ namespace MLNetRiemannian.Benchmarks
         {
             double before = 0; // the seconds of the epochs completed
             // On the thread count the trainer chooses for this network (Defaults.Threads), as Fit runs it.
-            var atoms = _network.Atoms;
-            int[] layerSizes = atoms.Select(a => (int)a.Weight.shape[0]).Prepend((int)atoms[0].Weight.shape[1]).ToArray();
-            using var threads = TorchThreads.Enter(Defaults.Threads(_options, layerSizes), () => { });
+            using var threads = TorchThreads.Enter(Defaults.Threads(_options, LayerSizes(_network)), () => { });
             var parts = new Dictionary<string, double>();
             var partClock = Stopwatch.StartNew();
             if (PrintParts)
@@ -130,12 +115,12 @@ namespace MLNetRiemannian.Benchmarks
             try
             {
                 // With held-out rows, early stopping and the kept epoch as the trainer has them.
-                return new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_features, _labels, _weights, _validation,
-                    new FitLoop.Settings(epochs, _batchSize, _options.Shuffle, _validation is null ? 0 : _options.EarlyStoppingPatience)
+                return new FitLoop(_network, _optimizer, new TrainingMetric.Accuracy()).Run(_rows.X, _rows.Y, _rows.W, _rows.Validation,
+                    new FitLoop.Settings(epochs, _batchSize, _options.Shuffle, _options.EarlyStoppingPatience)
                     {
                         EvaluationsPerEpoch = measure is null ? 0 : measurementsPerEpoch,
-                        // The parameters' average, as the trainer resolves it for these dense rows (measured: the average's accuracy).
-                        AveragingDecay = Defaults.ParameterAveraging(_options, TrainingSizes.ColumnSparseEligible(_options, sparseInput: false, inputScale: false)),
+                        // The parameters' average, as the trainer's plan resolves it (measured: the average's accuracy).
+                        AveragingDecay = _averaging,
                         // The evaluation belongs to no part: the parts' clock restarts after it, as the epoch's clock does.
                         OnEvaluation = measure is null ? null : (done, seconds) => { measure(done, before + seconds); partClock.Restart(); },
                     },
@@ -161,16 +146,7 @@ namespace MLNetRiemannian.Benchmarks
         {
             _optimizer.Dispose();
             _network.Dispose();
-            if (!ReferenceEquals(_features, _trainingRows)) _features.Dispose();
-            if (_validation is { } v && !ReferenceEquals(v.X, _validationRows)) v.X.Dispose();
-            if (_validationRows is not null)
-            {
-                _validationRows.Dispose();
-                _trainingRows.Dispose();
-                _labels.Dispose();
-                _weights?.Dispose();
-                _validation!.Value.Y.Dispose();
-            }
+            _rows.Dispose();
             _data.Dispose();
             _generator.Dispose();
         }

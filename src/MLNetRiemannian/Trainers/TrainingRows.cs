@@ -78,10 +78,10 @@ namespace MLNetRiemannian.Trainers
         /// <param name="initial">The warm start's model, whose scaling, encoding and standardization are kept, or null.</param>
         /// <param name="seed">The fit's seed (the scaling's and the encoding's samples).</param>
         /// <param name="generator">The fit's generator (the hold-out's order).</param>
-        /// <param name="ch">The fit's channel.</param>
+        /// <param name="ch">The fit's channel, or null to say nothing (the benchmarks' harness).</param>
         /// <exception cref="ArgumentOutOfRangeException">The validation set's feature width differs from the training data's.</exception>
         public static TrainingRows Prepare(TrainingData data, IDataView? validationData, RiemannianMlpTrainerOptions options, PredictionTask task,
-            ColumnChecks columns, RiemannianMlpModelParameters? initial, int seed, Generator generator, IChannel ch)
+            ColumnChecks columns, RiemannianMlpModelParameters? initial, int seed, Generator generator, IChannel? ch)
         {
             var rows = new TrainingRows(data.Count);
             try
@@ -97,7 +97,7 @@ namespace MLNetRiemannian.Trainers
         }
 
         private void Build(TrainingData data, IDataView? validationData, RiemannianMlpTrainerOptions options, PredictionTask task,
-            ColumnChecks columns, RiemannianMlpModelParameters? initial, int seed, Generator generator, IChannel ch)
+            ColumnChecks columns, RiemannianMlpModelParameters? initial, int seed, Generator generator, IChannel? ch)
         {
             double heldOutFraction = Defaults.HeldOutFraction(options, data.Count, validationData is not null);
             var (x, y, w, validation) = Split(data, validationData, heldOutFraction, task, columns, generator);
@@ -113,7 +113,7 @@ namespace MLNetRiemannian.Trainers
             {
                 InputScalingFit.Apply(Scaling, x);
                 if (validation is { } held) InputScalingFit.Apply(Scaling, held.X);
-                ch.Info(MessageSensitivity.None, initial is not null
+                ch?.Info(MessageSensitivity.None, initial is not null
                     ? $"Input scaling: the initial model's, kept (each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}' mapped as it was trained)."
                     : x.Compressed is null
                     ? $"Input scaling: each of the {columns.FeatureCount} slots of '{columns.FeatureColumn}' centred on its median and scaled by its interquartile range, then smoothly clipped to ±{Scaling.ClipBound} (kept in the model)."
@@ -174,9 +174,9 @@ namespace MLNetRiemannian.Trainers
         }
 
         /// <summary>Says in the Info log what was held out for validation, or why nothing was.</summary>
-        private static void LogHoldOut(RiemannianMlpTrainerOptions options, PredictionTask task, bool validationSetGiven, long held, long rows, double fraction, IChannel ch)
+        private static void LogHoldOut(RiemannianMlpTrainerOptions options, PredictionTask task, bool validationSetGiven, long held, long rows, double fraction, IChannel? ch)
         {
-            if (validationSetGiven) return;
+            if (validationSetGiven || ch is null) return;
             string patience = options.EarlyStoppingPatience > 0
                 ? $", training stops after {options.EarlyStoppingPatience} epochs without a better one, and the model keeps the best epoch."
                 : " (EarlyStoppingPatience 0: no early stopping, the last epoch is kept).";
@@ -197,8 +197,9 @@ namespace MLNetRiemannian.Trainers
         /// The defaults (η, μ) assume features of order 1: far larger or smaller ones train without overflow (the step
         /// is scale-aware) but slowly or poorly, so say so, with the remedy.
         /// </summary>
-        private static void WarnIfUnnormalized(TrainingStatistics statistics, ColumnChecks columns, IChannel ch)
+        private static void WarnIfUnnormalized(TrainingStatistics statistics, ColumnChecks columns, IChannel? ch)
         {
+            if (ch is null) return;
             double largest = statistics.FeatureMagnitude;
             if (largest > 0 && (largest > TrainingStatistics.LargeFeature || largest < 1 / TrainingStatistics.LargeFeature))
                 ch.Warning(MessageSensitivity.None,
