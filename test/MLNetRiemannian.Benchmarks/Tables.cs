@@ -13,8 +13,9 @@ namespace MLNetRiemannian.Benchmarks
     /// [--suite-set S] [--only A,B])</c>: RiemannianMlp, the task's SDCA trainer and LightGbm on CSV tables featurized as
     /// Model Builder does (<see cref="TablePlan"/>, <see cref="TablesOne"/>), each trainer on each table for each seed (its
     /// own 80/20 split, <see cref="TablesSplit"/>) in a process of its own with a time and memory limit. Writes
-    /// DIR/results.json and DIR/results.md, with the medians over the seeds and issue 18's scores (<see cref="TablesSummary"/>).
-    /// <c>tables-report --in results.json --out DIR [--baseline results.json]</c> writes both again from an earlier
+    /// DIR/results.json and DIR/results.md, with the medians over the seeds and issue 18's scores (<see cref="TablesSummary"/>),
+    /// and DIR/vs-lightgbm.png (<see cref="TablesPlot"/>) when LightGbm ran.
+    /// <c>tables-report --in results.json --out DIR [--baseline results.json]</c> writes them again from an earlier
     /// results.json's runs (and baseline, unless another is given).
     /// </summary>
     internal static class Tables
@@ -29,7 +30,7 @@ namespace MLNetRiemannian.Benchmarks
             "                                         (--data FILE --label COL --task multiclass|binary|regression [table options] [--data FILE ...]\n" +
             "                                          | --suite FILE [--suite-set meta-train|meta-test|all] [--only NAME,NAME])\n" +
             "       MLNetRiemannian.Benchmarks tables-report --in results.json --out DIR [--baseline results.json]\n" +
-            "  --out DIR           where results.json and results.md go\n" +
+            "  --out DIR           where results.json, results.md and (with LightGbm) vs-lightgbm.png go\n" +
             "  --quick             at most 300 rows per table and a 180 s limit: for the test that keeps the tool working\n" +
             "  --dry-run           read every table and print how it is featurized and judged, then stop (no trainer runs)\n" +
             "  --seeds N           seeds 1..N: per seed its own 80/20 split (stratified for classification); the report gives medians (default 1)\n" +
@@ -107,6 +108,7 @@ namespace MLNetRiemannian.Benchmarks
             results = results with { Summary = TablesSummary.Of(results.Tables, results.Runs, results.Baseline) };
             File.WriteAllText(Path.Combine(outDirectory, "results.json"), JsonSerializer.Serialize(results, ScoringReport.Json));
             File.WriteAllText(Path.Combine(outDirectory, "results.md"), TablesReport.Markdown(results));
+            TablesPlot.Save(results, outDirectory);
         }
 
         private static int Benchmark(string[] args)

@@ -52,6 +52,8 @@ namespace MLNetRiemannian.Tests.Benchmarks
             {
                 var (exitCode, stdout, stderr) = Run(new[] { "tables", "--quick", "--seeds", "2", "--suite", Suite(directory.FullName), "--out", directory.FullName });
                 Assert.AreEqual(0, exitCode, $"tables --quick --suite failed.\nstdout:\n{stdout}\nstderr:\n{stderr}");
+                var plot = File.ReadAllBytes(Path.Combine(directory.FullName, "vs-lightgbm.png"));
+                CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, plot.Take(4).ToArray(), "vs-lightgbm.png beside results.md is a PNG image");
 
                 using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory.FullName, "results.json")));
                 var root = results.RootElement;
