@@ -83,8 +83,9 @@ namespace MLNetRiemannian.Data
                 {
                     if (!float.IsFinite(values[k]))
                         throw new ArgumentOutOfRangeException("data",
-                            $"Feature column '{_column}' has the value {values[k]} in {Slot(row.IsDense ? k : indices[k])} at row {position}; " +
-                            "features must be finite (replace missing values first, e.g. mlContext.Transforms.ReplaceMissingValues).");
+                            $"Feature column '{_column}' has the value {values[k]} in {Slot(row.IsDense ? k : indices[k])} at row {position} (counting from 0, in the data view's order); " +
+                            "features must be finite (replace missing values first, e.g. mlContext.Transforms.ReplaceMissingValues" +
+                            (float.IsNaN(values[k]) ? "; a NaN can also be an infinite or overflowing input that a transform such as NormalizeMinMax turned into NaN)." : ")."));
                 }
             }
             _rows++;

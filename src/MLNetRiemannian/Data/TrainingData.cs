@@ -94,7 +94,7 @@ namespace MLNetRiemannian.Data
                     getWeight(ref weight);
                     if (!(weight >= 0) || float.IsInfinity(weight))
                         throw new ArgumentOutOfRangeException(nameof(data),
-                            $"Example weight column '{schema.WeightColumn}' has the value {weight} at row {cursor.Position}; weights must be finite and non-negative.");
+                            $"Example weight column '{schema.WeightColumn}' has the value {weight} at row {cursor.Position} (counting from 0, in the data view's order); weights must be finite and non-negative.");
                 }
                 getFeatures(ref row);
                 features.Add(row, cursor.Position);
@@ -142,7 +142,7 @@ namespace MLNetRiemannian.Data
                     {
                         get(ref value);
                         if (float.IsInfinity(value))
-                            throw new ArgumentOutOfRangeException(nameof(column), $"Label column '{column.Name}' has the value {value} at row {cursor.Position}.");
+                            throw new ArgumentOutOfRangeException(nameof(column), $"Label column '{column.Name}' has the value {value} at row {cursor.Position} (counting from 0, in the data view's order).");
                         return value;
                     };
                 }

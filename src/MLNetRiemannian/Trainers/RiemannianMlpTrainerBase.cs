@@ -149,7 +149,10 @@ namespace MLNetRiemannian.Trainers
                 using var data = TrainingData.Read(trainData, columns, _task);
                 log.FeatureMemory(data);
                 if (data.SkippedRows > 0)
-                    ch.Warning(MessageSensitivity.None, $"Skipped {data.SkippedRows} rows with a missing label in column '{columns.LabelColumn}': they take no part in training.");
+                    ch.Warning(MessageSensitivity.None, $"Skipped {data.SkippedRows} rows with a missing label in column '{columns.LabelColumn}': they take no part in training." +
+                        (_task == PredictionTask.MulticlassClassification
+                            ? " A key label is missing also where its value is not in the key's map: a class MapValueToKey was not fitted on (fit it on every row, or give it the classes with keyData), or an empty value."
+                            : ""));
                 if (OneClassModel.OnlyBinaryClass(data, columns, _task) is { } onlyClass)
                     return OneClassModel.Create(Host, _options.Activation, MetricDescription(), sizes, onlyClass, data.Count, columns, ch);
 

@@ -186,7 +186,8 @@ namespace MLNetRiemannian.Trainers
         /// <c>θ̄ ← β_t θ̄ + (1 − β_t) θ</c> with <c>β_t = min(β, (1 + t)/(10 + t))</c> at step t, and the model is θ̄ — the
         /// validation each epoch, the best epoch kept and the returned parameters are the average's, while the steps move
         /// θ as always (docs/method.md section 11.6). The reported training loss and metric are those of the batches at θ.
-        /// 0 turns it off. Default null: 0.99, except when the first layer would take the column-sparse step on sparse
+        /// The ramp bounds β_t below 0.9 until step 80 and below 0.99 until step 890, so a run that short (or whose kept
+        /// epoch comes that early) averages alike for every β above it. 0 turns it off. Default null: 0.99, except when the first layer would take the column-sparse step on sparse
         /// features (averaging touches every weight each step; there it is off). Set there, it makes that layer take the
         /// dense step (docs/method.md section 12), at the cost of every column at every step; the log says so. A checkpoint
         /// written with averaging resumes only with it, and one written without it only with 0.

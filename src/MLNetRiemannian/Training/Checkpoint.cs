@@ -278,16 +278,16 @@ namespace MLNetRiemannian.Training
                 string? saved = Fingerprint.FirstOrDefault(f => f.Name == name).Value;
                 if (saved != value)
                     differences.Add(saved is null
-                        ? $"{name} differs, absent in the checkpoint (written with it off, or before it existed) but {value} now" +
+                        ? $"{name}: absent in the checkpoint (written with it off, or before it existed) but {value} now" +
                           (writtenOnlyWhileOn?.Contains(name) == true ? $" (turn {name} off to resume that run)" : "")
-                        : $"{name} differs, {saved} in the checkpoint but {value} now");
+                        : $"{name}: {saved} in the checkpoint but {value} now");
             }
             foreach (var (name, saved) in Fingerprint)
                 if (writtenOnlyWhileOn?.Contains(name) == true && !current.Any(c => c.Name == name))
-                    differences.Add($"{name} differs, {saved} in the checkpoint but off now");
+                    differences.Add($"{name}: {saved} in the checkpoint but off now");
             if (differences.Count > 0)
                 throw new InvalidOperationException(
-                    $"Checkpoint '{path}' cannot be resumed: {string.Join("; ", differences)}. " +
+                    $"Checkpoint '{path}' cannot be resumed: this fit differs from the run that wrote it in {string.Join("; ", differences)}. " +
                     "Use the same data and options, or delete the checkpoint to start afresh.");
         }
 

@@ -164,23 +164,23 @@ namespace MLNetRiemannian.Tests.Trainers
                 StringAssert.Contains(e.Message, expected);
             }
             // The digits' 64 pixels reach the first layer encoded (their width is the encoding's, the same in both fits).
-            Refused(Trainer(ml, 2, path, hidden: 8), data, "the layer sizes differs, ");
+            Refused(Trainer(ml, 2, path, hidden: 8), data, "the layer sizes: ");
             Refused(Trainer(ml, 2, path, hidden: 8), data, "-16-10 in the checkpoint but ");
             Refused(Trainer(ml, 2, path, hidden: 8), data, "-8-10 now");
-            Refused(Trainer(ml, 2, path, learningRate: 0.05), data, $"LearningRate differs, {Defaults.AdaptiveMassLearningRate:R} in the checkpoint but 0.05 now");
-            Refused(Trainer(ml, 2, path, momentum: 0.5), data, "Momentum differs, 0.9 in the checkpoint but 0.5 now");
-            Refused(Trainer(ml, 2, path, seed: 2), data, "the seed differs, 1 in the checkpoint but 2 now");
-            Refused(Trainer(ml, 2, path, outputRank: 3), data, "OutputRank differs, 0 in the checkpoint but 3 now");
-            Refused(Trainer(ml, 2, path, weightDecay: 0.01), data, "WeightDecay differs, 0 in the checkpoint but 0.01 now");
-            Refused(Trainer(ml, 2, path, labelSmoothing: 0.1), data, "LabelSmoothing differs, 0 in the checkpoint but 0.1 now");
-            Refused(Trainer(ml, 2, path), ml.Data.TakeRows(data, 1000), "the training row count differs, 1438 in the checkpoint but 800 now");
+            Refused(Trainer(ml, 2, path, learningRate: 0.05), data, $"LearningRate: {Defaults.AdaptiveMassLearningRate:R} in the checkpoint but 0.05 now");
+            Refused(Trainer(ml, 2, path, momentum: 0.5), data, "Momentum: 0.9 in the checkpoint but 0.5 now");
+            Refused(Trainer(ml, 2, path, seed: 2), data, "the seed: 1 in the checkpoint but 2 now");
+            Refused(Trainer(ml, 2, path, outputRank: 3), data, "OutputRank: 0 in the checkpoint but 3 now");
+            Refused(Trainer(ml, 2, path, weightDecay: 0.01), data, "WeightDecay: 0 in the checkpoint but 0.01 now");
+            Refused(Trainer(ml, 2, path, labelSmoothing: 0.1), data, "LabelSmoothing: 0 in the checkpoint but 0.1 now");
+            Refused(Trainer(ml, 2, path), ml.Data.TakeRows(data, 1000), "the training row count: 1438 in the checkpoint but 800 now");
             // Other rows of the same count (here the same rows in another order) are told apart by the rows themselves.
-            Refused(Trainer(ml, 2, path), ml.Data.ShuffleRows(data, seed: 5), "the training features (SHA-256 of their values, in order) differs");
+            Refused(Trainer(ml, 2, path), ml.Data.ShuffleRows(data, seed: 5), "the training features (SHA-256 of their values, in order): ");
             // Parameter averaging is written only while on: turned off, or on where it was off, a resume would not continue the run.
-            Refused(Trainer(ml, 2, path, averaging: 0), data, $"ParameterAveragingDecay differs, {Defaults.ParameterAveragingDecay:R} in the checkpoint but off now");
+            Refused(Trainer(ml, 2, path, averaging: 0), data, $"ParameterAveragingDecay: {Defaults.ParameterAveragingDecay:R} in the checkpoint but off now");
             string withoutAverage = Path.Combine(Folder, "without-average.ckpt");
             Trainer(ml, epochs: 1, withoutAverage, averaging: 0).Fit(data);
-            Refused(Trainer(ml, 2, withoutAverage, averaging: 0.5), data, "ParameterAveragingDecay differs, absent in the checkpoint (written with it off, or before it existed) but 0.5 now (turn ParameterAveragingDecay off to resume that run)");
+            Refused(Trainer(ml, 2, withoutAverage, averaging: 0.5), data, "ParameterAveragingDecay: absent in the checkpoint (written with it off, or before it existed) but 0.5 now (turn ParameterAveragingDecay off to resume that run)");
         }
 
         private static RiemannianMlpMulticlassTrainer Trainer(MLContext ml, int epochs, string path, int every = 1, int hidden = 16,

@@ -45,7 +45,7 @@ namespace MLNetRiemannian.Tests.Trainers
             var regression = ml.Regression.Trainers.RiemannianMlp(Options(new RiemannianMlpRegressionTrainer.Options { LabelColumnName = nameof(ModelFixtures.Row.Positive) }));
             foreach (var (estimator, expected) in new (IEstimator<ITransformer>, string)[]
             {
-                (binary, "Label column 'Target' must be Boolean for binary classification; it is Single."),
+                (binary, "Label column 'Target' must be Boolean for binary classification; it is Single. Convert a 0/1 column with mlContext.Transforms.Conversion.ConvertType(\"Target\", outputKind: DataKind.Boolean)"),
                 (multiclass, "Label column 'Target' must be a key type for multiclass classification; it is Single."),
                 (regression, "Label column 'Positive' must be Single for regression; it is Boolean."),
             })
@@ -55,6 +55,29 @@ namespace MLNetRiemannian.Tests.Trainers
                 StringAssert.Contains(fromShape.Message, expected);
                 Assert.AreEqual(fromFit.Message, fromShape.Message);
             }
+        }
+
+        [TestMethod]
+        public void AZeroOneSingleLabelConvertedAsTheMessageSaysTrains()
+        {
+            // The refusal of a Single label for binary classification names ConvertType to Boolean: following it must work,
+            // with 1 as true and 0 as false.
+            var ml = new MLContext(seed: 1);
+            var rows = ModelFixtures.Rows(40);
+            var data = ml.Data.LoadFromEnumerable(rows.Select(r => new ZeroOneRow { Features = r.Features, Target = r.Positive ? 1 : 0 }));
+            var trainer = ml.BinaryClassification.Trainers.RiemannianMlp(Options(new RiemannianMlpBinaryTrainer.Options { LabelColumnName = nameof(ZeroOneRow.Target) }));
+            var refused = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => trainer.Fit(data));
+            StringAssert.Contains(refused.Message, "ConvertType(\"Target\", outputKind: DataKind.Boolean)");
+            var converted = ml.Transforms.Conversion.ConvertType("Target", outputKind: DataKind.Boolean).Fit(data).Transform(data);
+            CollectionAssert.AreEqual(rows.Select(r => r.Positive).ToArray(), converted.GetColumn<bool>("Target").ToArray(), "1 → true, 0 → false");
+            Assert.IsNotNull(trainer.Fit(converted).Model);
+        }
+
+        private sealed class ZeroOneRow
+        {
+            [VectorType(ModelFixtures.InputSize)]
+            public float[] Features = Array.Empty<float>();
+            public float Target;
         }
 
         [TestMethod]
