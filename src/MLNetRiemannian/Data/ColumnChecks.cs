@@ -140,7 +140,7 @@ namespace MLNetRiemannian.Data
             PredictionTask.MulticlassClassification =>
                 $"Label column '{label}' must be a key type for multiclass classification; it is {type}. Use mlContext.Transforms.Conversion.MapValueToKey on it first.",
             PredictionTask.BinaryClassification => $"Label column '{label}' must be Boolean for binary classification; it is {type}. " +
-                $"Convert a 0/1 column with mlContext.Transforms.Conversion.ConvertType(\"{label}\", outputKind: DataKind.Boolean) (any non-zero value becomes true), or map text values with mlContext.Transforms.Conversion.MapValue.",
+                $"Convert a 0/1 column with mlContext.Transforms.Conversion.ConvertType(\"{label}\", outputKind: DataKind.Boolean) (any non-zero value becomes true, NaN included: drop or impute missing labels first), or map text values with mlContext.Transforms.Conversion.MapValue.",
             _ => $"Label column '{label}' must be Single for regression; it is {type}. Convert it with mlContext.Transforms.Conversion.ConvertType.",
         });
 

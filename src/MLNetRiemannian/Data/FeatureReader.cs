@@ -55,15 +55,18 @@ namespace MLNetRiemannian.Data
         /// <param name="width">Slots of a row.</param>
         /// <param name="capacity">The most rows the view will yield (its reported row count).</param>
         /// <param name="slotName">A slot's name (e.g. the input column Concatenate took it from), or null: asked only for a message.</param>
-        public FeatureReader(string column, long width, long capacity, Func<int, string?>? slotName = null)
+        /// <param name="dataName">What the rows are ("training data", "validation set"), for messages.</param>
+        public FeatureReader(string column, long width, long capacity, Func<int, string?>? slotName = null, string dataName = "training data")
         {
             _column = column;
             _width = width;
             _capacity = capacity;
             _slotName = slotName;
+            _dataName = dataName;
         }
 
         private readonly Func<int, string?>? _slotName;
+        private readonly string _dataName;
 
         private string Slot(int slot) => _slotName?.Invoke(slot) is { Length: > 0 } name ? $"slot {slot} ('{name}')" : $"slot {slot}";
 
@@ -83,9 +86,9 @@ namespace MLNetRiemannian.Data
                 {
                     if (!float.IsFinite(values[k]))
                         throw new ArgumentOutOfRangeException("data",
-                            $"Feature column '{_column}' has the value {values[k]} in {Slot(row.IsDense ? k : indices[k])} at row {position} (counting from 0, in the data view's order); " +
+                            $"Feature column '{_column}' has the value {values[k]} in {Slot(row.IsDense ? k : indices[k])} at row {position} of the {_dataName} (counting from 0, in its order); " +
                             "features must be finite (replace missing values first, e.g. mlContext.Transforms.ReplaceMissingValues" +
-                            (float.IsNaN(values[k]) ? "; a NaN can also be an infinite or overflowing input that a transform such as NormalizeMinMax turned into NaN)." : ")."));
+                            (float.IsNaN(values[k]) ? "; a NaN can also be an infinite or overflowing input that a normalizer turned into NaN: NormalizeMinMax does, and maps that column's other values to 0)." : ")."));
                 }
             }
             _rows++;

@@ -65,7 +65,11 @@ namespace MLNetRiemannian.Data
         }
 
         /// <summary>Reads every row; <paramref name="schema"/> was checked by <see cref="ColumnChecks"/> before.</summary>
-        public static TrainingData Read(IDataView data, ColumnChecks schema, PredictionTask task)
+        /// <param name="data">The rows.</param>
+        /// <param name="schema">Their checked columns.</param>
+        /// <param name="task">The trainer's task (how the label is read).</param>
+        /// <param name="dataName">What the rows are ("training data", "validation set"), for messages that name a row.</param>
+        public static TrainingData Read(IDataView data, ColumnChecks schema, PredictionTask task, string dataName = "training data")
         {
             var featureColumn = data.Schema[schema.FeatureColumn];
             var labelColumn = data.Schema[schema.LabelColumn];
@@ -75,11 +79,11 @@ namespace MLNetRiemannian.Data
 
             using var cursor = data.GetRowCursor(columns);
             var getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
-            var getLabel = LabelGetter(cursor, labelColumn, task);
+            var getLabel = LabelGetter(cursor, labelColumn, task, dataName);
             var getWeight = weightColumn is { } wc ? cursor.GetGetter<float>(wc) : null;
 
             long capacity = data.GetRowCount() ?? CountRows(data);
-            using var features = new FeatureReader(schema.FeatureColumn, schema.FeatureCount, capacity, SlotNames(featureColumn));
+            using var features = new FeatureReader(schema.FeatureColumn, schema.FeatureCount, capacity, SlotNames(featureColumn), dataName);
             var labels = new List<float>();
             var weights = getWeight is null ? null : new List<float>();
             long skipped = 0;
@@ -94,7 +98,7 @@ namespace MLNetRiemannian.Data
                     getWeight(ref weight);
                     if (!(weight >= 0) || float.IsInfinity(weight))
                         throw new ArgumentOutOfRangeException(nameof(data),
-                            $"Example weight column '{schema.WeightColumn}' has the value {weight} at row {cursor.Position} (counting from 0, in the data view's order); weights must be finite and non-negative.");
+                            $"Example weight column '{schema.WeightColumn}' has the value {weight} at row {cursor.Position} of the {dataName} (counting from 0, in its order); weights must be finite and non-negative.");
                 }
                 getFeatures(ref row);
                 features.Add(row, cursor.Position);
@@ -118,7 +122,7 @@ namespace MLNetRiemannian.Data
         }
 
         /// <summary>Reads the label as a float: a class index, 0/1, or the target; NaN means missing.</summary>
-        private static Func<float> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column column, PredictionTask task)
+        private static Func<float> LabelGetter(DataViewRowCursor cursor, DataViewSchema.Column column, PredictionTask task, string dataName)
         {
             switch (task)
             {
@@ -142,7 +146,7 @@ namespace MLNetRiemannian.Data
                     {
                         get(ref value);
                         if (float.IsInfinity(value))
-                            throw new ArgumentOutOfRangeException(nameof(column), $"Label column '{column.Name}' has the value {value} at row {cursor.Position} (counting from 0, in the data view's order).");
+                            throw new ArgumentOutOfRangeException(nameof(column), $"Label column '{column.Name}' has the value {value} at row {cursor.Position} of the {dataName} (counting from 0, in its order).");
                         return value;
                     };
                 }

@@ -164,7 +164,7 @@ namespace MLNetRiemannian.Trainers
                 if (validColumns.FeatureCount != columns.FeatureCount)
                     throw new ArgumentOutOfRangeException(nameof(validationData),
                         $"Feature column '{columns.FeatureColumn}' has {validColumns.FeatureCount} slots in the validation data but {columns.FeatureCount} in the training data.");
-                var valid = TrainingData.Read(validationData, validColumns, task);
+                var valid = TrainingData.Read(validationData, validColumns, task, "validation set");
                 return (data.Features, data.Labels, data.Weights, (valid.Features, valid.Labels));
             }
             if (fraction <= 0)

@@ -51,7 +51,7 @@ namespace MLNetRiemannian.Tests.Data
             reader.Add(new VBuffer<float>(Width, 1, new[] { 1f }, new[] { 4 }), 0);
             var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => reader.Add(new VBuffer<float>(Width, 2, new[] { 1f, float.NaN }, new[] { 3, 17 }), 1));
             StringAssert.Contains(e.Message, "'Features'");
-            StringAssert.Contains(e.Message, "slot 17 at row 1 (counting from 0, in the data view's order)");
+            StringAssert.Contains(e.Message, "slot 17 at row 1 of the training data (counting from 0, in its order)");
             StringAssert.Contains(e.Message, "a NaN can also be an infinite or overflowing input", "a NaN's other cause is named");
             var infinite = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => reader.Add(new VBuffer<float>(Width, 1, new[] { float.PositiveInfinity }, new[] { 2 }), 2));
             Assert.IsFalse(infinite.Message.Contains("a NaN can also"), "only a NaN gets the hint: " + infinite.Message);

@@ -84,7 +84,9 @@ namespace MLNetRiemannian.Tests.Trainers
             {
                 var rows = Rows(20);
                 rows[13].Features[2] = bad;
-                Throws<ArgumentOutOfRangeException>(() => Trainer(ml).Fit(Keyed(ml, rows)), "'Features'", "slot 2", "row 13", bad.ToString());
+                Throws<ArgumentOutOfRangeException>(() => Trainer(ml).Fit(Keyed(ml, rows)), "'Features'", "slot 2", "row 13 of the training data", bad.ToString());
+                // The same value in a validation set is named as the validation set's row, not the training data's.
+                Throws<ArgumentOutOfRangeException>(() => Trainer(ml).Fit(Keyed(ml, Rows(20)), Keyed(ml, rows)), "'Features'", "slot 2", "row 13 of the validation set", bad.ToString());
             }
         }
 
