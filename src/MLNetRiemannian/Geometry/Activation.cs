@@ -53,7 +53,10 @@ namespace MLNetRiemannian.Geometry
         {
             var input = trace.Pop();
             if (factor is null || !toInput) return null;
-            return factor * Derivative(input).unsqueeze(1);
+            return PullbackFactor(factor, input);
         }
+
+        /// <summary>Each sample's factor rows times σ'(x): <paramref name="factor"/> <c>[B, k, n]</c>, <paramref name="input"/> <c>[B, n]</c>.</summary>
+        private protected virtual Tensor PullbackFactor(Tensor factor, Tensor input) => factor * Derivative(input).unsqueeze(1);
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using MLNetRiemannian.Numerics;
 using static TorchSharp.torch;
 
 namespace MLNetRiemannian.Geometry
@@ -14,6 +15,19 @@ namespace MLNetRiemannian.Geometry
         public override Tensor Forward(Tensor input) => nn.functional.relu(input);
         /// <inheritdoc/>
         protected override Tensor Derivative(Tensor input) => input.gt(0).to_type(input.dtype);
+
+        /// <summary>
+        /// The factor times the 0/1 mask in one managed pass where the tensors allow it (the same products, so the same
+        /// bits): torch's mask, its conversion and the product were three operations, each a parallel region and a
+        /// batch-sized tensor, on every step's gradient row.
+        /// </summary>
+        private protected override Tensor PullbackFactor(Tensor factor, Tensor input)
+        {
+            if (factor.dim() != 3 || !FusedPasses.Applies(factor, input)) return base.PullbackFactor(factor, input);
+            var into = empty_like(factor);
+            FusedPasses.TimesPositiveMask(factor, input, into);
+            return into;
+        }
     }
 
     /// <summary>Leaky rectifier with negative slope 0.01; σ'(x) = 1 for x &gt; 0, else 0.01.</summary>

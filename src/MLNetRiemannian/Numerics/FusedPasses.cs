@@ -223,5 +223,45 @@ namespace MLNetRiemannian.Numerics
             }
             for (; j < a.Length; j++) a[j] += w * (x[j] - a[j]);
         }
+
+        /// <summary>
+        /// <c>into[b, i, :] = factor[b, i, :] ∘ 1[x_b &gt; 0]</c>: every row of a factor <c>[B, k, n]</c> times its sample's
+        /// ReLU derivative <c>[B, n]</c> (1 where the input is above 0, else 0), as products, so that a non-finite entry stays
+        /// non-finite and the bits are those of torch's <c>factor * x.gt(0)</c>. One pass, no mask tensor.
+        /// </summary>
+        public static void TimesPositiveMask(Tensor factor, Tensor input, Tensor into)
+        {
+            if (factor.dtype == ScalarType.Float32) TimesPositiveMask<float>(factor, input, into);
+            else TimesPositiveMask<double>(factor, input, into);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void TimesPositiveMask<T>(Tensor factor, Tensor input, Tensor into) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            int batch = (int)factor.shape[0], rows = (int)factor.shape[1], width = (int)factor.shape[2];
+            if (input.numel() != (long)batch * width || into.numel() != factor.numel())
+                throw new ArgumentException("The factor [B, k, n], the input [B, n] and the result must agree.", nameof(input));
+            ReadOnlySpan<T> r = Elements<T>(factor), x = Elements<T>(input);
+            Span<T> result = Elements<T>(into);
+            T[]? rented = null;
+            Span<T> m = width <= 1024 ? stackalloc T[width] : (rented = System.Buffers.ArrayPool<T>.Shared.Rent(width)).AsSpan(0, width);
+            try
+            {
+                for (int b = 0; b < batch; b++)
+                {
+                    var xb = x.Slice(b * width, width);
+                    for (int j = 0; j < width; j++) m[j] = xb[j] > T.Zero ? T.One : T.Zero;
+                    for (int i = 0; i < rows; i++)
+                    {
+                        int start = (b * rows + i) * width;
+                        System.Numerics.Tensors.TensorPrimitives.Multiply(r.Slice(start, width), m, result.Slice(start, width));
+                    }
+                }
+            }
+            finally
+            {
+                if (rented is not null) System.Buffers.ArrayPool<T>.Shared.Return(rented);
+            }
+        }
     }
 }

@@ -27,6 +27,39 @@ namespace MLNetRiemannian.Tests.Numerics
         }
 
         [TestMethod]
+        [DataRow(ScalarType.Float32, 37)]
+        [DataRow(ScalarType.Float64, 37)]
+        [DataRow(ScalarType.Float32, 1500)] // wider than the stack mask: the rented one
+        public void TheReluPullbackIsTorchsProductBitForBit(ScalarType dtype, int width)
+        {
+            // The ReLU's pullback multiplies each factor row by its sample's 0/1 mask: the same products as torch's
+            // factor * x.gt(0), so NaN and infinity in the factor stay (∞·0 is NaN), −0 appears where a negative entry meets a 0,
+            // and a NaN, zero or negative input masks its column.
+            using var scope = NewDisposeScope();
+            var generator = new Generator(5);
+            var input = randn(new long[] { 5, width }, dtype: dtype, generator: generator);
+            var factor = randn(new long[] { 5, 3, width }, dtype: dtype, generator: generator);
+            input[0, 0] = 0; input[1, 1] = double.NaN; input[2, 2] = -0.0; input[3, 3] = double.PositiveInfinity;
+            factor[0, 0, 0] = double.NaN; factor[1, 2, 1] = double.PositiveInfinity; factor[2, 1, 5] = double.NegativeInfinity; factor[4, 0, 4] = -0.0;
+            var reference = factor * input.gt(0).to_type(dtype).unsqueeze(1);
+            var managed = empty_like(factor);
+            FusedPasses.TimesPositiveMask(factor, input, managed);
+            var expected = reference.to_type(ScalarType.Float64).data<double>().ToArray();
+            var actual = managed.to_type(ScalarType.Float64).data<double>().ToArray();
+            for (int i = 0; i < expected.Length; i++)
+                Assert.AreEqual(BitConverter.DoubleToInt64Bits(expected[i]), BitConverter.DoubleToInt64Bits(actual[i]), $"element {i}: torch {expected[i]}, managed {actual[i]}");
+            Assert.IsTrue(double.IsNaN(actual[0]), "NaN·0 stays NaN");
+
+            // Through the module: ReLU's pullback takes the managed pass and gives torch's product.
+            var relu = new MLNetRiemannian.Geometry.ReLU(width);
+            var trace = new MLNetRiemannian.Geometry.ForwardTrace();
+            relu.Forward(input, trace);
+            var pulled = relu.Pullback(factor, trace, toInput: true)!.to_type(ScalarType.Float64).data<double>().ToArray();
+            for (int i = 0; i < expected.Length; i++)
+                Assert.AreEqual(BitConverter.DoubleToInt64Bits(expected[i]), BitConverter.DoubleToInt64Bits(pulled[i]), $"module, element {i}");
+        }
+
+        [TestMethod]
         [DataRow(ScalarType.Float32, 1e-5)]
         [DataRow(ScalarType.Float64, 1e-12)]
         public void SquaredSumsAreTheRowAndColumnSumsOfTheSquaredAugmentedGradient(ScalarType dtype, double tolerance)
