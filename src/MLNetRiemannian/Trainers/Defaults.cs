@@ -388,8 +388,14 @@ namespace MLNetRiemannian.Trainers
     /// <param name="CurvatureRefreshSteps">Steps each draw of curvature rows serves.</param>
     internal readonly record struct TrainingSizes(int BatchSize, int CurvatureRows, int OutputRank, int Epochs, int CurvatureRefreshSteps)
     {
+        /// <summary>Steps in an epoch over <paramref name="rows"/> training rows (the last batch may be short).</summary>
+        public long StepsPerEpoch(long rows) => (rows + BatchSize - 1) / BatchSize;
+
         /// <summary>The steps the run plans over <paramref name="rows"/> training rows: epochs × batches per epoch (the schedule's length).</summary>
-        public long PlannedSteps(long rows) => Epochs * ((rows + BatchSize - 1) / BatchSize);
+        public long PlannedSteps(long rows) => Epochs * StepsPerEpoch(rows);
+
+        /// <summary>Rows of each batch that enter the metric: the curvature rows, or the whole batch when they are 0 or more.</summary>
+        public int MetricRows => CurvatureRows > 0 ? Math.Min(CurvatureRows, BatchSize) : BatchSize;
 
         /// <summary>
         /// Whether the first layer can take the column-sparse step (docs/method.md section 12): <paramref name="sparseInput"/>,

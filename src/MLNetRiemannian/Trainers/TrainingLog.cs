@@ -63,9 +63,8 @@ namespace MLNetRiemannian.Trainers
                 _ch.Info(MessageSensitivity.None, "Warm start: continuing from the given model's weights; momentum and the adaptive mass's moments start at zero (the model does not hold the optimizer's state).");
             _ch.Info(MessageSensitivity.None, plan.Cost.Describe());
             if (plan.Cost.Warning(columns.FeatureColumn) is { } far) _ch.Warning(MessageSensitivity.None, far);
-            long curvatureSamples = curvatureBatchSize is > 0 ? Math.Min(curvatureBatchSize, batchSize) : batchSize;
             // The method's internals: Trace, not Info (filter on Kind to see them).
-            _ch.Trace(MessageSensitivity.None, $"Inner systems: {optimizer.DescribeInnerSystems(Math.Min(curvatureSamples, rows.X.Rows), outputs)}.");
+            _ch.Trace(MessageSensitivity.None, $"Inner systems: {optimizer.DescribeInnerSystems(Math.Min(plan.Sizes.MetricRows, rows.X.Rows), outputs)}.");
         }
 
         /// <summary>
@@ -78,7 +77,7 @@ namespace MLNetRiemannian.Trainers
             double metricUnit = rows.MetricUnit;
             WarnIfTrainedBadly(results, rows.Statistics, rows.LossUnit);
             WarnIfLearnedByHeart(results, rows.Validation is not null, plan.Sizes.Epochs, rows.X.Rows, plan.Cost.Parameters);
-            Stop(outcome, results.Count, plan.StepsPerEpoch(rows.X.Rows), metric);
+            Stop(outcome, results.Count, plan.Sizes.StepsPerEpoch(rows.X.Rows), metric);
             if (outcome.Reason != TrainingStopReason.Completed && results.Count > 0)
                 _ch.Info(MessageSensitivity.None,
                     (outcome.Reason == TrainingStopReason.StopRequested ? $"Training stopped by StopToken in epoch {outcome.Epoch} after {outcome.Step} steps; "

@@ -1,4 +1,3 @@
-using System;
 using MLNetRiemannian.Optimization;
 
 namespace MLNetRiemannian.Trainers
@@ -28,12 +27,8 @@ namespace MLNetRiemannian.Trainers
             var sizes = Defaults.Resolve(options, new TableShape(trainingRows, slots, rows.NonZerosPerRow, layerSizes[^1], rows.TableRows));
             var optimizer = sizes.OptimizerPlan(options, trainingRows, rows.Sparse, inputScale);
             bool columnSparseEligible = TrainingSizes.ColumnSparseEligible(options, rows.Sparse, inputScale);
-            int curvatureRows = Math.Min(sizes.CurvatureRows > 0 ? sizes.CurvatureRows : sizes.BatchSize, sizes.BatchSize);
-            var cost = PlannedCost.Of(layerSizes, trainingRows, sizes.BatchSize, sizes.Epochs, rows.NonZerosPerRow, optimizer.ColumnSparseFirstLayer, curvatureRows);
+            var cost = PlannedCost.Of(layerSizes, trainingRows, sizes.BatchSize, sizes.Epochs, rows.NonZerosPerRow, optimizer.ColumnSparseFirstLayer, sizes.MetricRows);
             return new TrainingPlan(layerSizes, sizes, optimizer, Defaults.ParameterAveraging(options, columnSparseEligible), columnSparseEligible, cost);
         }
-
-        /// <summary>Steps in an epoch over the training rows.</summary>
-        public long StepsPerEpoch(long trainingRows) => (trainingRows + Sizes.BatchSize - 1) / Sizes.BatchSize;
     }
 }
