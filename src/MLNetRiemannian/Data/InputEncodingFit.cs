@@ -50,9 +50,8 @@ namespace MLNetRiemannian.Data
                 values = (sample ?? features).ToDense();
                 sampleRows = null;
             }
-            var ranks = new long[bins + 1];
-            for (int t = 0; t <= bins; t++) ranks[t] = (long)Math.Round((double)t * (take - 1) / bins);
-            using var rankIndex = tensor(ranks);
+            var ranks = new int[bins + 1];
+            for (int t = 0; t <= bins; t++) ranks[t] = (int)Math.Round((double)t * (take - 1) / bins);
             var source = new List<int>();
             var lower = new List<float>();
             var inverseWidth = new List<float>();
@@ -70,8 +69,8 @@ namespace MLNetRiemannian.Data
                 using var blockScope = NewDisposeScope();
                 long count = Math.Min(block, width - start);
                 var slots = InputScalingFit.SampleBlock(values, sampleRows, start, count);
-                // The quantiles of each slot of the block, [count, T + 1], ascending.
-                var quantiles = slots.sort(1).Values.index_select(1, rankIndex).contiguous().data<float>().ToArray();
+                // The quantiles of each slot of the block, [count, T + 1], ascending: the values a sort would put at the ranks.
+                var quantiles = InputScalingFit.OrderStatistics(slots, (int)count, (int)take, ranks);
                 for (long j = 0; j < count; j++)
                 {
                     int slot = (int)(start + j);

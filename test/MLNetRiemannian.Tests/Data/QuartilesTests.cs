@@ -49,5 +49,30 @@ namespace MLNetRiemannian.Tests.Data
                 }
             }
         }
+
+        // The encoding's quantiles: T + 1 ranks for T = 1 to 7 bins, repeated ranks on short rows, against a full sort.
+        [TestMethod]
+        public void EachOrderStatisticIsThatPositionOfASortedCopy()
+        {
+            var random = new Random(6);
+            foreach (int n in Enumerable.Range(1, 24).Concat(new[] { 257, 1024 }))
+                foreach (int bins in Enumerable.Range(1, 7))
+                {
+                    int rows = 5;
+                    var values = new float[rows * n];
+                    for (int i = 0; i < values.Length; i++)
+                        values[i] = (i / n) switch { 0 => i % n, 1 => i % 4, 2 => random.Next(5) == 0 ? 2 : -1, _ => (float)(random.NextDouble() * 200 - 100) };
+                    var ranks = Enumerable.Range(0, bins + 1).Select(t => (int)Math.Round((double)t * (n - 1) / bins)).ToArray();
+                    using var scope = NewDisposeScope();
+                    var got = InputScalingFit.OrderStatistics(tensor(values, new long[] { rows, n }), rows, n, ranks);
+                    var sorted = tensor(values, new long[] { rows, n }).sort(1).Values.data<float>().ToArray();
+                    for (int r = 0; r < rows; r++)
+                        for (int q = 0; q < ranks.Length; q++)
+                        {
+                            Assert.AreEqual(values.Skip(r * n).Take(n).OrderBy(v => v).ElementAt(ranks[q]), got[r * ranks.Length + q], $"n {n}, bins {bins}, row {r}, rank {ranks[q]}");
+                            Assert.AreEqual(sorted[r * n + ranks[q]], got[r * ranks.Length + q], $"n {n}, bins {bins}, row {r}, rank {ranks[q]}: torch's sort");
+                        }
+                }
+        }
     }
 }

@@ -128,6 +128,39 @@ namespace MLNetRiemannian.Tests.Trainers
             }
         }
 
+        // Values at and around the magnitude below which the clip leaves z as it is in Float64 (bound · 2⁻²⁷), subnormals, ±0
+        // and values the clip bends: every result, −0's sign included, equal to the Float64 formula's bit for bit, in vectors
+        // and the tail, with bounds whose square is and is not exact in Float32.
+        [TestMethod]
+        [DataRow(3f)]
+        [DataRow(0.7f)]
+        public void TinyValuesAndZerosAreScaledAsTheFormulaBitForBit(float clipBound)
+        {
+            using var scope = NewDisposeScope();
+            float t = clipBound / (1 << 27);
+            float below = MathF.BitDecrement(t), above = MathF.BitIncrement(t);
+            var candidates = new[] { 0f, -0f, below, -below, t, -t, above, -above, t / 2, float.Epsilon, -float.Epsilon, 1e-30f, t * 4, clipBound / 1024, -clipBound / 64, clipBound / 8, 0.9f * clipBound, 0.5f, -3f };
+            var random = new Random(11);
+            const int width = 19; // two vectors of 8 and a tail of 3
+            int rows = 64;
+            var values = new float[rows * width];
+            for (int i = 0; i < values.Length; i++)
+                values[i] = (i / width) % 4 == 0 ? candidates[random.Next(4)] : candidates[random.Next(candidates.Length)];
+            for (int j = 0; j < width; j++) values[j] = j == 7 ? 0.5f : 0f; // row 0: one value the clip bends among zeros
+            using var matrix = new DenseFeatureMatrix(tensor(values).reshape(rows, width));
+            using var center = zeros(width);
+            using var factor = ones(width);
+            matrix.ScaleInPlace(center, factor, clipBound);
+            var actual = matrix.Values.data<float>().ToArray();
+            double bound2 = (double)clipBound * clipBound;
+            for (int i = 0; i < values.Length; i++)
+            {
+                double z = values[i];
+                float expected = (float)(z / Math.Sqrt(z * z / bound2 + 1));
+                Assert.AreEqual(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(actual[i]), $"value {values[i]:R} at row {i / width}, slot {i % width}: {actual[i]:R} against {expected:R}");
+            }
+        }
+
         [TestMethod]
         public void AScaledModelScoresAsADoublePrecisionReferenceAndSavesAndLoadsItsScaling()
         {
