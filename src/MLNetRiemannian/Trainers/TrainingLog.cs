@@ -46,7 +46,7 @@ namespace MLNetRiemannian.Trainers
             int outputs = sizes[^1];
             _ch.Info(MessageSensitivity.None,
                 $"RiemannianMlp: {string.Join("-", sizes)} {_options.Activation} network, {rows.X.Rows} training rows" +
-                $"{(rows.Validation is { } v ? $", {v.X.Rows} validation rows" : "")}, {epochs} epochs of batches of {batchSize}" +
+                $"{(rows.Validation is { } v ? $", {v.X.Rows} validation rows" : "")}, {epochs} epoch{(epochs == 1 ? "" : "s")} of batches of {batchSize}" +
                 $"{(curvatureBatchSize is > 0 && curvatureBatchSize < batchSize ? $" (metric on {curvatureBatchSize} of them)" : "")}" +
                 $"{(plan.Optimizer.CurvatureRefreshSteps > 1 ? $", curvature rows refreshed every {plan.Optimizer.CurvatureRefreshSteps} steps" : "")}; {plan.Optimizer}" +
                 $"{(_options.NumberOfThreads is null && threadCount == 1 ? ", on 1 libtorch thread (a network this small has too little work per step to share)" : "")}" +
