@@ -83,6 +83,22 @@ namespace MLNetRiemannian.Model
         /// <summary>Whether each output slot is clamped to [0, 1], <c>[Width]</c>; false where it passes through.</summary>
         public ReadOnlySpan<bool> Clipped => _clipped;
 
+        /// <summary>The feature slots cut into two or more bins (more than one output slot each); the rest pass through or map their two values to 0 and 1.</summary>
+        internal int CutSlots
+        {
+            get
+            {
+                int cut = 0;
+                for (int o = 1; o < _source.Length; o++)
+                    if (_source[o] == _source[o - 1] && (o == 1 || _source[o - 2] != _source[o])) cut++;
+                return cut;
+            }
+        }
+
+        /// <summary>One line: the feature slots, the inputs they become and how many are cut into bins.</summary>
+        public override string ToString() =>
+            $"piecewise linear input encoding: {InputWidth} feature slot{(InputWidth == 1 ? "" : "s")} into {Width} input{(Width == 1 ? "" : "s")}, {CutSlots} cut into bins";
+
         /// <summary>Encodes one row: <paramref name="x"/> of <see cref="InputWidth"/> floats into <paramref name="y"/> of <see cref="Width"/>.</summary>
         internal void Apply(ReadOnlySpan<float> x, Span<float> y)
         {

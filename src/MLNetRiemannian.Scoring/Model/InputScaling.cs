@@ -50,6 +50,10 @@ namespace MLNetRiemannian.Model
         /// <summary>Whether some slot has a non-zero center, so that an unstored (zero) slot does not map to zero.</summary>
         internal bool IsCentered { get; }
 
+        /// <summary>One line: the slots, whether they are centred, the clip's bound.</summary>
+        public override string ToString() =>
+            $"robust input scaling: {Width} slot{(Width == 1 ? "" : "s")} {(IsCentered ? "centred and scaled" : "scaled without centering")}, smoothly clipped to ±{ClipBound.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
         /// <summary>Maps a dense row: <paramref name="z"/> = clip((<paramref name="x"/> − Center) · Scale).</summary>
         internal void Apply(ReadOnlySpan<float> x, Span<float> z)
         {

@@ -45,10 +45,7 @@ namespace MLNetRiemannian.Trainers
                 return null;
             }
             var encoding = InputEncodingFit.Fit(x, weights, options.PiecewiseLinearBins, seed);
-            // The slots cut into two or more bins (the rest pass through or map their two values to 0 and 1).
-            int cut = 0;
-            for (int o = 1; o < encoding.Width; o++)
-                if (encoding.Source[o] == encoding.Source[o - 1] && (o == 1 || encoding.Source[o - 2] != encoding.Source[o])) cut++;
+            int cut = encoding.CutSlots;
             long values = encoding.Width * rows;
             if (!asked && cut == 0)
             {

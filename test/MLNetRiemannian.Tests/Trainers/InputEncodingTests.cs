@@ -56,6 +56,18 @@ namespace MLNetRiemannian.Tests.Trainers
             CollectionAssert.AreEqual(new[] { 0f }, merged.Lower.ToArray(), "one bin from 0 to 1: 1e-6 is within 1e-4 of the range");
         }
 
+        // Slot 0 passes through and is cut into two bins (three outputs), slot 1 maps its two values to 0 and 1 (one
+        // output), slot 2 passes through alone: one slot cut into bins.
+        [TestMethod]
+        public void AnEncodingSaysWhatItDoesInOneLine()
+        {
+            var encoding = new InputEncoding(3, new[] { 0, 0, 0, 1, 2 }, new[] { 0f, 1f, 2f, 5f, 0f }, new[] { 1f, 1f, 0.5f, 0.25f, 1f }, new[] { false, true, true, true, false });
+            Assert.AreEqual("piecewise linear input encoding: 3 feature slots into 5 inputs, 1 cut into bins", encoding.ToString());
+            var scaling = new InputScaling(new[] { 0f, 1f }, new[] { 1f, 2f }, 3);
+            Assert.AreEqual("robust input scaling: 2 slots centred and scaled, smoothly clipped to ±3", scaling.ToString());
+            Assert.AreEqual("robust input scaling: 1 slot scaled without centering, smoothly clipped to ±2.5", new InputScaling(new[] { 0f }, new[] { 1f }, 2.5f).ToString());
+        }
+
         [TestMethod]
         public void AnEncodingRefusesOutputSlotsOutOfOrderOrWithBadBins()
         {
