@@ -43,7 +43,8 @@ namespace MLNetRiemannian.Numerics
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void SquaredSums<T>(Tensor weight, Tensor bias, Tensor rowSums, Tensor columnSums) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int outputs = (int)weight.shape[0], inputs = (int)weight.shape[1];
+            var shape = weight.shape; // one native call and array, not one per dimension
+            int outputs = (int)shape[0], inputs = (int)shape[1];
             ReadOnlySpan<T> w = Elements<T>(weight), b = Elements<T>(bias);
             Span<T> rows = Elements<T>(rowSums), columns = Elements<T>(columnSums);
             if (rows.Length != outputs || columns.Length != inputs + 1) throw new ArgumentException("The sums' lengths must be out and in + 1.", nameof(columnSums));
@@ -96,7 +97,8 @@ namespace MLNetRiemannian.Numerics
         private static void KroneckerOfDifference<T>(Tensor gradientWeight, Tensor gradientBias, Tensor weight, Tensor bias, Tensor rows, Tensor columns)
             where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int outputs = (int)weight.shape[0], inputs = (int)weight.shape[1];
+            var shape = weight.shape; // one native call and array, not one per dimension
+            int outputs = (int)shape[0], inputs = (int)shape[1];
             Span<T> w = Elements<T>(weight), b = Elements<T>(bias);
             ReadOnlySpan<T> gw = Elements<T>(gradientWeight), gb = Elements<T>(gradientBias), rho = Elements<T>(rows), gamma = Elements<T>(columns);
             var columnPart = gamma.Slice(0, inputs);
@@ -238,7 +240,8 @@ namespace MLNetRiemannian.Numerics
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void TimesPositiveMask<T>(Tensor factor, Tensor input, Tensor into) where T : unmanaged, IFloatingPointIeee754<T>
         {
-            int batch = (int)factor.shape[0], rows = (int)factor.shape[1], width = (int)factor.shape[2];
+            var shape = factor.shape; // one native call and array, not one per dimension
+            int batch = (int)shape[0], rows = (int)shape[1], width = (int)shape[2];
             if (input.numel() != (long)batch * width || into.numel() != factor.numel())
                 throw new ArgumentException("The factor [B, k, n], the input [B, n] and the result must agree.", nameof(input));
             ReadOnlySpan<T> r = Elements<T>(factor), x = Elements<T>(input);
